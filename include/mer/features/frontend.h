@@ -1,0 +1,51 @@
+// The fixed log-mel frontend: audio samples -> [n_mels, frames] log-mel spectrogram (librosa's orientation).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mer/features/frontend_config.h"
+#include "mer/features/mel_filterbank.h"
+#include "mer/features/stft.h"
+
+namespace mer::features {
+
+struct Spectrogram {
+  int n_mels = 0;
+  int64_t frames = 0;
+  std::vector<float> values;  // [n_mels, frames], row-major; dB, log10(1 + C S) or mel power per config.log
+  float at(int mel, int64_t frame) const { return values[static_cast<std::size_t>(mel * frames + frame)]; }
+};
+
+class Frontend {
+ public:
+  // Validates the config (mer::ConfigError) and builds the filterbank and the FFT plan.
+  explicit Frontend(const FrontendConfig& config);
+  ~Frontend();
+
+  const FrontendConfig& config() const { return config_; }
+  const MelFilterbank& filterbank() const { return filterbank_; }
+
+  // samples: mono at config().sample_rate. Thread-safe: one Frontend can serve many threads at once.
+  // An empty signal is an error (mer::InputError); a short one follows StftLayout's padding rule.
+  Spectrogram Compute(const float* samples, std::size_t n) const;
+  Spectrogram Compute(const std::vector<float>& samples) const { return Compute(samples.data(), samples.size()); }
+
+  // Same result, frames computed by up to `threads` threads (bitwise identical to Compute).
+  Spectrogram ComputeParallel(const float* samples, std::size_t n, int threads) const;
+
+  // Time of the FFTs alone over the frames Compute would take: the benchmark's lower bound.
+  void RunFftsOnly(const float* samples, std::size_t n) const;
+
+ private:
+  void ComputeFrames(const float* samples, std::size_t n, int64_t begin, int64_t end, Spectrogram* out) const;
+  void ApplyLog(Spectrogram* out) const;
+
+  FrontendConfig config_;
+  MelFilterbank filterbank_;
+  std::unique_ptr<PowerSpectrogram> stft_;
+};
+
+}  // namespace mer::features

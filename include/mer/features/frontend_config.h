@@ -1,0 +1,44 @@
+// The `frontend` section of a run config: how audio becomes a log-mel spectrogram. Defaults are librosa 0.10's
+// (librosa.feature.melspectrogram + librosa.power_to_db(ref=1.0, amin=1e-10, top_db=80)).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mer::features {
+
+struct FrontendConfig {
+  int sample_rate = 22050;              // Hz; audio is resampled to this rate
+  int n_fft = 2048;                     // samples per FFT frame
+  std::optional<int> win_length;        // samples of the periodic Hann window, <= n_fft; null = n_fft
+  int hop_length = 512;                 // samples between frame starts
+  int n_mels = 128;                     // mel bands
+  double fmin = 0.0;                    // Hz, lowest filter edge
+  std::optional<double> fmax;           // Hz, highest filter edge, <= sample_rate / 2; null = sample_rate / 2
+  std::string mel_scale = "slaney";     // "slaney" (Auditory Toolbox) or "htk"
+  std::string norm = "slaney";          // "slaney" (area normalisation: 2 / band width in Hz) or "none"
+  double power = 2.0;                   // 1: magnitude, 2: power spectrum
+  bool center = true;                   // pad n_fft / 2 on both sides so frame t is centred at t * hop_length
+  std::string pad_mode = "constant";    // "constant" (zeros) or "reflect", used when center is true
+  std::string log = "db";               // "db": 10 log10(max(1e-10, S)); "log1p": log10(1 + log1p_scale S); "none"
+  double log1p_scale = 10000.0;         // C of the log1p compression (musicnn / Essentia use 10000)
+  std::optional<double> top_db = 80.0;  // dB below the spectrogram's maximum at which "db" output is floored; null: off
+
+  int EffectiveWinLength() const { return win_length.value_or(n_fft); }
+  double EffectiveFmax() const { return fmax.value_or(sample_rate / 2.0); }
+  int NumFrequencyBins() const { return n_fft / 2 + 1; }
+
+  // Throws mer::ConfigError naming the key, the value and the valid range.
+  void Validate() const;
+};
+
+// Reads and validates a `frontend` object; unknown keys are rejected listing the valid ones.
+void from_json(const nlohmann::json& j, FrontendConfig& config);
+void to_json(nlohmann::json& j, const FrontendConfig& config);
+
+// The `frontend` object of a full config (absent: defaults), with dotted `frontend.KEY=VALUE` overrides applied.
+FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config);
+
+}  // namespace mer::features

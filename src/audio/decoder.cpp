@@ -1,0 +1,152 @@
+#include "mer/audio/decoder.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+#include <optional>
+
+#include <sndfile.h>
+
+#include "mer/audio/resampler.h"
+#include "mer/core/error.h"
+
+namespace mer::audio {
+namespace {
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfileHandle = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+InputError Fail(const std::filesystem::path& path, const std::string& problem) {
+  return InputError(path.string() + ": " + problem);
+}
+
+std::string Lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// libsndfile's messages end with a period and sometimes span lines; keep one line.
+std::string OneLine(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void CheckIsNonEmptyFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw Fail(path, "no such file");
+  if (std::filesystem::is_directory(status)) throw Fail(path, "is a directory, expected an audio file");
+  if (!std::filesystem::is_regular_file(status)) throw Fail(path, "not a regular file");
+  if (std::filesystem::file_size(path, ec) == 0) throw Fail(path, "empty file (0 bytes)");
+}
+
+std::pair<SndfileHandle, SF_INFO> Open(const std::filesystem::path& path) {
+  CheckIsNonEmptyFile(path);
+  SF_INFO info{};
+  SndfileHandle file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) {
+    const std::string reason = OneLine(sf_strerror(nullptr));
+    const std::string ext = Lowercase(path.extension().string());
+    static const char* kUnsupported[] = {".m4a", ".aac", ".mp4", ".wma", ".ape", ".webm", ".mka", ".alac"};
+    for (const char* unsupported : kUnsupported) {
+      if (ext == unsupported) {
+        throw Fail(path, "unsupported audio format '" + ext +
+                             "' (supported: WAV, FLAC, Ogg Vorbis, Opus, MP3, AIFF and other libsndfile formats)");
+      }
+    }
+    throw Fail(path, "not a readable audio file: " + reason);
+  }
+  if (info.channels <= 0 || info.samplerate <= 0) {
+    throw Fail(path, "invalid header (" + std::to_string(info.channels) + " channels at " +
+                         std::to_string(info.samplerate) + " Hz)");
+  }
+  if (info.frames == 0) throw Fail(path, "contains no audio frames (valid header, zero samples)");
+  return {std::move(file), info};
+}
+
+std::string FormatName(int format) {
+  SF_FORMAT_INFO format_info{};
+  format_info.format = format & SF_FORMAT_TYPEMASK;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &format_info, sizeof(format_info)) == 0 && format_info.name) {
+    return format_info.name;
+  }
+  return "unknown";
+}
+
+AudioInfo ToInfo(const SF_INFO& info) {
+  AudioInfo out;
+  out.sample_rate = info.samplerate;
+  out.channels = info.channels;
+  out.frames = info.frames;
+  out.format = FormatName(info.format);
+  return out;
+}
+
+}  // namespace
+
+AudioInfo ProbeAudio(const std::filesystem::path& path) { return ToInfo(Open(path).second); }
+
+MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& options) {
+  auto [file, info] = Open(path);
+  MonoAudio audio;
+  audio.source = ToInfo(info);
+  const bool resample = options.target_sample_rate > 0 && options.target_sample_rate != info.samplerate;
+  audio.sample_rate = resample ? options.target_sample_rate : info.samplerate;
+  std::optional<Resampler> resampler;
+  if (resample) resampler.emplace(info.samplerate, options.target_sample_rate);
+  const bool mp3 = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+
+  const std::size_t block = std::max<std::size_t>(1, options.block_frames);
+  const std::size_t channels = static_cast<std::size_t>(info.channels);
+  std::vector<float> interleaved(block * channels);
+  std::vector<float> mono(block);
+  if (info.frames > 0 && info.frames < (int64_t{1} << 40)) {
+    const double ratio = resample ? double(audio.sample_rate) / info.samplerate : 1.0;
+    audio.samples.reserve(static_cast<std::size_t>(std::ceil(info.frames * ratio)) + 64);
+  }
+  int64_t frames_read = 0;
+  while (true) {
+    const sf_count_t got = sf_readf_float(file.get(), interleaved.data(), static_cast<sf_count_t>(block));
+    if (got <= 0) break;
+    for (sf_count_t i = 0; i < got; ++i) {
+      const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
+      float sum = 0.0f;
+      for (std::size_t c = 0; c < channels; ++c) {
+        if (!std::isfinite(frame[c])) {
+          throw Fail(path, std::string("contains ") + (std::isnan(frame[c]) ? "NaN" : "infinite") +
+                               " samples (first at frame " + std::to_string(frames_read + i) + ", channel " +
+                               std::to_string(c) + ")");
+        }
+        sum += frame[c];
+      }
+      mono[static_cast<std::size_t>(i)] = channels == 1 ? sum : sum / static_cast<float>(channels);
+    }
+    frames_read += got;
+    if (resampler) {
+      resampler->Process(mono.data(), static_cast<std::size_t>(got), &audio.samples);
+    } else {
+      audio.samples.insert(audio.samples.end(), mono.begin(), mono.begin() + got);
+    }
+  }
+  const int error = sf_error(file.get());
+  if (error != SF_ERR_NO_ERROR) {
+    throw Fail(path, "decoding failed after " + std::to_string(frames_read) + " frames: " +
+                         OneLine(sf_error_number(error)));
+  }
+  if (frames_read == 0) throw Fail(path, "contains no decodable audio frames (corrupt or truncated)");
+  // An MP3 whose LAME/Xing header announces more audio than the stream holds was cut short. Allow a little slack
+  // for encoder padding and decoders' gapless trimming.
+  if (mp3 && info.frames > 0 && frames_read + std::max<int64_t>(4608, info.frames / 100) < info.frames) {
+    throw Fail(path, "truncated MP3: header announces " + std::to_string(info.frames) + " frames, stream holds " +
+                         std::to_string(frames_read));
+  }
+  if (resampler) resampler->Finish(&audio.samples);
+  audio.samples.shrink_to_fit();
+  return audio;
+}
+
+}  // namespace mer::audio

@@ -1,0 +1,51 @@
+// `mer`: a thin dispatcher. Every subcommand lives in its own file; errors are caught here once and mapped to
+// exit codes with a one-line message.
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "command.h"
+#include "mer/core/error.h"
+#include "mer/version.h"
+#include "stderr_filter.h"
+
+int main(int argc, char** argv) {
+  using namespace mer::cli;
+  const StderrFilter filter;
+  CLI::App app{"mer: music emotion recognition (log-mel features, datasets, models)"};
+  app.set_version_flag("--version", std::string("mer ") + mer::kVersion);
+  app.require_subcommand(1);
+  std::vector<Command> commands = {AddFeaturesCommand(app)};
+  try {
+    app.parse(argc, argv);
+    for (auto& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+    return kExitUsage;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mer: usage error: " << e.what() << " (see mer --help)\n";
+    return kExitUsage;
+  } catch (const mer::ConfigError& e) {
+    std::cerr << "mer: config error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const mer::Error& e) {
+    std::cerr << "mer: error: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "mer: error: out of memory\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "mer: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,173 @@
+#include "mer/core/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace mer::config {
+
+Json LoadJsonFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw ConfigError(path.string() + ": config file not found");
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot open config file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // Translate the byte offset into line:column so the user can jump to it.
+    const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n');
+    const auto line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+    const std::size_t column = offset - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+    std::string what = e.what();
+    const auto colon = what.rfind(": ");
+    if (colon != std::string::npos) what = what.substr(colon + 2);
+    throw ConfigError(path.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": invalid JSON: " + what);
+  }
+}
+
+void ApplyOverride(Json& root, std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw ConfigError("--set " + std::string(assignment) + ": expected KEY=VALUE, e.g. frontend.n_mels=64");
+  }
+  const std::string key(assignment.substr(0, eq));
+  const std::string text(assignment.substr(eq + 1));
+  Json value;
+  try {
+    value = Json::parse(text);
+  } catch (const Json::parse_error&) {
+    value = text;  // unquoted strings such as `htk` or `reflect`
+  }
+  if (!root.is_object()) root = Json::object();
+  Json* node = &root;
+  std::string walked;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw ConfigError("--set " + std::string(assignment) + ": empty component in key '" + key + "'");
+    walked += (walked.empty() ? "" : ".") + part;
+    if (dot == std::string::npos) {
+      (*node)[part] = value;
+      return;
+    }
+    Json& child = (*node)[part];
+    if (child.is_null()) child = Json::object();
+    if (!child.is_object()) {
+      throw ConfigError("--set " + std::string(assignment) + ": '" + walked + "' is " + Describe(child) +
+                        ", not an object");
+    }
+    node = &child;
+    start = dot + 1;
+  }
+}
+
+void ApplyOverrides(Json& root, const std::vector<std::string>& assignments) {
+  for (const auto& a : assignments) ApplyOverride(root, a);
+}
+
+std::string Describe(const Json& value) { return value.dump(); }
+
+void ThrowInvalid(const std::string& field, const Json& value, const std::string& expected) {
+  throw ConfigError(field + " = " + Describe(value) + " is invalid: expected " + expected);
+}
+
+FieldReader::FieldReader(const Json& object, std::string section) : object_(object), section_(std::move(section)) {
+  if (!object_.is_object()) ThrowInvalid(section_, object_, "a JSON object");
+}
+
+std::string FieldReader::FieldName(const std::string& key) const {
+  return section_.empty() ? key : section_ + "." + key;
+}
+
+template <>
+int FieldReader::Convert<int>(const std::string& key, const Json& v) const {
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    const auto i = v.get<int64_t>();
+    if (i >= INT32_MIN && i <= INT32_MAX) return static_cast<int>(i);
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 2e9) return static_cast<int>(d);
+  }
+  ThrowInvalid(FieldName(key), v, "an integer");
+}
+
+template <>
+double FieldReader::Convert<double>(const std::string& key, const Json& v) const {
+  if (v.is_number()) return v.get<double>();
+  ThrowInvalid(FieldName(key), v, "a number");
+}
+
+template <>
+bool FieldReader::Convert<bool>(const std::string& key, const Json& v) const {
+  if (v.is_boolean()) return v.get<bool>();
+  ThrowInvalid(FieldName(key), v, "true or false");
+}
+
+template <>
+std::string FieldReader::Convert<std::string>(const std::string& key, const Json& v) const {
+  if (v.is_string()) return v.get<std::string>();
+  ThrowInvalid(FieldName(key), v, "a string");
+}
+
+template <typename T>
+void FieldReader::Read(const std::string& key, T* out) {
+  accepted_.push_back(key);
+  const auto it = object_.find(key);
+  if (it == object_.end()) return;
+  *out = Convert<T>(key, *it);
+}
+
+template <typename T>
+void FieldReader::ReadNullable(const std::string& key, std::optional<T>* out) {
+  accepted_.push_back(key);
+  const auto it = object_.find(key);
+  if (it == object_.end()) return;
+  if (it->is_null()) {
+    out->reset();
+  } else {
+    *out = Convert<T>(key, *it);
+  }
+}
+
+void FieldReader::ReadChoice(const std::string& key, const std::vector<std::string>& choices, std::string* out) {
+  accepted_.push_back(key);
+  const auto it = object_.find(key);
+  if (it == object_.end()) return;
+  std::string joined;
+  for (const auto& c : choices) joined += (joined.empty() ? "" : ", ") + ("\"" + c + "\"");
+  if (!it->is_string() || std::find(choices.begin(), choices.end(), it->get<std::string>()) == choices.end()) {
+    ThrowInvalid(FieldName(key), *it, "one of " + joined);
+  }
+  *out = it->get<std::string>();
+}
+
+void FieldReader::RejectUnknownKeys() const {
+  for (auto it = object_.begin(); it != object_.end(); ++it) {
+    if (std::find(accepted_.begin(), accepted_.end(), it.key()) != accepted_.end()) continue;
+    std::string valid;
+    for (const auto& k : accepted_) valid += (valid.empty() ? "" : ", ") + k;
+    throw ConfigError("unknown key '" + FieldName(it.key()) + "'; valid keys of " +
+                      (section_.empty() ? std::string("the config") : "'" + section_ + "'") + ": " + valid);
+  }
+}
+
+template void FieldReader::Read<int>(const std::string&, int*);
+template void FieldReader::Read<double>(const std::string&, double*);
+template void FieldReader::Read<bool>(const std::string&, bool*);
+template void FieldReader::Read<std::string>(const std::string&, std::string*);
+template void FieldReader::ReadNullable<int>(const std::string&, std::optional<int>*);
+template void FieldReader::ReadNullable<double>(const std::string&, std::optional<double>*);
+
+}  // namespace mer::config

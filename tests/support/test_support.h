@@ -1,0 +1,55 @@
+// Helpers shared by the test suites: fixture paths, ../shared lookup, temp folders, signals, running `mer`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace mer::test {
+
+namespace fs = std::filesystem;
+
+// A file committed under tests/.
+fs::path TestData(const std::string& relative);
+
+// A path inside ../shared (the real datasets and references); empty when ../shared is absent.
+fs::path SharedPath(const std::string& relative);
+
+// Skips the current test, with the reason, when ../shared or the file inside it is missing.
+#define MER_REQUIRE_SHARED(path_var, relative)                                                      \
+  const ::std::filesystem::path path_var = ::mer::test::SharedPath(relative);                       \
+  if (path_var.empty()) GTEST_SKIP() << "../shared not available (needs " << (relative) << ")"
+
+// A fresh folder removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<float> Sine(double frequency, int sample_rate, double seconds, double amplitude = 0.5);
+std::vector<float> WhiteNoise(int sample_rate, double seconds, double amplitude, unsigned seed);
+
+// Frequency of a steady tone from interpolated upward zero crossings (skips the first and last 10%).
+double ZeroCrossingFrequency(const std::vector<float>& signal, int sample_rate);
+double Rms(const std::vector<float>& signal, std::size_t begin, std::size_t end);
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the built `mer` binary with the given shell-quoted arguments.
+ProcessResult RunMer(const std::string& arguments);
+
+std::string ReadBytes(const fs::path& path);
+void WriteBytes(const fs::path& path, const std::string& bytes);
+
+}  // namespace mer::test
