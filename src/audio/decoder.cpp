@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -86,6 +87,35 @@ AudioInfo ToInfo(const SF_INFO& info) {
   return out;
 }
 
+// True when the MP3's first frame carries a Xing/Info (LAME) or VBRI header, i.e. the file states its exact length.
+// Without one, libmpg123 estimates the length from the file size and the first frame's bit rate, which can be far
+// off for VBR files, so a short stream proves nothing.
+bool Mp3StatesItsLength(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(1 << 16, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t pos = 0;
+  if (head.size() >= 10 && head.compare(0, 3, "ID3") == 0) {
+    pos = 10 + (static_cast<std::size_t>(head[6] & 0x7f) << 21 | static_cast<std::size_t>(head[7] & 0x7f) << 14 |
+                static_cast<std::size_t>(head[8] & 0x7f) << 7 | static_cast<std::size_t>(head[9] & 0x7f));
+    if (pos >= head.size()) {  // a large tag (cover art): read the first frame from after it
+      in.clear();
+      in.seekg(static_cast<std::streamoff>(pos));
+      head.assign(4096, '\0');
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
+      pos = 0;
+    }
+  }
+  for (; pos + 1 < head.size(); ++pos) {
+    if (static_cast<unsigned char>(head[pos]) == 0xff && (static_cast<unsigned char>(head[pos + 1]) & 0xe0) == 0xe0) break;
+  }
+  const std::string first_frame = head.substr(std::min(pos, head.size()), 200);
+  return first_frame.find("Xing") != std::string::npos || first_frame.find("Info") != std::string::npos ||
+         first_frame.find("VBRI") != std::string::npos;
+}
+
 }  // namespace
 
 AudioInfo ProbeAudio(const std::filesystem::path& path) { return ToInfo(Open(path).second); }
@@ -140,7 +170,8 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
   if (frames_read == 0) throw Fail(path, "contains no decodable audio frames (corrupt or truncated)");
   // An MP3 whose LAME/Xing header announces more audio than the stream holds was cut short. Allow a little slack
   // for encoder padding and decoders' gapless trimming.
-  if (mp3 && info.frames > 0 && frames_read + std::max<int64_t>(4608, info.frames / 100) < info.frames) {
+  if (mp3 && info.frames > 0 && frames_read + std::max<int64_t>(4608, info.frames / 100) < info.frames &&
+      Mp3StatesItsLength(path)) {
     throw Fail(path, "truncated MP3: header announces " + std::to_string(info.frames) + " frames, stream holds " +
                          std::to_string(frames_read));
   }
