@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -15,6 +16,7 @@ struct Command {
 };
 
 Command AddFeaturesCommand(CLI::App& parent);
+std::vector<Command> AddDataCommands(CLI::App& parent);  // data check, data synth
 
 // Exit codes shared by every subcommand.
 constexpr int kExitOk = 0;

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mer ") + mer::kVersion);
   app.require_subcommand(1);
   std::vector<Command> commands = {AddFeaturesCommand(app)};
+  for (auto& command : AddDataCommands(app)) commands.push_back(std::move(command));
   try {
     app.parse(argc, argv);
     for (auto& command : commands) {

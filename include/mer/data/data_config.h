@@ -1,0 +1,42 @@
+// The `data` section of a run config: which dataset, where it is, how to split it, where to cache features.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/data/registry.h"
+
+namespace mer::data {
+
+struct SplitConfig {
+  std::string method = "auto";  // "auto" (official if the dataset has one, else "ratio"), "official", "ratio", "kfold"
+  double val_ratio = 0.1;       // share of the non-test items held out for validation
+  double test_ratio = 0.2;      // share of all items held out for testing ("ratio" only)
+  int folds = 5;                // "kfold": number of folds
+  int fold = 0;                 // "kfold": which fold is the test set, 0 .. folds - 1
+  uint64_t seed = 1234;
+  bool group_by_artist = true;  // keep each artist (and duplicate songs) within one split
+
+  void Validate() const;
+};
+
+struct DataConfig {
+  std::string dataset;
+  std::filesystem::path root;
+  SplitConfig split;
+  std::filesystem::path cache_dir;  // empty: $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer
+  std::shared_ptr<DatasetLoader> loader;
+
+  std::filesystem::path EffectiveCacheDir() const;
+  nlohmann::json ToJson() const;
+};
+
+// Reads and validates a `data` object: `dataset` must be registered, `root` must be a folder; the loader's own
+// keys are read by the loader; unknown keys are rejected listing every valid one. Throws ConfigError.
+DataConfig ParseDataConfig(const nlohmann::json& data);
+
+}  // namespace mer::data

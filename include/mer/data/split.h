@@ -1,0 +1,44 @@
+// Train / validation / test splits: the official split where the dataset has one, otherwise a seeded ratio split or
+// k-fold cross-validation. Splits are stratified (valence/arousal quadrant; for tags, the item's rarest positive tag)
+// and grouped (an artist, or a song duplicated under two ids, stays within one split when group_by_artist is set).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/data/corpus.h"
+#include "mer/data/data_config.h"
+
+namespace mer::data {
+
+struct Split {
+  std::string method;  // the resolved method: "official", "ratio" or "kfold"
+  std::vector<std::size_t> train, val, test;  // indices into the corpus, ascending
+
+  // {"method", "seed", "train": [ids], "val": [ids], "test": [ids]}, saved as split.json in the run folder.
+  nlohmann::json ToJson(const Corpus& corpus, const SplitConfig& config) const;
+  const std::vector<std::size_t>& Part(const std::string& name) const;  // "train", "val", "test"
+};
+
+// Deterministic for a given corpus and config. Throws ConfigError when the corpus is too small to split.
+Split MakeSplit(const Corpus& corpus, const SplitConfig& config);
+
+// The stratum used for an item (quadrant 0-3, or the rarest positive tag; -1 without any positive tag).
+std::vector<int> Strata(const Corpus& corpus);
+
+// Per-output z-score normalisation of regression labels, fitted on the training split only and saved with a run.
+struct LabelNormalizer {
+  std::vector<std::string> names;
+  std::vector<double> mean, std;  // empty for tagging (labels are used as they are)
+
+  static LabelNormalizer Fit(const Corpus& corpus, const std::vector<std::size_t>& train);
+  std::vector<float> Normalize(const std::vector<float>& labels) const;
+  std::vector<float> Denormalize(const std::vector<float>& normalized) const;
+  nlohmann::json ToJson() const;
+  static LabelNormalizer FromJson(const nlohmann::json& j);
+};
+
+}  // namespace mer::data

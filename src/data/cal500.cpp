@@ -1,0 +1,114 @@
+// CAL500 (Turnbull et al. 2007): 502 songs x 174 tags from the release archive CAL500_noAudioFeatures/.
+//   vocab.txt        174 tag names; lines 1-36 are 18 emotions each followed by its NOT- twin
+//   songNames.txt    502 "artist-title" names, the row order of the annotation matrices
+//   hardAnnotations.txt / softAnnotations.txt   502 x 174 comma-separated, no header (binary / 0..1)
+//   audio            CAL500_32kps/<song>.mp3 (folder configurable)
+#include <set>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+
+namespace mer::data {
+namespace {
+
+std::vector<std::string> ReadLines(const fs::path& path) {
+  const std::string text = ReadFile(path);
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = Trim(std::string_view(text).substr(start, end - start));
+    if (!line.empty()) lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  return lines;
+}
+
+class Cal500Loader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.Read("annotations_dir", &annotations_dir_);
+    r.Read("audio_dir", &audio_dir_);
+    r.ReadChoice("labels", {"hard", "soft"}, &labels_);
+    r.ReadChoice("tags", {"emotions", "emotion_pairs", "all"}, &tags_);
+  }
+  nlohmann::json Options() const override {
+    return {{"annotations_dir", annotations_dir_}, {"audio_dir", audio_dir_}, {"labels", labels_}, {"tags", tags_}};
+  }
+
+  Corpus Load(const fs::path& root) const override {
+    const fs::path dir = UnderRoot(root, annotations_dir_);
+    const fs::path vocab_path = dir / "vocab.txt", names_path = dir / "songNames.txt",
+                   matrix_path = dir / (labels_ == "hard" ? "hardAnnotations.txt" : "softAnnotations.txt");
+    RequireFile(vocab_path, "CAL500 vocab.txt (174 tag names)");
+    RequireFile(names_path, "CAL500 songNames.txt");
+    RequireFile(matrix_path, "CAL500 " + labels_ + " annotation matrix");
+    const std::vector<std::string> vocab = ReadLines(vocab_path);
+    const std::vector<std::string> songs = ReadLines(names_path);
+    CsvOptions no_header;
+    no_header.has_header = false;
+    const CsvTable matrix = ReadCsv(matrix_path, no_header);
+    if (matrix.rows.size() != songs.size()) {
+      throw InputError(matrix_path.string() + ": " + std::to_string(matrix.rows.size()) + " rows but " +
+                       names_path.string() + " names " + std::to_string(songs.size()) + " songs");
+    }
+    // Which vocabulary entries become labels.
+    std::vector<std::size_t> columns;
+    for (std::size_t t = 0; t < vocab.size(); ++t) {
+      const bool emotion_block = t < 36 && vocab[t].find("Emotion-") != std::string::npos;
+      if (tags_ == "all" || (tags_ == "emotion_pairs" && emotion_block) ||
+          (tags_ == "emotions" && emotion_block && vocab[t].rfind("NOT-", 0) != 0)) {
+        columns.push_back(t);
+      }
+    }
+    Corpus corpus;
+    corpus.dataset = "cal500";
+    corpus.root = root;
+    corpus.schema.task = Task::kTagging;
+    corpus.schema.scale_min = 0.0;
+    corpus.schema.scale_max = 1.0;
+    corpus.schema.midpoint = 0.5;
+    for (std::size_t c : columns) corpus.schema.names.push_back(vocab[c]);
+    const fs::path audio_dir = UnderRoot(root, audio_dir_);
+    for (std::size_t s = 0; s < songs.size(); ++s) {
+      const CsvRow& row = matrix.rows[s];
+      if (row.fields.size() != vocab.size()) {
+        throw InputError(matrix.Where(row) + ": expected " + std::to_string(vocab.size()) + " values (one per tag of " +
+                         vocab_path.filename().string() + "), found " + std::to_string(row.fields.size()));
+      }
+      CheckSafeId(songs[s], names_path.string() + ":" + std::to_string(s + 1));
+      Item item;
+      item.id = songs[s];
+      item.audio = audio_dir / (songs[s] + ".mp3");
+      item.artist = Cal500Artist(songs[s]);
+      item.title = songs[s].substr(std::min(songs[s].size(), item.artist.size() + 1));
+      item.group = item.artist;
+      for (std::size_t c : columns) {
+        const double v = matrix.Number(row, c);
+        if (v < 0.0 || v > 1.0 || (labels_ == "hard" && v != 0.0 && v != 1.0)) {
+          throw InputError(matrix.Where(row) + ": tag '" + vocab[c] + "' value " + matrix.rows[s].fields[c] +
+                           " outside " + (labels_ == "hard" ? "{0, 1}" : "[0, 1]"));
+        }
+        item.labels.push_back(static_cast<float>(v));
+      }
+      corpus.items.push_back(std::move(item));
+    }
+    std::set<std::string> unique(songs.begin(), songs.end());
+    if (unique.size() != songs.size()) corpus.warnings.push_back(names_path.string() + ": duplicate song names");
+    return corpus;
+  }
+
+ private:
+  std::string annotations_dir_ = "CAL500_noAudioFeatures";
+  std::string audio_dir_ = "CAL500_32kps";
+  std::string labels_ = "hard";
+  std::string tags_ = "emotions";
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeCal500Loader() { return std::make_unique<Cal500Loader>(); }
+
+}  // namespace mer::data

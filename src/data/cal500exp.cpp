@@ -1,0 +1,102 @@
+// CAL500exp (Wang et al. 2014): time-stamped segment labels for the CAL500 songs.
+//   SegLabelHard/<song>.csv   CRLF, header Start_Time,End_Time + 67 tag names, values %.6f (0/1); rows are NOT
+//                             sorted by time in most files. 3,223 segments in 500 files (two CAL500 songs have none).
+//   audio                     the CAL500 song, CAL500_32kps/<song>.mp3 (folder configurable)
+// Items are the segments, sorted by start time within each song, with id "<song>#<n>" (n from 1).
+#include <algorithm>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+
+namespace mer::data {
+namespace {
+
+class Cal500ExpLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.Read("labels_dir", &labels_dir_);
+    r.Read("audio_dir", &audio_dir_);
+  }
+  nlohmann::json Options() const override { return {{"labels_dir", labels_dir_}, {"audio_dir", audio_dir_}}; }
+
+  Corpus Load(const fs::path& root) const override {
+    const fs::path dir = UnderRoot(root, labels_dir_);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": not found (expected the CAL500exp SegLabelHard folder)");
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".csv") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw InputError(dir.string() + ": no <song>.csv files");
+    Corpus corpus;
+    corpus.dataset = "cal500exp";
+    corpus.root = root;
+    corpus.schema.task = Task::kTagging;
+    const fs::path audio_dir = UnderRoot(root, audio_dir_);
+    std::size_t unsorted_files = 0;
+    for (const fs::path& file : files) {
+      const CsvTable table = ReadCsv(file);
+      const std::size_t start = table.Column("Start_Time"), end = table.Column("End_Time");
+      std::vector<std::string> tags;
+      std::vector<std::size_t> tag_columns;
+      for (std::size_t c = 0; c < table.header.size(); ++c) {
+        if (c == start || c == end) continue;
+        tags.push_back(table.header[c]);
+        tag_columns.push_back(c);
+      }
+      if (corpus.schema.names.empty()) {
+        corpus.schema.names = tags;
+      } else if (tags != corpus.schema.names) {
+        throw InputError(file.string() + ": tag columns differ from " + files.front().string());
+      }
+      const std::string song = file.stem().string();
+      CheckSafeId(song, file.string());
+      std::vector<Item> segments;
+      for (const auto& row : table.rows) {
+        if (row.fields.size() != table.header.size()) {
+          throw InputError(table.Where(row) + ": expected " + std::to_string(table.header.size()) + " fields, found " +
+                           std::to_string(row.fields.size()));
+        }
+        Item item;
+        item.audio = audio_dir / (song + ".mp3");
+        item.artist = Cal500Artist(song);
+        item.title = song.substr(std::min(song.size(), item.artist.size() + 1));
+        item.group = item.artist;
+        item.start_seconds = table.Number(row, start);
+        item.end_seconds = table.Number(row, end);
+        if (!(item.end_seconds > item.start_seconds)) {
+          throw InputError(table.Where(row) + ": segment ends (" + table.Field(row, end) + ") before it starts (" +
+                           table.Field(row, start) + ")");
+        }
+        for (std::size_t c : tag_columns) item.labels.push_back(static_cast<float>(table.Number(row, c)));
+        segments.push_back(std::move(item));
+      }
+      if (!std::is_sorted(segments.begin(), segments.end(),
+                          [](const Item& a, const Item& b) { return a.start_seconds < b.start_seconds; })) {
+        ++unsorted_files;
+      }
+      std::stable_sort(segments.begin(), segments.end(),
+                       [](const Item& a, const Item& b) { return a.start_seconds < b.start_seconds; });
+      for (std::size_t k = 0; k < segments.size(); ++k) {
+        segments[k].id = song + "#" + std::to_string(k + 1);
+        corpus.items.push_back(std::move(segments[k]));
+      }
+    }
+    if (unsorted_files > 0) {
+      corpus.warnings.push_back(std::to_string(unsorted_files) + " of " + std::to_string(files.size()) +
+                                " files list segments out of time order (sorted on load)");
+    }
+    return corpus;
+  }
+
+ private:
+  std::string labels_dir_ = "SegLabelHard";
+  std::string audio_dir_ = "CAL500_32kps";
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeCal500ExpLoader() { return std::make_unique<Cal500ExpLoader>(); }
+
+}  // namespace mer::data

@@ -1,0 +1,80 @@
+#include "mer/data/data_config.h"
+
+#include <cstdlib>
+
+#include "mer/core/error.h"
+
+namespace mer::data {
+
+void SplitConfig::Validate() const {
+  using config::ThrowInvalid;
+  if (method != "auto" && method != "official" && method != "ratio" && method != "kfold") {
+    ThrowInvalid("data.split", method, "one of \"auto\", \"official\", \"ratio\", \"kfold\"");
+  }
+  if (!(val_ratio >= 0 && val_ratio < 1)) ThrowInvalid("data.val_ratio", val_ratio, "a number in [0, 1)");
+  if (!(test_ratio >= 0 && test_ratio < 1)) ThrowInvalid("data.test_ratio", test_ratio, "a number in [0, 1)");
+  if (method == "ratio" && val_ratio + test_ratio >= 1) {
+    ThrowInvalid("data.val_ratio", val_ratio, "val_ratio + test_ratio < 1 (test_ratio = " + std::to_string(test_ratio) + ")");
+  }
+  if (folds < 2 || folds > 100) ThrowInvalid("data.folds", folds, "an integer in [2, 100]");
+  if (fold < 0 || fold >= folds) ThrowInvalid("data.fold", fold, "an integer in [0, folds - 1 = " + std::to_string(folds - 1) + "]");
+}
+
+std::filesystem::path DataConfig::EffectiveCacheDir() const {
+  if (!cache_dir.empty()) return cache_dir;
+  if (const char* env = std::getenv("MER_CACHE_DIR"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "mer";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "mer";
+  return std::filesystem::temp_directory_path() / "mer-cache";
+}
+
+nlohmann::json DataConfig::ToJson() const {
+  nlohmann::json j = {{"dataset", dataset},       {"root", root.string()},          {"split", split.method},
+                      {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
+                      {"fold", split.fold},       {"seed", split.seed},             {"group_by_artist", split.group_by_artist},
+                      {"cache_dir", cache_dir.string()}};
+  if (loader) j.update(loader->Options());
+  return j;
+}
+
+DataConfig ParseDataConfig(const nlohmann::json& data) {
+  RegisterBuiltinDatasets();
+  config::FieldReader r(data, "data");
+  DataConfig c;
+  r.Read("dataset", &c.dataset);
+  if (c.dataset.empty()) config::ThrowInvalid("data.dataset", data.value("dataset", nlohmann::json()), "a dataset name");
+  c.loader = FindDataset(c.dataset).create();
+  std::string root;
+  r.Read("root", &root);
+  c.root = root;
+  r.ReadChoice("split", {"auto", "official", "ratio", "kfold"}, &c.split.method);
+  r.Read("val_ratio", &c.split.val_ratio);
+  r.Read("test_ratio", &c.split.test_ratio);
+  r.Read("folds", &c.split.folds);
+  r.Read("fold", &c.split.fold);
+  double seed = static_cast<double>(c.split.seed);
+  r.Read("seed", &seed);
+  if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
+    config::ThrowInvalid("data.seed", seed, "a non-negative integer");
+  }
+  c.split.seed = static_cast<uint64_t>(seed);
+  r.Read("group_by_artist", &c.split.group_by_artist);
+  std::string cache;
+  r.Read("cache_dir", &cache);
+  c.cache_dir = cache;
+  c.loader->ReadOptions(r);
+  r.RejectUnknownKeys();
+  c.split.Validate();
+  std::error_code ec;
+  if (root.empty()) config::ThrowInvalid("data.root", root, "the folder holding the dataset");
+  if (!std::filesystem::is_directory(c.root, ec)) {
+    throw ConfigError("data.root = \"" + root + "\" is invalid: not a folder");
+  }
+  if (c.split.method == "official" && c.loader->OfficialSplitDescription().empty()) {
+    throw ConfigError("data.split = \"official\" is invalid: " + c.dataset +
+                      " has no official split (use \"ratio\" or \"kfold\")");
+  }
+  return c;
+}
+
+}  // namespace mer::data

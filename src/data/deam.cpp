@@ -1,0 +1,140 @@
+// DEAM (Aljanaki et al. 2017): 1,802 songs; static valence/arousal on 1-9 for the 45 s excerpts (ids 2-2000) and the
+// full-length songs (2001-2058), dynamic 2 Hz curves in [-1, 1] from 15 s.
+//   official layout: annotations/annotations averaged per song/song_level/static_annotations_averaged_songs_1_2000.csv
+//                    (CRLF, "song_id, valence_mean, valence_std, arousal_mean, arousal_std": spaces in the header)
+//                    ..._2000_2058.csv (13 columns, arousal_mean is column 8, typo "valence_ max_mean")
+//                    annotations/annotations averaged per song/dynamic (per second annotations)/{arousal,valence}.csv
+//                    MEMD_audio/<id>.mp3, metadata/metadata_2013|2014|2015.csv
+//   nested layout:   DEAM_Annotations/annotations/..., DEAM_audio/MEMD_audio/<id>.mp3
+// Valence/arousal columns: for the 744 MediaEval 2013 songs (ids 2-1000) DEAM's `valence_mean` equals 1000 Songs'
+// `mean_arousal` (r = 0.9998) and vice versa. 1000 Songs is the consistent one: its per-frame arousal agrees with
+// its `mean_arousal` (r = 0.956 vs 0.570) and its genre means in that column put Classical lowest (3.88) and Rock
+// highest (5.51), as does DEAM's own `arousal_mean` for the 2014-2015 songs (Classical 3.34, Rock 5.45). So the
+// default `va_columns: "fix_2013"` swaps the two columns for ids <= 1000; "as_named" reads them literally.
+#include <map>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+#include "va_cross_check.h"
+
+namespace mer::data {
+namespace {
+
+const char* kSongLevel = "annotations averaged per song/song_level";
+const char* kDynamic = "annotations averaged per song/dynamic (per second annotations)";
+
+class DeamLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.ReadChoice("layout", {"auto", "official", "nested"}, &layout_);
+    r.ReadChoice("va_columns", {"fix_2013", "as_named"}, &va_columns_);
+    r.Read("full_songs", &full_songs_);
+    r.Read("cross_check_root", &cross_check_root_);
+  }
+  nlohmann::json Options() const override {
+    return {{"layout", layout_}, {"va_columns", va_columns_}, {"full_songs", full_songs_},
+            {"cross_check_root", cross_check_root_}};
+  }
+
+  Corpus Load(const fs::path& root) const override {
+    std::string layout = layout_;
+    std::error_code ec;
+    if (layout == "auto") layout = fs::exists(root / "DEAM_Annotations", ec) ? "nested" : "official";
+    const fs::path annotations = layout == "nested" ? root / "DEAM_Annotations" / "annotations" : root / "annotations";
+    const fs::path audio_dir = layout == "nested" ? root / "DEAM_audio" / "MEMD_audio" : root / "MEMD_audio";
+    const fs::path excerpts = annotations / kSongLevel / "static_annotations_averaged_songs_1_2000.csv";
+    const fs::path full = annotations / kSongLevel / "static_annotations_averaged_songs_2000_2058.csv";
+    RequireFile(excerpts, "DEAM static annotations of songs 1-2000 (" + layout + " layout)");
+
+    Corpus corpus;
+    corpus.dataset = "deam";
+    corpus.root = root;
+    corpus.schema = VaSchema(1.0, 9.0);
+    const std::map<std::string, std::string> artists = ReadArtists(root, layout);
+    std::size_t swapped = 0;
+    const auto read_static = [&](const fs::path& path) {
+      const CsvTable t = ReadCsv(path);
+      const std::size_t id = t.Column("song_id"), valence = t.Column("valence_mean"), arousal = t.Column("arousal_mean");
+      for (const auto& row : t.rows) {
+        if (row.fields.size() != t.header.size()) {
+          throw InputError(t.Where(row) + ": expected " + std::to_string(t.header.size()) + " fields, found " +
+                           std::to_string(row.fields.size()));
+        }
+        Item item;
+        item.id = t.Field(row, id);
+        CheckSafeId(item.id, t.Where(row));
+        double v = t.Number(row, valence), a = t.Number(row, arousal);
+        if (v < 1 || v > 9 || a < 1 || a > 9) throw InputError(t.Where(row) + ": valence/arousal outside [1, 9]");
+        const long numeric_id = std::strtol(item.id.c_str(), nullptr, 10);
+        if (va_columns_ == "fix_2013" && numeric_id >= 1 && numeric_id <= 1000) {
+          std::swap(v, a);
+          ++swapped;
+        }
+        item.labels = {static_cast<float>(v), static_cast<float>(a)};
+        item.audio = audio_dir / (item.id + ".mp3");
+        const auto artist = artists.find(item.id);
+        if (artist != artists.end()) item.artist = artist->second;
+        item.group = item.artist.empty() ? "id:" + item.id : "artist:" + item.artist;
+        corpus.items.push_back(std::move(item));
+      }
+    };
+    read_static(excerpts);
+    if (full_songs_) {
+      RequireFile(full, "DEAM static annotations of songs 2001-2058 (or set data.full_songs to false)");
+      read_static(full);
+    }
+    if (swapped > 0) {
+      corpus.warnings.push_back("valence/arousal columns swapped for " + std::to_string(swapped) +
+                                " MediaEval 2013 songs (ids <= 1000), see data.va_columns");
+    }
+    const fs::path dynamic = annotations / kDynamic;
+    if (fs::is_regular_file(dynamic / "arousal.csv", ec) && fs::is_regular_file(dynamic / "valence.csv", ec)) {
+      double start = 0, hop = 0, start_v = 0, hop_v = 0;
+      const auto arousal = ReadWideCurves(dynamic / "arousal.csv", &start, &hop);
+      const auto valence = ReadWideCurves(dynamic / "valence.csv", &start_v, &hop_v);
+      AttachCurves(&corpus, valence, arousal, start, hop);
+      const std::string check = CheckStaticAgainstDynamic(corpus);
+      if (!check.empty()) corpus.warnings.push_back(check);
+    }
+    if (!cross_check_root_.empty()) {
+      const Corpus other = MakeEmoMusicLoader()->Load(cross_check_root_);
+      const std::string check = CrossCheckVa(corpus, other);
+      if (check.empty()) {
+        corpus.notes.push_back("agrees with 1000 Songs at " + cross_check_root_ +
+                               " on the valence/arousal of the songs they share");
+      } else {
+        corpus.warnings.push_back(check);
+      }
+    }
+    return corpus;
+  }
+
+ private:
+  // Artist per id from the metadata files that exist (2013: "song_id,...,Artist", 2014: "Id,artist,...",
+  // 2015: "id,title,artist,...").
+  static std::map<std::string, std::string> ReadArtists(const fs::path& root, const std::string& layout) {
+    std::map<std::string, std::string> artists;
+    const fs::path dir = layout == "nested" ? root / "DEAM_Annotations" / "metadata" : root / "metadata";
+    std::error_code ec;
+    for (const char* name : {"metadata_2013.csv", "metadata_2014.csv", "metadata_2015.csv"}) {
+      if (!fs::is_regular_file(dir / name, ec)) continue;
+      const CsvTable t = ReadCsv(dir / name);
+      const std::size_t id = t.ColumnOneOf({"song_id", "Id", "id"}), artist = t.ColumnOneOf({"Artist", "artist"});
+      for (const auto& row : t.rows) {
+        if (row.fields.size() > std::max(id, artist)) artists[row.fields[id]] = row.fields[artist];
+      }
+    }
+    return artists;
+  }
+
+  std::string layout_ = "auto";
+  std::string va_columns_ = "fix_2013";
+  bool full_songs_ = true;
+  std::string cross_check_root_;
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeDeamLoader() { return std::make_unique<DeamLoader>(); }
+
+}  // namespace mer::data

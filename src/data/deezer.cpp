@@ -1,0 +1,72 @@
+// Deezer mood detection (Delbouys et al. 2018): 18,644 tracks with standardised valence/arousal and the official
+// train (11,267) / validation (3,863) / test (3,514) split.
+//   train.csv, validation.csv, test.csv   dzr_sng_id,MSD_sng_id,MSD_track_id,valence,arousal,artist_name,track_name
+//                                         (UTF-8, LF, CSV quoting with doubled quotes)
+//   audio: not distributed; the user's own previews, located by `audio_pattern` (default audio/{dzr_sng_id}.mp3).
+#include <array>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+
+namespace mer::data {
+namespace {
+
+class DeezerLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.Read("audio_pattern", &audio_pattern_);
+    const std::string field = r.FieldName("audio_pattern");
+    if (audio_pattern_.find("{dzr_sng_id}") == std::string::npos) {
+      config::ThrowInvalid(field, audio_pattern_, "a path containing {dzr_sng_id}, e.g. audio/{dzr_sng_id}.mp3");
+    }
+  }
+  nlohmann::json Options() const override { return {{"audio_pattern", audio_pattern_}}; }
+  std::string OfficialSplitDescription() const override { return "train / validation / test"; }
+
+  Corpus Load(const fs::path& root) const override {
+    Corpus corpus;
+    corpus.dataset = "deezer";
+    corpus.root = root;
+    corpus.schema = VaSchema(-3.0, 3.0);  // standardised: mean 0
+    corpus.schema.midpoint = 0.0;
+    const std::array<std::pair<const char*, const char*>, 3> files = {
+        {{"train.csv", "train"}, {"validation.csv", "val"}, {"test.csv", "test"}}};
+    for (const auto& [file, split] : files) {
+      const fs::path path = root / file;
+      RequireFile(path, std::string("Deezer ") + file);
+      const CsvTable t = ReadCsv(path);
+      const std::size_t id = t.Column("dzr_sng_id"), valence = t.Column("valence"), arousal = t.Column("arousal"),
+                        artist = t.Column("artist_name"), title = t.Column("track_name");
+      for (const auto& row : t.rows) {
+        if (row.fields.size() != t.header.size()) {
+          throw InputError(t.Where(row) + ": expected " + std::to_string(t.header.size()) + " fields, found " +
+                           std::to_string(row.fields.size()));
+        }
+        Item item;
+        item.id = t.Field(row, id);
+        CheckSafeId(item.id, t.Where(row));
+        item.labels = {static_cast<float>(t.Number(row, valence)), static_cast<float>(t.Number(row, arousal))};
+        item.artist = t.Field(row, artist);
+        item.title = t.Field(row, title);
+        item.group = "artist:" + item.artist;
+        item.official_split = split;
+        std::string audio = audio_pattern_;
+        for (auto at = audio.find("{dzr_sng_id}"); at != std::string::npos; at = audio.find("{dzr_sng_id}")) {
+          audio.replace(at, 12, item.id);
+        }
+        item.audio = UnderRoot(root, audio);
+        corpus.items.push_back(std::move(item));
+      }
+    }
+    return corpus;
+  }
+
+ private:
+  std::string audio_pattern_ = "audio/{dzr_sng_id}.mp3";
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeDeezerLoader() { return std::make_unique<DeezerLoader>(); }
+
+}  // namespace mer::data

@@ -1,0 +1,113 @@
+// 1000 Songs / emoMusic (Soleymani et al., MediaEval 2013): 744 clips of 45 s, static valence/arousal on 1-9 and
+// per-frame curves in [-1, 1] at 2 Hz from 15 s to 45 s.
+//   annotations/static_annotations.csv       song_id,mean_arousal,std_arousal,mean_valence,std_valence
+//   annotations/{arousal,valence}_cont_average.csv   song_id,sample_15000ms,...,sample_45000ms
+//   annotations/songs_info.csv               quoted fields with stray TABs; "Mediaeval 2013 set" = development /
+//                                            evaluation: the official split (development -> train + val)
+//   clips_45seconds/<id>.mp3 (also found under audio/clips_45seconds/)
+// The column names are right here (see deam.cpp for the evidence); `va_columns: "swapped"` reads them the other way.
+#include <map>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+#include "va_cross_check.h"
+
+namespace mer::data {
+namespace {
+
+class EmoMusicLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.Read("audio_dir", &audio_dir_);
+    r.ReadChoice("va_columns", {"as_named", "swapped"}, &va_columns_);
+    r.Read("cross_check_root", &cross_check_root_);
+  }
+  nlohmann::json Options() const override {
+    return {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_}};
+  }
+  std::string OfficialSplitDescription() const override { return "MediaEval 2013 development / evaluation"; }
+
+  Corpus Load(const fs::path& root) const override {
+    const fs::path annotations = root / "annotations";
+    const fs::path static_path = annotations / "static_annotations.csv", info_path = annotations / "songs_info.csv";
+    RequireFile(static_path, "1000 Songs static_annotations.csv");
+    Corpus corpus;
+    corpus.dataset = "emomusic";
+    corpus.root = root;
+    corpus.schema = VaSchema(1.0, 9.0);
+    const fs::path audio_dir =
+        audio_dir_.empty() ? FirstExisting(root, {"clips_45seconds", "audio/clips_45seconds"}) : UnderRoot(root, audio_dir_);
+    struct Info {
+      std::string artist, title, set;
+    };
+    std::map<std::string, Info> info;
+    std::error_code ec;
+    if (fs::is_regular_file(info_path, ec)) {
+      const CsvTable t = ReadCsv(info_path);
+      const std::size_t id = t.Column("song_id"), artist = t.Column("Artist"), title = t.Column("Song title"),
+                        set = t.Column("Mediaeval 2013 set");
+      for (const auto& row : t.rows) {
+        t.RequireFields(row, t.header.size());
+        const std::string& s = t.Field(row, set);
+        if (s != "development" && s != "evaluation") {
+          throw InputError(t.Where(row) + ": Mediaeval 2013 set '" + s + "' (expected development or evaluation)");
+        }
+        info[t.Field(row, id)] = Info{t.Field(row, artist), t.Field(row, title), s};
+      }
+    } else {
+      corpus.warnings.push_back(info_path.string() + " not found: no official split, no artists");
+    }
+    const CsvTable t = ReadCsv(static_path);
+    const std::size_t id = t.Column("song_id"), arousal = t.Column("mean_arousal"), valence = t.Column("mean_valence");
+    for (const auto& row : t.rows) {
+      Item item;
+      item.id = t.Field(row, id);
+      CheckSafeId(item.id, t.Where(row));
+      double v = t.Number(row, valence), a = t.Number(row, arousal);
+      if (v < 1 || v > 9 || a < 1 || a > 9) throw InputError(t.Where(row) + ": valence/arousal outside [1, 9]");
+      if (va_columns_ == "swapped") std::swap(v, a);
+      item.labels = {static_cast<float>(v), static_cast<float>(a)};
+      item.audio = audio_dir / (item.id + ".mp3");
+      const auto it = info.find(item.id);
+      if (it != info.end()) {
+        item.artist = it->second.artist;
+        item.title = it->second.title;
+        item.official_split = it->second.set == "evaluation" ? "test" : "train";
+      }
+      item.group = item.artist.empty() ? "id:" + item.id : "artist:" + item.artist;
+      corpus.items.push_back(std::move(item));
+    }
+    if (fs::is_regular_file(annotations / "arousal_cont_average.csv", ec) &&
+        fs::is_regular_file(annotations / "valence_cont_average.csv", ec)) {
+      double start = 0, hop = 0, start_v = 0, hop_v = 0;
+      auto arousal_curves = ReadWideCurves(annotations / "arousal_cont_average.csv", &start, &hop);
+      auto valence_curves = ReadWideCurves(annotations / "valence_cont_average.csv", &start_v, &hop_v);
+      if (va_columns_ == "swapped") std::swap(arousal_curves, valence_curves);
+      AttachCurves(&corpus, valence_curves, arousal_curves, start, hop);
+      const std::string check = CheckStaticAgainstDynamic(corpus);
+      if (!check.empty()) corpus.warnings.push_back(check);
+    }
+    if (!cross_check_root_.empty()) {
+      const Corpus other = MakeDeamLoader()->Load(cross_check_root_);
+      const std::string check = CrossCheckVa(corpus, other);
+      if (check.empty()) {
+        corpus.notes.push_back("agrees with DEAM at " + cross_check_root_ +
+                               " on the valence/arousal of the songs they share");
+      } else {
+        corpus.warnings.push_back(check);
+      }
+    }
+    return corpus;
+  }
+
+ private:
+  std::string audio_dir_;  // empty: clips_45seconds, else audio/clips_45seconds
+  std::string va_columns_ = "as_named";
+  std::string cross_check_root_;
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeEmoMusicLoader() { return std::make_unique<EmoMusicLoader>(); }
+
+}  // namespace mer::data
