@@ -1,5 +1,6 @@
 #include "mer/data/csv.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -116,7 +117,8 @@ std::string CsvTable::Where(const CsvRow& row) const { return path.string() + ":
 
 void CsvTable::RequireFields(const CsvRow& row, std::size_t count) const {
   if (row.fields.size() < count) {
-    throw InputError(Where(row) + ": expected " + std::to_string(count) + " fields, found " +
+    // A short row is reported against the header's width, which is what the user sees in the file.
+    throw InputError(Where(row) + ": expected " + std::to_string(std::max(count, header.size())) + " fields, found " +
                      std::to_string(row.fields.size()));
   }
 }

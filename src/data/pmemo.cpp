@@ -41,6 +41,7 @@ class PmemoLoader : public DatasetLoader {
     };
     std::map<std::string, Meta> metadata;
     std::vector<std::string> metadata_order;
+    std::size_t repeated = 0;
     {
       const CsvTable t = ReadCsv(metadata_path);
       const std::size_t id = t.Column("musicId"), file = t.Column("fileName"), title = t.Column("title"),
@@ -54,16 +55,21 @@ class PmemoLoader : public DatasetLoader {
         const std::string& music_id = t.Field(row, id);
         CheckSafeId(music_id, t.Where(row));
         CheckSafeId(t.Field(row, file), t.Where(row));
+        if (metadata.count(music_id)) ++repeated;
         metadata[music_id] = Meta{t.Field(row, file), t.Field(row, title), t.Field(row, artist),
                                   MinutesSecondsToSeconds(t.Field(row, chorus_start), t.Where(row)),
                                   MinutesSecondsToSeconds(t.Field(row, chorus_end), t.Where(row))};
-        metadata_order.push_back(music_id);
+        if (metadata.size() > metadata_order.size()) metadata_order.push_back(music_id);
       }
     }
     Corpus corpus;
     corpus.dataset = "pmemo";
     corpus.root = root;
     corpus.schema = VaSchema(0.0, 1.0);
+    if (repeated > 0) {
+      corpus.warnings.push_back(metadata_path.string() + ": " + std::to_string(repeated) +
+                                " ids appear more than once (the last row of each is used)");
+    }
     const fs::path audio_dir = UnderRoot(root, audio_dir_);
     const CsvTable t = ReadCsv(static_path);
     const std::size_t id = t.Column("musicId"), arousal = t.Column("Arousal(mean)"), valence = t.Column("Valence(mean)");
