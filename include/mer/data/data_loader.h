@@ -1,0 +1,87 @@
+// Batches of log-mel examples produced by worker threads ahead of the consumer. Features come from the
+// FeatureCache (decoded and computed on a miss), so memory is bounded by the prefetch depth, not by the corpus.
+//   training:   one random crop of `crop_frames` per item, items shuffled per epoch;
+//   evaluation: the full item ("full"), or sliding windows of `crop_frames` every `hop_frames` ("windows").
+// The order of batches and every crop offset depend only on (seed, epoch, position), never on thread timing.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mer/data/corpus.h"
+#include "mer/data/feature_cache.h"
+#include "mer/data/split.h"
+
+namespace mer::data {
+
+struct LoaderOptions {
+  std::string mode = "train";  // "train" (random crops), "full", "windows"
+  std::size_t batch_size = 16;
+  int64_t crop_frames = 128;   // train and windows: frames per example; shorter items are zero-padded at the end
+  int64_t hop_frames = 64;     // windows: frames between window starts
+  int workers = 2;
+  std::size_t prefetch_batches = 4;
+  uint64_t seed = 0;
+};
+
+struct Example {
+  std::size_t item = 0;         // index into the dataset
+  int64_t first_frame = 0;      // where the example starts in the item's spectrogram
+  int n_mels = 0;
+  int64_t frames = 0;
+  std::vector<float> features;  // [n_mels, frames]
+  std::vector<float> labels;    // normalised when the loader has a normaliser
+};
+
+struct Batch {
+  std::vector<Example> examples;
+};
+
+class DataLoader {
+ public:
+  DataLoader(const Dataset& dataset, std::vector<std::size_t> indices, const FeatureCache& cache,
+             LoaderOptions options, std::optional<LabelNormalizer> normalizer = std::nullopt);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  // Starts producing the batches of an epoch (stops any unfinished one).
+  void StartEpoch(int epoch);
+  // The next batch in order, or nullopt at the end of the epoch. Rethrows a worker's error (InputError naming
+  // the audio file).
+  std::optional<Batch> Next();
+  std::size_t BatchesPerEpoch() const;
+
+ private:
+  struct Task {
+    std::size_t item;
+    int64_t first_frame;  // -1: random (train), resolved by the worker from the task's seed
+    uint64_t seed;
+  };
+  void BuildTasks(int epoch);
+  Batch Produce(std::size_t batch) const;
+  void Stop();
+
+  const Dataset& dataset_;
+  std::vector<std::size_t> indices_;
+  const FeatureCache& cache_;
+  LoaderOptions options_;
+  std::optional<LabelNormalizer> normalizer_;
+  std::vector<Task> tasks_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::size_t, Batch> ready_;
+  std::exception_ptr failure_;
+  std::size_t next_to_hand_out_ = 0, next_to_produce_ = 0, batches_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace mer::data

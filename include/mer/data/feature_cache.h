@@ -1,0 +1,46 @@
+// Log-mel spectrograms cached on disk, keyed by the audio file's identity (absolute path, size, modification time)
+// and a hash of the frontend configuration, so they are computed once and reused across epochs and runs.
+// Entries are written atomically (temporary file + rename): concurrent writers and crashes never leave a corrupt
+// entry in place, and an entry that is truncated, damaged or belongs to another key is detected (header + checksum)
+// and recomputed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "mer/features/frontend.h"
+
+namespace mer::data {
+
+class FeatureCache {
+ public:
+  // An empty dir disables caching (every Get computes).
+  FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config);
+
+  // The log-mel of the whole audio file. Throws InputError naming the file when it cannot be decoded.
+  features::Spectrogram Get(const std::filesystem::path& audio) const;
+
+  // Where the entry for `audio` lives (its key depends on the file's current size and mtime).
+  std::filesystem::path EntryPath(const std::filesystem::path& audio) const;
+  const features::Frontend& frontend() const { return *frontend_; }
+
+  struct Stats {
+    uint64_t hits = 0, misses = 0, rejected = 0;  // rejected: entries found corrupt or stale, recomputed
+  };
+  Stats stats() const { return {hits_.load(), misses_.load(), rejected_.load()}; }
+
+ private:
+  uint64_t KeyOf(const std::filesystem::path& audio) const;
+
+  std::filesystem::path dir_;
+  uint64_t config_hash_;
+  std::unique_ptr<features::Frontend> frontend_;
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, rejected_{0};
+};
+
+// FNV-1a, 64 bit.
+uint64_t Fnv1a(const void* data, std::size_t size, uint64_t seed = 0xcbf29ce484222325ull);
+
+}  // namespace mer::data

@@ -1,0 +1,124 @@
+#include "mer/data/feature_cache.h"
+
+#include <cstring>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/audio/decoder.h"
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+
+namespace mer::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'M', 'E', 'R', 'M', 'E', 'L', '0', '1'};
+// magic, key, n_mels (int64), frames (int64), checksum of the values
+constexpr std::size_t kHeaderBytes = 8 + 8 + 8 + 8 + 8;
+
+template <typename T>
+void Put(std::string* out, T value) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+template <typename T>
+T ReadAt(const std::string& in, std::size_t offset) {
+  T value;
+  std::memcpy(&value, in.data() + offset, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+uint64_t Fnv1a(const void* data, std::size_t size, uint64_t hash) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config)
+    : dir_(std::move(dir)), frontend_(std::make_unique<features::Frontend>(config)) {
+  const std::string text = "mer-feature-cache-v1 " + nlohmann::json(config).dump();
+  config_hash_ = Fnv1a(text.data(), text.size());
+}
+
+uint64_t FeatureCache::KeyOf(const fs::path& audio) const {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(audio, ec).lexically_normal();
+  const auto size = static_cast<uint64_t>(fs::file_size(audio, ec));
+  const auto mtime = static_cast<int64_t>(fs::last_write_time(audio, ec).time_since_epoch().count());
+  uint64_t key = Fnv1a(absolute.c_str(), std::strlen(absolute.c_str()), config_hash_);
+  key = Fnv1a(&size, sizeof(size), key);
+  return Fnv1a(&mtime, sizeof(mtime), key);
+}
+
+fs::path FeatureCache::EntryPath(const fs::path& audio) const {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(KeyOf(audio)));
+  return dir_ / std::string(hex, 2) / (std::string(hex) + ".mel");
+}
+
+features::Spectrogram FeatureCache::Get(const fs::path& audio) const {
+  const auto compute = [&] {
+    audio::DecodeOptions options;
+    options.target_sample_rate = frontend_->config().sample_rate;
+    const audio::MonoAudio decoded = audio::DecodeMono(audio, options);
+    try {
+      return frontend_->Compute(decoded.samples);
+    } catch (const InputError& e) {
+      throw InputError(audio.string() + ": " + e.what());
+    }
+  };
+  if (dir_.empty()) {
+    ++misses_;
+    return compute();
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(audio, ec)) return compute();  // the decoder names the problem
+  const uint64_t key = KeyOf(audio);
+  const fs::path entry = EntryPath(audio);
+  std::ifstream in(entry, std::ios::binary);
+  if (in) {
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    bool valid = bytes.size() >= kHeaderBytes && std::memcmp(bytes.data(), kMagic, 8) == 0 &&
+                 ReadAt<uint64_t>(bytes, 8) == key;
+    if (valid) {
+      features::Spectrogram s;
+      const int64_t n_mels = ReadAt<int64_t>(bytes, 16), frames = ReadAt<int64_t>(bytes, 24);
+      valid = n_mels == frontend_->config().n_mels && frames > 0 &&
+              bytes.size() == kHeaderBytes + static_cast<std::size_t>(n_mels * frames) * sizeof(float) &&
+              Fnv1a(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes) == ReadAt<uint64_t>(bytes, 32);
+      if (valid) {
+        s.n_mels = static_cast<int>(n_mels);
+        s.frames = frames;
+        s.values.resize(static_cast<std::size_t>(n_mels * frames));
+        std::memcpy(s.values.data(), bytes.data() + kHeaderBytes, s.values.size() * sizeof(float));
+        ++hits_;
+        return s;
+      }
+    }
+    ++rejected_;
+  }
+  ++misses_;
+  features::Spectrogram s = compute();
+  std::string bytes(kMagic, 8);
+  Put<uint64_t>(&bytes, key);
+  Put<int64_t>(&bytes, s.n_mels);
+  Put<int64_t>(&bytes, s.frames);
+  Put<uint64_t>(&bytes, Fnv1a(s.values.data(), s.values.size() * sizeof(float)));
+  bytes.append(reinterpret_cast<const char*>(s.values.data()), s.values.size() * sizeof(float));
+  fs::create_directories(entry.parent_path(), ec);
+  try {
+    WriteFileAtomically(entry, bytes);
+  } catch (const OutputError&) {
+    // A read-only or full cache folder costs speed, not correctness.
+  }
+  return s;
+}
+
+}  // namespace mer::data

@@ -1,0 +1,265 @@
+// The feature cache (hits, keys, corrupt and stale entries, concurrent writers) and the prefetching data loader
+// (crops, windows, determinism across thread counts, errors).
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "data_test_util.h"
+#include "mer/audio/decoder.h"
+#include "mer/audio/writer.h"
+#include "mer/data/data_loader.h"
+#include "mer/data/feature_cache.h"
+#include "mer/data/synth.h"
+#include "support/test_support.h"
+
+namespace mer::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+features::FrontendConfig SmallFrontend() {
+  features::FrontendConfig c;
+  c.n_mels = 32;
+  c.n_fft = 1024;
+  c.hop_length = 512;
+  return c;
+}
+
+class CacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    audio_ = dir_ / "song.wav";
+    audio::WriteAudio(audio_, mer::test::WhiteNoise(22050, 3.0, 0.3, 1), 1, 22050, audio::Container::kWavFloat);
+  }
+  mer::test::TempDir dir_;
+  fs::path audio_;
+};
+
+TEST_F(CacheTest, MissThenHitWithTheSameValues) {
+  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const features::Spectrogram first = cache.Get(audio_);
+  const features::Spectrogram second = cache.Get(audio_);
+  EXPECT_EQ(cache.stats().misses, 1u);
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(first.values, second.values);
+  const features::Frontend frontend(SmallFrontend());
+  EXPECT_EQ(first.values, frontend.Compute(audio::DecodeMono(audio_).samples).values);
+  EXPECT_TRUE(fs::exists(cache.EntryPath(audio_)));
+}
+
+TEST_F(CacheTest, KeyFollowsFileIdentityAndFrontendConfig) {
+  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const fs::path before = cache.EntryPath(audio_);
+  features::FrontendConfig other = SmallFrontend();
+  other.n_mels = 40;
+  EXPECT_NE(FeatureCache(dir_ / "cache", other).EntryPath(audio_), before);
+  cache.Get(audio_);
+  audio::WriteAudio(audio_, mer::test::WhiteNoise(22050, 2.0, 0.3, 2), 1, 22050, audio::Container::kWavFloat);
+  EXPECT_NE(cache.EntryPath(audio_), before);  // new size and mtime: stale entry not used
+  EXPECT_EQ(cache.Get(audio_).frames, 1 + 44100 / 512);
+  EXPECT_EQ(cache.stats().misses, 2u);
+}
+
+TEST_F(CacheTest, TruncatedOrDamagedEntriesAreRecomputed) {
+  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const features::Spectrogram good = cache.Get(audio_);
+  const fs::path entry = cache.EntryPath(audio_);
+  std::string bytes = mer::test::ReadBytes(entry);
+  mer::test::WriteBytes(entry, bytes.substr(0, bytes.size() / 2));
+  EXPECT_EQ(cache.Get(audio_).values, good.values);
+  EXPECT_EQ(cache.stats().rejected, 1u);
+  EXPECT_EQ(mer::test::ReadBytes(entry), bytes);  // rewritten whole
+  bytes[bytes.size() - 3] ^= 0x55;              // one flipped byte in the data
+  mer::test::WriteBytes(entry, bytes);
+  EXPECT_EQ(cache.Get(audio_).values, good.values);
+  EXPECT_EQ(cache.stats().rejected, 2u);
+  mer::test::WriteBytes(entry, "");
+  EXPECT_EQ(cache.Get(audio_).values, good.values);
+  EXPECT_EQ(cache.stats().rejected, 3u);
+}
+
+TEST_F(CacheTest, ConcurrentWritersLeaveOneValidEntryAndNoTemporaries) {
+  const features::Spectrogram expected = FeatureCache("", SmallFrontend()).Get(audio_);
+  std::vector<std::thread> writers;
+  std::vector<int> mismatches(8, 0);
+  for (int w = 0; w < 8; ++w) {
+    writers.emplace_back([&, w] {
+      const FeatureCache own(dir_ / "cache", SmallFrontend());  // separate objects, as separate processes would be
+      for (int k = 0; k < 5; ++k) mismatches[w] += own.Get(audio_).values != expected.values;
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "cache")) {
+    if (e.is_regular_file()) {
+      ++files;
+      EXPECT_EQ(e.path().extension(), ".mel") << e.path();
+    }
+  }
+  EXPECT_EQ(files, 1u);
+  const FeatureCache reader(dir_ / "cache", SmallFrontend());
+  reader.Get(audio_);
+  EXPECT_EQ(reader.stats().hits, 1u);
+}
+
+TEST_F(CacheTest, AnUnwritableCacheCostsSpeedNotCorrectness) {
+  mer::test::WriteBytes(dir_ / "blocked", "a file where the cache folder should be");
+  const FeatureCache cache(dir_ / "blocked", SmallFrontend());
+  EXPECT_EQ(cache.Get(audio_).frames, 1 + 66150 / 512);
+  EXPECT_THROW(cache.Get(dir_ / "missing.wav"), InputError);
+}
+
+class LoaderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new mer::test::TempDir();
+    SynthConfig c;
+    c.dataset = "emomusic";
+    c.songs = 10;
+    c.seconds = 17;
+    c.threads = 2;
+    SynthesizeCorpus(c, dir_->path() / "corpus");
+    corpus_ = new Corpus(test::Load("emomusic", dir_->path() / "corpus"));
+    cache_ = new FeatureCache(dir_->path() / "cache", SmallFrontend());
+  }
+  static void TearDownTestSuite() {
+    delete cache_;
+    delete corpus_;
+    delete dir_;
+  }
+  static std::vector<std::size_t> All() {
+    std::vector<std::size_t> all(corpus_->size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
+  static std::vector<Batch> Epoch(DataLoader& loader, int epoch) {
+    loader.StartEpoch(epoch);
+    std::vector<Batch> batches;
+    while (auto b = loader.Next()) batches.push_back(std::move(*b));
+    return batches;
+  }
+  static mer::test::TempDir* dir_;
+  static Corpus* corpus_;
+  static FeatureCache* cache_;
+};
+mer::test::TempDir* LoaderTest::dir_ = nullptr;
+Corpus* LoaderTest::corpus_ = nullptr;
+FeatureCache* LoaderTest::cache_ = nullptr;
+
+TEST_F(LoaderTest, TrainingCropsCoverEveryItemOncePerEpoch) {
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.crop_frames = 100;
+  o.workers = 3;
+  DataLoader loader(*corpus_, All(), *cache_, o);
+  const auto batches = Epoch(loader, 0);
+  ASSERT_EQ(batches.size(), 3u);  // 10 items in batches of 4
+  std::multiset<std::size_t> seen;
+  for (const auto& b : batches) {
+    for (const auto& e : b.examples) {
+      seen.insert(e.item);
+      EXPECT_EQ(e.frames, 100);
+      EXPECT_EQ(e.n_mels, 32);
+      EXPECT_EQ(e.features.size(), 3200u);
+      EXPECT_EQ(e.labels, corpus_->items[e.item].labels);
+      const features::Spectrogram full = cache_->Get(corpus_->items[e.item].audio);
+      EXPECT_LE(e.first_frame + 100, full.frames);
+      EXPECT_EQ(e.features[5], full.at(0, e.first_frame + 5));  // the crop is the spectrogram's frames
+    }
+  }
+  EXPECT_EQ(seen.size(), 10u);
+  for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(seen.count(i), 1u);
+}
+
+std::vector<std::pair<std::size_t, int64_t>> Signature(const std::vector<Batch>& batches) {
+  std::vector<std::pair<std::size_t, int64_t>> s;
+  for (const auto& b : batches) {
+    for (const auto& e : b.examples) s.emplace_back(e.item, e.first_frame);
+  }
+  return s;
+}
+
+TEST_F(LoaderTest, DeterministicForSeedAndEpochWhateverTheThreadCount) {
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.crop_frames = 64;
+  o.seed = 99;
+  o.workers = 1;
+  DataLoader one(*corpus_, All(), *cache_, o);
+  o.workers = 4;
+  o.prefetch_batches = 2;
+  DataLoader four(*corpus_, All(), *cache_, o);
+  const auto a = Signature(Epoch(one, 3)), b = Signature(Epoch(four, 3));
+  EXPECT_EQ(a, b);
+  EXPECT_NE(Signature(Epoch(one, 4)), a);  // another epoch: another order and other crops
+}
+
+TEST_F(LoaderTest, WindowsCoverTheWholeItemAndFullModeKeepsItWhole) {
+  LoaderOptions o;
+  o.mode = "windows";
+  o.batch_size = 5;
+  o.crop_frames = 200;
+  o.hop_frames = 100;
+  DataLoader windows(*corpus_, {0, 1}, *cache_, o);
+  const auto batches = Epoch(windows, 0);
+  const int64_t frames = cache_->Get(corpus_->items[0].audio).frames;  // 17 s -> 733 frames
+  std::vector<int64_t> starts;
+  for (const auto& b : batches) {
+    for (const auto& e : b.examples) {
+      if (e.item == 0) starts.push_back(e.first_frame);
+    }
+  }
+  ASSERT_FALSE(starts.empty());
+  EXPECT_EQ(starts.front(), 0);
+  EXPECT_GE(starts.back() + 200, frames);
+  EXPECT_LT(starts.back(), frames);
+  o.mode = "full";
+  DataLoader full(*corpus_, {0}, *cache_, o);
+  const auto whole = Epoch(full, 0);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].examples[0].frames, frames);
+}
+
+TEST_F(LoaderTest, SegmentItemsUseOnlyTheirFrames) {
+  Corpus segments = *corpus_;
+  segments.items.resize(1);
+  segments.items[0].start_seconds = 2.0;
+  segments.items[0].end_seconds = 5.0;
+  LoaderOptions o;
+  o.mode = "full";
+  DataLoader loader(segments, {0}, *cache_, o);
+  const auto batches = Epoch(loader, 0);
+  const Example& e = batches.at(0).examples.at(0);
+  EXPECT_NEAR(e.frames, 3.0 * 22050 / 512, 1.0);
+  const features::Spectrogram full = cache_->Get(segments.items[0].audio);
+  const int64_t first = std::llround(2.0 * 22050 / 512);
+  EXPECT_EQ(e.features[0], full.at(0, first));
+}
+
+TEST_F(LoaderTest, NormalisedLabelsAndErrorsThatNameTheFile) {
+  const LabelNormalizer n = LabelNormalizer::Fit(*corpus_, All());
+  LoaderOptions o;
+  o.batch_size = 10;
+  DataLoader loader(*corpus_, All(), *cache_, o, n);
+  const auto batches = Epoch(loader, 0);
+  double mean = 0;
+  for (const auto& e : batches[0].examples) mean += e.labels[0] / 10.0;
+  EXPECT_NEAR(mean, 0.0, 1e-5);
+  Corpus broken = *corpus_;
+  broken.items[2].audio = dir_->path() / "gone.mp3";
+  DataLoader failing(broken, All(), *cache_, o);
+  failing.StartEpoch(0);
+  try {
+    while (failing.Next()) {
+    }
+    ADD_FAILURE() << "no error for a missing audio file";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gone.mp3: no such file"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mer::data
