@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, from a fresh Debian 12 machine: install dependencies, build, generate a
-# 30 s test song (MP3 and WAV) and turn it into librosa-equivalent log-mel spectrograms with `mer features`.
+# 30 s test song (MP3 and WAV) and turn it into librosa-equivalent log-mel spectrograms with `mer features`,
+# then synthesise a small 1000 Songs-layout corpus and check it with `mer data check`.
 # Outputs go to ${MER_DEMO_OUT:-demo-out}/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,5 +22,10 @@ echo "== log-mel spectrograms with librosa's defaults (22.05 kHz, n_fft 2048, ho
 echo "== the musicnn recipe from configs/frontend_musicnn.json (16 kHz, 96 mels, log10(1 + 10000 S))"
 "$build_dir/mer" features "$out/demo_song.mp3" --out "$out/demo_song_musicnn.npy" \
   --config "$root/configs/frontend_musicnn.json"
+
+echo "== a synthetic 1000 Songs corpus (24 songs, 20 s) whose audio encodes valence and arousal"
+rm -rf "$out/emomusic"
+"$build_dir/mer" data synth --dataset emomusic --out "$out/emomusic" --songs 24 --seconds 20 --seed 1
+"$build_dir/mer" data check --dataset emomusic --root "$out/emomusic"
 
 echo "== done: $out"

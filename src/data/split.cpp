@@ -65,23 +65,29 @@ std::vector<Group> OrderedGroups(const Corpus& corpus, const std::vector<std::si
   return groups;
 }
 
-// Deals groups into buckets with target shares, per stratum: each group goes to the bucket furthest below its share.
+// Deals groups into buckets with target shares: each group goes to the bucket furthest below its share, counting
+// both within the group's stratum (stratification) and over all groups (so small strata still meet the ratios).
 std::vector<std::vector<std::size_t>> Deal(const std::vector<Group>& groups, const std::vector<double>& shares) {
   std::vector<std::vector<std::size_t>> buckets(shares.size());
   std::map<int, std::vector<double>> filled;  // stratum -> items per bucket
   std::map<int, double> total;
+  std::vector<double> filled_all(shares.size(), 0.0);
+  double seen_all = 0;
   for (const Group& g : groups) {
     auto& counts = filled.try_emplace(g.stratum, std::vector<double>(shares.size(), 0.0)).first->second;
     double& seen = total[g.stratum];
-    seen += static_cast<double>(g.items.size());
+    const double size = static_cast<double>(g.items.size());
+    seen += size;
+    seen_all += size;
     std::size_t best = 0;
     double best_deficit = -1e300;
     for (std::size_t b = 0; b < shares.size(); ++b) {
       if (shares[b] <= 0) continue;
-      const double deficit = shares[b] * seen - counts[b];
+      const double deficit = (shares[b] * seen - counts[b]) + (shares[b] * seen_all - filled_all[b]);
       if (deficit > best_deficit + 1e-12) best_deficit = deficit, best = b;
     }
-    counts[best] += static_cast<double>(g.items.size());
+    counts[best] += size;
+    filled_all[best] += size;
     buckets[best].insert(buckets[best].end(), g.items.begin(), g.items.end());
   }
   for (auto& b : buckets) std::sort(b.begin(), b.end());

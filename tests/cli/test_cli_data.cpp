@@ -1,0 +1,83 @@
+// `mer data check` and `mer data synth` through the built binary.
+#include <algorithm>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace mer {
+namespace {
+
+using test::RunMer;
+
+std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+TEST(CliData, SynthThenCheckJsonRoundTrip) {
+  test::TempDir dir;
+  auto r = RunMer("data synth --dataset emomusic --out " + Q(dir / "emo") + " --songs 12 --seconds 17 --seed 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote 12 songs"), std::string::npos) << r.out;
+  r = RunMer("data check --dataset emomusic --root " + Q(dir / "emo") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::ordered_json::parse(r.out);
+  for (const char* key : {"dataset", "annotated", "with_audio", "missing_audio", "splits", "labels", "warnings"}) {
+    EXPECT_TRUE(report.contains(key)) << key;
+  }
+  EXPECT_EQ(report["annotated"], 12);
+  EXPECT_EQ(report["with_audio"], 12);
+  EXPECT_EQ(report["missing_audio"], 0);
+  EXPECT_EQ(report["splits"]["method"], "official");
+  EXPECT_EQ(report["splits"]["train"]["count"].get<int>() + report["splits"]["val"]["count"].get<int>() +
+                report["splits"]["test"]["count"].get<int>(),
+            12);
+  EXPECT_EQ(report["labels"].begin().key(), "valence");  // schema order
+  EXPECT_GE(report["labels"]["arousal"]["min"].get<double>(), 1.0);
+  r = RunMer("data check --dataset emomusic --root " + Q(dir / "emo"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("annotated    12 items"), std::string::npos) << r.out;
+}
+
+TEST(CliData, ErrorsHaveExitCodesAndOneLine) {
+  test::TempDir dir;
+  struct Case {
+    std::string args;
+    int code;
+    std::string expected;
+  };
+  const std::string fixtures = test::TestData("fixtures/datasets").string();
+  const Case cases[] = {
+      {"data check --dataset nope --root " + Q(dir.path()), 2, "unknown dataset 'nope'; registered:"},
+      {"data check --dataset deam --root " + Q(dir / "missing"), 2, "data.root"},
+      {"data check --dataset deam --root " + Q(dir.path()), 1, "static_annotations_averaged_songs_1_2000.csv: not found"},
+      {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set data.fold=9", 2, "data.fold = 9"},
+      {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set frontend.n_mels=3", 2, "only takes data."},
+      {"data synth --dataset deam --out " + Q(dir / "x") + " --seconds 5", 2, "--seconds = 5"},
+      {"data synth --dataset deam --out " + Q(dir.path()) + " --songs 2", 2, "--songs = 2"},
+  };
+  test::WriteBytes(dir / "keep.txt", "precious");
+  for (const auto& c : cases) {
+    const auto r = RunMer(c.args);
+    EXPECT_EQ(r.exit_code, c.code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  const auto r = RunMer("data synth --dataset deam --out " + Q(dir.path()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not an empty folder"), std::string::npos) << r.err;
+  EXPECT_EQ(test::ReadBytes(dir / "keep.txt"), "precious");
+}
+
+TEST(CliData, CheckOnTheFullSharedFiles) {
+  MER_REQUIRE_SHARED(deam, "datasets/DEAM");
+  MER_REQUIRE_SHARED(emo, "datasets/emoMusic");
+  const auto r = RunMer("data check --dataset deam --root " + Q(deam) + " --cross-check " + Q(emo) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["annotated"], 1802);
+  EXPECT_EQ(report["missing_audio"], 1802);
+  EXPECT_EQ(report["notes"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace mer
