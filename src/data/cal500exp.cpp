@@ -54,10 +54,7 @@ class Cal500ExpLoader : public DatasetLoader {
       CheckSafeId(song, file.string());
       std::vector<Item> segments;
       for (const auto& row : table.rows) {
-        if (row.fields.size() != table.header.size()) {
-          throw InputError(table.Where(row) + ": expected " + std::to_string(table.header.size()) + " fields, found " +
-                           std::to_string(row.fields.size()));
-        }
+        table.RequireHeaderWidth(row);
         Item item;
         item.audio = audio_dir / (song + ".mp3");
         item.artist = Cal500Artist(song);

@@ -123,6 +123,13 @@ void CsvTable::RequireFields(const CsvRow& row, std::size_t count) const {
   }
 }
 
+void CsvTable::RequireHeaderWidth(const CsvRow& row) const {
+  if (row.fields.size() != header.size()) {
+    throw InputError(Where(row) + ": expected " + std::to_string(header.size()) + " fields, found " +
+                     std::to_string(row.fields.size()));
+  }
+}
+
 const std::string& CsvTable::Field(const CsvRow& row, std::size_t column) const {
   RequireFields(row, column + 1);
   return row.fields[column];

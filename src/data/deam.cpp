@@ -56,10 +56,7 @@ class DeamLoader : public DatasetLoader {
       const CsvTable t = ReadCsv(path);
       const std::size_t id = t.Column("song_id"), valence = t.Column("valence_mean"), arousal = t.Column("arousal_mean");
       for (const auto& row : t.rows) {
-        if (row.fields.size() != t.header.size()) {
-          throw InputError(t.Where(row) + ": expected " + std::to_string(t.header.size()) + " fields, found " +
-                           std::to_string(row.fields.size()));
-        }
+        t.RequireHeaderWidth(row);
         Item item;
         item.id = t.Field(row, id);
         CheckSafeId(item.id, t.Where(row));
@@ -88,23 +85,9 @@ class DeamLoader : public DatasetLoader {
                                 " MediaEval 2013 songs (ids <= 1000), see data.va_columns");
     }
     const fs::path dynamic = annotations / kDynamic;
-    if (fs::is_regular_file(dynamic / "arousal.csv", ec) && fs::is_regular_file(dynamic / "valence.csv", ec)) {
-      double start = 0, hop = 0, start_v = 0, hop_v = 0;
-      const auto arousal = ReadWideCurves(dynamic / "arousal.csv", &start, &hop);
-      const auto valence = ReadWideCurves(dynamic / "valence.csv", &start_v, &hop_v);
-      AttachCurves(&corpus, valence, arousal, start, hop);
-      const std::string check = CheckStaticAgainstDynamic(corpus);
-      if (!check.empty()) corpus.warnings.push_back(check);
-    }
+    AttachCurvesAndCheck(&corpus, dynamic / "arousal.csv", dynamic / "valence.csv");
     if (!cross_check_root_.empty()) {
-      const Corpus other = MakeEmoMusicLoader()->Load(cross_check_root_);
-      const std::string check = CrossCheckVa(corpus, other);
-      if (check.empty()) {
-        corpus.notes.push_back("agrees with 1000 Songs at " + cross_check_root_ +
-                               " on the valence/arousal of the songs they share");
-      } else {
-        corpus.warnings.push_back(check);
-      }
+      RecordCrossCheck(&corpus, MakeEmoMusicLoader()->Load(cross_check_root_), "1000 Songs", cross_check_root_);
     }
     return corpus;
   }

@@ -38,10 +38,7 @@ class DeezerLoader : public DatasetLoader {
       const std::size_t id = t.Column("dzr_sng_id"), valence = t.Column("valence"), arousal = t.Column("arousal"),
                         artist = t.Column("artist_name"), title = t.Column("track_name");
       for (const auto& row : t.rows) {
-        if (row.fields.size() != t.header.size()) {
-          throw InputError(t.Where(row) + ": expected " + std::to_string(t.header.size()) + " fields, found " +
-                           std::to_string(row.fields.size()));
-        }
+        t.RequireHeaderWidth(row);
         Item item;
         item.id = t.Field(row, id);
         CheckSafeId(item.id, t.Where(row));

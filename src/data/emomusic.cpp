@@ -77,25 +77,10 @@ class EmoMusicLoader : public DatasetLoader {
       item.group = item.artist.empty() ? "id:" + item.id : "artist:" + item.artist;
       corpus.items.push_back(std::move(item));
     }
-    if (fs::is_regular_file(annotations / "arousal_cont_average.csv", ec) &&
-        fs::is_regular_file(annotations / "valence_cont_average.csv", ec)) {
-      double start = 0, hop = 0, start_v = 0, hop_v = 0;
-      auto arousal_curves = ReadWideCurves(annotations / "arousal_cont_average.csv", &start, &hop);
-      auto valence_curves = ReadWideCurves(annotations / "valence_cont_average.csv", &start_v, &hop_v);
-      if (va_columns_ == "swapped") std::swap(arousal_curves, valence_curves);
-      AttachCurves(&corpus, valence_curves, arousal_curves, start, hop);
-      const std::string check = CheckStaticAgainstDynamic(corpus);
-      if (!check.empty()) corpus.warnings.push_back(check);
-    }
+    AttachCurvesAndCheck(&corpus, annotations / "arousal_cont_average.csv", annotations / "valence_cont_average.csv",
+                         va_columns_ == "swapped");
     if (!cross_check_root_.empty()) {
-      const Corpus other = MakeDeamLoader()->Load(cross_check_root_);
-      const std::string check = CrossCheckVa(corpus, other);
-      if (check.empty()) {
-        corpus.notes.push_back("agrees with DEAM at " + cross_check_root_ +
-                               " on the valence/arousal of the songs they share");
-      } else {
-        corpus.warnings.push_back(check);
-      }
+      RecordCrossCheck(&corpus, MakeDeamLoader()->Load(cross_check_root_), "DEAM", cross_check_root_);
     }
     return corpus;
   }

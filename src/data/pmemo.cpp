@@ -48,10 +48,7 @@ class PmemoLoader : public DatasetLoader {
                         artist = t.Column("artist"), chorus_start = t.Column("chorus_start_time"),
                         chorus_end = t.Column("chorus_end_time");
       for (const auto& row : t.rows) {
-        if (row.fields.size() != t.header.size()) {
-          throw InputError(t.Where(row) + ": expected " + std::to_string(t.header.size()) + " fields, found " +
-                           std::to_string(row.fields.size()));
-        }
+        t.RequireHeaderWidth(row);
         const std::string& music_id = t.Field(row, id);
         CheckSafeId(music_id, t.Where(row));
         CheckSafeId(t.Field(row, file), t.Where(row));

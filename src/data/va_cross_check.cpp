@@ -1,5 +1,7 @@
 #include "va_cross_check.h"
 
+#include "loader_util.h"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -76,6 +78,29 @@ std::string CheckStaticAgainstDynamic(const Corpus& corpus) {
   return "static and dynamic labels of " + std::to_string(sv.size()) +
          " items agree better with valence and arousal swapped (r sums " + Fixed(crossed) + " vs " + Fixed(straight) +
          "): check data.va_columns";
+}
+
+void AttachCurvesAndCheck(Corpus* corpus, const std::filesystem::path& arousal_file,
+                          const std::filesystem::path& valence_file, bool swap) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(arousal_file, ec) || !std::filesystem::is_regular_file(valence_file, ec)) return;
+  double start = 0, hop = 0, start_v = 0, hop_v = 0;
+  auto arousal = ReadWideCurves(arousal_file, &start, &hop);
+  auto valence = ReadWideCurves(valence_file, &start_v, &hop_v);
+  if (swap) std::swap(arousal, valence);
+  AttachCurves(corpus, valence, arousal, start, hop);
+  const std::string check = CheckStaticAgainstDynamic(*corpus);
+  if (!check.empty()) corpus->warnings.push_back(check);
+}
+
+void RecordCrossCheck(Corpus* corpus, const Corpus& other, const std::string& other_name, const std::string& other_root) {
+  const std::string check = CrossCheckVa(*corpus, other);
+  if (check.empty()) {
+    corpus->notes.push_back("agrees with " + other_name + " at " + other_root +
+                            " on the valence/arousal of the songs they share");
+  } else {
+    corpus->warnings.push_back(check);
+  }
 }
 
 }  // namespace mer::data

@@ -32,6 +32,8 @@ struct CsvTable {
   std::string Where(const CsvRow& row) const;
   // Throws InputError "<file>:<line>: expected N fields, found M" unless the row has at least `count` fields.
   void RequireFields(const CsvRow& row, std::size_t count) const;
+  // Throws InputError "<file>:<line>: expected N fields, found M" unless the row is exactly as wide as the header.
+  void RequireHeaderWidth(const CsvRow& row) const;
   // Parses a number; throws InputError "<file>:<line>: column '<name>': '<text>' is not a number".
   double Number(const CsvRow& row, std::size_t column) const;
   const std::string& Field(const CsvRow& row, std::size_t column) const;
