@@ -17,6 +17,7 @@ struct Command {
 
 Command AddFeaturesCommand(CLI::App& parent);
 std::vector<Command> AddDataCommands(CLI::App& parent);  // data check, data synth
+std::vector<Command> AddRunCommands(CLI::App& parent);   // train, eval, predict
 
 // Exit codes shared by every subcommand.
 constexpr int kExitOk = 0;

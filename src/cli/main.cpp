@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands = {AddFeaturesCommand(app)};
   for (auto& command : AddDataCommands(app)) commands.push_back(std::move(command));
+  for (auto& command : AddRunCommands(app)) commands.push_back(std::move(command));
   try {
     app.parse(argc, argv);
     for (auto& command : commands) {

@@ -1,0 +1,50 @@
+// Training, evaluation and prediction, behind a torch-free interface so the CLI does not include LibTorch.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/train/run_config.h"
+
+namespace mer::train {
+
+struct TrainOptions {
+  std::filesystem::path out_dir;  // the run folder
+  std::string device = "auto";    // "cpu", "cuda", "auto"
+  bool resume = false;            // continue from out_dir/last.pt
+  bool progress = true;           // a progress bar when stderr is a terminal
+};
+
+// Exit codes: 0 done, 130 interrupted by SIGINT, 143 by SIGTERM (a resumable last.pt is written first).
+int Train(const RunConfig& config, const TrainOptions& options);
+
+struct EvalOptions {
+  std::filesystem::path run_dir;
+  std::string split = "test";           // "test", "val", "train"
+  std::filesystem::path predictions_csv;  // empty: none
+  std::string device = "auto";
+};
+// Track-level metrics of the run's best checkpoint on one part of its saved split.
+nlohmann::json Evaluate(const EvalOptions& options);
+
+struct PredictOptions {
+  std::filesystem::path run_dir;
+  std::vector<std::filesystem::path> files;
+  double hop_seconds = 0;  // between window starts; 0 = half a window
+  std::string device = "auto";
+};
+
+struct TrackPrediction {
+  std::filesystem::path file;
+  std::string error;                       // set when the file failed; the others still run
+  std::vector<std::string> names;          // outputs: valence/arousal, tag names or Q1..Q4
+  std::vector<double> track;               // track-level value per output (dataset scale or probabilities)
+  std::vector<double> times;               // window centres in seconds
+  std::vector<std::vector<double>> curve;  // [window][output]
+};
+std::vector<TrackPrediction> Predict(const PredictOptions& options);
+
+}  // namespace mer::train

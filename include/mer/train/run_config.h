@@ -1,0 +1,59 @@
+// One JSON file describes a run: `data`, `frontend`, `model`, `train`. Each section is a plain struct with
+// defaults, read by the shared FieldReader (unknown keys rejected) and validated before any heavy work.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/data/data_config.h"
+#include "mer/features/frontend_config.h"
+
+namespace mer::train {
+
+struct ModelConfig {
+  std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn
+  std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging", "quadrants"
+  int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512)
+  double dropout = 0.0;
+  void Validate() const;
+};
+
+struct TrainConfig {
+  int epochs = 30;
+  int batch_size = 16;
+  std::string optimizer = "adam";  // "adam", "adamw", "sgd"
+  double lr = 1e-3;
+  double momentum = 0.9;           // sgd
+  double weight_decay = 0.0;
+  std::string schedule = "none";   // "none", "step" (x gamma every step_size epochs), "cosine" (to 0 over epochs)
+  int step_size = 10;
+  double gamma = 0.5;
+  double grad_clip = 0.0;          // max global gradient norm; 0 = off
+  int patience = 0;                // early stopping after this many epochs without improvement; 0 = off
+  std::string monitor = "auto";    // validation metric: auto = r2 (regression), f1_micro (tagging), accuracy
+  int64_t max_steps = 0;           // cap on optimiser steps; 0 = none
+  int workers = 2;                 // data loader threads
+  int threads = 0;                 // torch threads; 0 = all cores
+  uint64_t seed = 1;
+  double eval_hop = 0.5;           // evaluation windows start every eval_hop * input_frames frames
+  void Validate() const;
+};
+
+struct RunConfig {
+  data::DataConfig data;
+  features::FrontendConfig frontend;
+  ModelConfig model;
+  TrainConfig train;
+  nlohmann::json resolved;  // the whole config with every default filled in, as saved in the run folder
+};
+
+// Reads a config file, applies `--set a.b=value` overrides, validates every section. Throws ConfigError naming
+// the file and the key.
+RunConfig LoadRunConfig(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+RunConfig ParseRunConfig(const nlohmann::json& config);
+
+}  // namespace mer::train

@@ -1,0 +1,148 @@
+// mer train --config FILE [--set a.b=value]... [--out DIR] [--device cpu|cuda|auto] [--resume]
+// mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--device ...]
+// mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--device ...]
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "command.h"
+#include "mer/core/error.h"
+#include "mer/train/api.h"
+
+namespace mer::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config, out, device = "auto";
+  std::vector<std::string> overrides;
+  bool resume = false;
+};
+
+int RunTrain(const TrainArgs& a) {
+  const train::RunConfig config = train::LoadRunConfig(a.config, a.overrides);
+  train::TrainOptions options;
+  options.out_dir = a.out.empty() ? std::filesystem::path("runs") / std::filesystem::path(a.config).stem()
+                                  : std::filesystem::path(a.out);
+  options.device = a.device;
+  options.resume = a.resume;
+  return train::Train(config, options);
+}
+
+struct EvalArgs {
+  std::string run, split = "test", predictions, device = "auto";
+  bool json = false;
+};
+
+void PrintMetrics(const nlohmann::json& m, const std::string& indent) {
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    if (it->is_object()) {
+      std::cout << indent << it.key() << ":\n";
+      PrintMetrics(*it, indent + "  ");
+    } else if (it->is_number_float()) {
+      std::printf("%s%-24s %.4f\n", indent.c_str(), it.key().c_str(), it->get<double>());
+      std::fflush(stdout);
+    } else {
+      std::cout << indent << it.key() << std::string(it.key().size() < 24 ? 25 - it.key().size() : 1, ' ') << it->dump()
+                << "\n";
+    }
+  }
+}
+
+int RunEval(const EvalArgs& a) {
+  train::EvalOptions o;
+  o.run_dir = a.run;
+  o.split = a.split;
+  o.predictions_csv = a.predictions;
+  o.device = a.device;
+  const nlohmann::json result = train::Evaluate(o);
+  if (a.json) {
+    std::cout << result.dump(2) << "\n";
+  } else {
+    std::cout << result["run"].get<std::string>() << ": " << result["task"].get<std::string>() << " on "
+              << result["items"] << " " << result["split"].get<std::string>() << " items\n";
+    PrintMetrics(result["metrics"], "  ");
+  }
+  return kExitOk;
+}
+
+struct PredictArgs {
+  std::string run, device = "auto";
+  std::vector<std::string> files;
+  double hop = 0;
+  bool json = false;
+};
+
+int RunPredict(const PredictArgs& a) {
+  train::PredictOptions o;
+  o.run_dir = a.run;
+  o.files.assign(a.files.begin(), a.files.end());
+  o.hop_seconds = a.hop;
+  o.device = a.device;
+  const auto predictions = train::Predict(o);
+  int failed = 0;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& p : predictions) {
+    if (!p.error.empty()) {
+      std::cerr << "mer: error: " << p.error << "\n";
+      ++failed;
+      if (a.json) all.push_back({{"file", p.file.string()}, {"error", p.error}});
+      continue;
+    }
+    if (a.json) {
+      nlohmann::json track = nlohmann::json::object(), curve = nlohmann::json::array();
+      for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
+      for (std::size_t w = 0; w < p.curve.size(); ++w) {
+        nlohmann::json point = {{"time", p.times[w]}};
+        for (std::size_t k = 0; k < p.names.size(); ++k) point[p.names[k]] = p.curve[w][k];
+        curve.push_back(point);
+      }
+      all.push_back({{"file", p.file.string()}, {"track", track}, {"curve", curve}});
+    } else {
+      std::cout << p.file.string() << ":";
+      for (std::size_t k = 0; k < p.names.size() && k < 8; ++k) {
+        char buffer[96];
+        std::snprintf(buffer, sizeof(buffer), " %s %.3f", p.names[k].c_str(), p.track[k]);
+        std::cout << buffer;
+      }
+      if (p.names.size() > 8) std::cout << " ... (--json lists all " << p.names.size() << ")";
+      std::cout << "  [" << p.curve.size() << " windows]\n";
+    }
+  }
+  if (a.json) std::cout << all.dump(2) << "\n";
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> AddRunCommands(CLI::App& parent) {
+  auto t = std::make_shared<TrainArgs>();
+  CLI::App* train = parent.add_subcommand("train", "Train a model from a JSON run config");
+  train->add_option("--config", t->config, "Run config (data, frontend, model, train)")->required();
+  train->add_option("--set", t->overrides, "Override a key, e.g. --set train.epochs=5")->allow_extra_args(false);
+  train->add_option("--out", t->out, "Run folder (default runs/<config name>)");
+  train->add_option("--device", t->device, "cpu, cuda or auto (default)");
+  train->add_flag("--resume", t->resume, "Continue the run in --out from its last.pt");
+
+  auto e = std::make_shared<EvalArgs>();
+  CLI::App* eval = parent.add_subcommand("eval", "Track-level metrics of a run on its held-out split");
+  eval->add_option("--run", e->run, "Run folder")->required();
+  eval->add_option("--split", e->split, "test (default), val or train");
+  eval->add_flag("--json", e->json, "Print JSON");
+  eval->add_option("--predictions", e->predictions, "Write id,true_*,pred_* rows to this CSV");
+  eval->add_option("--device", e->device, "cpu, cuda or auto (default)");
+
+  auto p = std::make_shared<PredictArgs>();
+  CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");
+  predict->add_option("--run", p->run, "Run folder")->required();
+  predict->add_option("audio", p->files, "Audio files")->required();
+  predict->add_flag("--json", p->json, "Print JSON with the per-window curve");
+  predict->add_option("--hop", p->hop, "Seconds between windows (default: half a window)");
+  predict->add_option("--device", p->device, "cpu, cuda or auto (default)");
+
+  return {{train, [t] { return RunTrain(*t); }}, {eval, [e] { return RunEval(*e); }},
+          {predict, [p] { return RunPredict(*p); }}};
+}
+
+}  // namespace mer::cli

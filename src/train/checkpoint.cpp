@@ -1,0 +1,103 @@
+#include "checkpoint.h"
+
+#include <atomic>
+
+#include <unistd.h>
+
+#include "mer/core/error.h"
+
+namespace mer::train {
+
+models::ModelSpec SpecFromJson(const nlohmann::json& j) {
+  models::ModelSpec s;
+  s.n_mels = j.at("n_mels").get<int>();
+  s.frames = j.at("frames").get<int64_t>();
+  s.outputs = j.at("outputs").get<int>();
+  s.dropout = j.at("dropout").get<double>();
+  return s;
+}
+
+nlohmann::json SpecToJson(const models::ModelSpec& s) {
+  return {{"n_mels", s.n_mels}, {"frames", s.frames}, {"outputs", s.outputs}, {"dropout", s.dropout}};
+}
+
+torch::Device ResolveDevice(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  const bool cuda = torch::cuda::is_available();
+  if (name == "cuda") {
+    if (!cuda) throw ConfigError("--device cuda: this LibTorch build has no CUDA support or no GPU is visible");
+    return torch::kCUDA;
+  }
+  if (name == "auto") return cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  throw ConfigError("--device " + name + ": expected cpu, cuda or auto");
+}
+
+void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                    const nlohmann::json& meta) {
+  static std::atomic<unsigned> counter{0};
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer != nullptr) {
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  archive.write("meta", c10::IValue(meta.dump()));
+  std::filesystem::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  try {
+    archive.save_to(tmp.string());
+  } catch (const c10::Error& e) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw OutputError(path.string() + ": cannot write checkpoint");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw OutputError(path.string() + ": cannot replace checkpoint: " + ec.message());
+}
+
+LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::Device& device) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path.string() + ": checkpoint not found");
+  LoadedCheckpoint c;
+  c.archive = std::make_unique<torch::serialize::InputArchive>();
+  try {
+    c.archive->load_from(path.string(), device);
+    c10::IValue meta;
+    c.archive->read("meta", meta);
+    c.meta = nlohmann::json::parse(meta.toStringRef());
+  } catch (const std::exception&) {
+    throw InputError(path.string() + ": not a mer checkpoint, or truncated/corrupted");
+  }
+  const int format = c.meta.value("format_version", 0);
+  if (format != kCheckpointFormat) {
+    throw InputError(path.string() + ": checkpoint format " + std::to_string(format) + ", this mer reads format " +
+                     std::to_string(kCheckpointFormat));
+  }
+  const std::string name = c.meta.at("model").get<std::string>();
+  c.model = models::CreateModel(name, SpecFromJson(c.meta.at("spec")));
+  try {
+    torch::serialize::InputArchive model_archive;
+    c.archive->read("model", model_archive);
+    c.model->load(model_archive);
+  } catch (const std::exception&) {
+    throw InputError(path.string() + ": its weights do not fit model '" + name + "' as described in the checkpoint");
+  }
+  c.model->to(device);
+  c.model->eval();
+  return c;
+}
+
+void LoadOptimizerState(const LoadedCheckpoint& checkpoint, torch::optim::Optimizer* optimizer,
+                        const std::filesystem::path& path) {
+  try {
+    torch::serialize::InputArchive optimizer_archive;
+    checkpoint.archive->read("optimizer", optimizer_archive);
+    optimizer->load(optimizer_archive);
+  } catch (const std::exception&) {
+    throw InputError(path.string() + ": has no usable optimiser state to resume from");
+  }
+}
+
+}  // namespace mer::train

@@ -1,0 +1,249 @@
+#include "inference.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "checkpoint.h"
+#include "mer/audio/decoder.h"
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+#include "mer/data/data_loader.h"
+#include "mer/train/api.h"
+
+namespace mer::train {
+
+namespace fs = std::filesystem;
+
+torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, const data::LabelNormalizer& normalizer) {
+  if (task.task == "tagging") return torch::sigmoid(raw);
+  if (task.task == "quadrants") return torch::softmax(raw, 1);
+  if (normalizer.mean.empty()) return raw;
+  const auto options = torch::TensorOptions().dtype(raw.dtype()).device(raw.device());
+  const torch::Tensor mean = torch::tensor(std::vector<float>(normalizer.mean.begin(), normalizer.mean.end()), options);
+  const torch::Tensor std = torch::tensor(std::vector<float>(normalizer.std.begin(), normalizer.std.end()), options);
+  return raw * std + mean;
+}
+
+torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const FeatureNorm& norm,
+                             const torch::Device& device) {
+  const int n_mels = examples[0].n_mels;
+  const int64_t frames = examples[0].frames;
+  torch::Tensor x = torch::empty({static_cast<int64_t>(examples.size()), n_mels, frames});
+  float* out = x.data_ptr<float>();
+  const bool standardise = norm.mean.size() == static_cast<std::size_t>(n_mels);
+  for (const auto& e : examples) {
+    for (int m = 0; m < n_mels; ++m) {
+      const float* in = e.features.data() + static_cast<std::size_t>(m) * frames;
+      const float mean = standardise ? norm.mean[m] : 0.0f, scale = standardise ? 1.0f / norm.std[m] : 1.0f;
+      for (int64_t f = 0; f < frames; ++f) out[f] = (in[f] - mean) * scale;
+      out += frames;
+    }
+  }
+  return x.to(device);
+}
+
+std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
+                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
+                                              int64_t frames, int64_t hop, const TaskInfo& task,
+                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                              int workers, int batch_size) {
+  data::LoaderOptions o;
+  o.mode = "windows";
+  o.crop_frames = frames;
+  o.hop_frames = std::max<int64_t>(1, hop);
+  o.batch_size = static_cast<std::size_t>(batch_size);
+  o.workers = workers;
+  data::DataLoader loader(dataset, indices, cache, o);
+  loader.StartEpoch(0);
+  std::map<std::size_t, std::pair<std::vector<double>, int>> sums;
+  torch::NoGradGuard no_grad;
+  model.eval();
+  while (auto batch = loader.Next()) {
+    const torch::Tensor out = ToOutputSpace(model.forward(FeaturesTensor(batch->examples, norm, device)), task, normalizer)
+                                  .to(torch::kCPU, torch::kDouble)
+                                  .contiguous();
+    const double* values = out.data_ptr<double>();
+    const int64_t k = out.size(1);
+    for (std::size_t b = 0; b < batch->examples.size(); ++b) {
+      auto& [sum, count] = sums[batch->examples[b].item];
+      sum.resize(static_cast<std::size_t>(k), 0.0);
+      for (int64_t j = 0; j < k; ++j) sum[j] += values[b * k + j];
+      ++count;
+    }
+  }
+  std::vector<std::vector<double>> result;
+  for (std::size_t i : indices) {
+    auto& [sum, count] = sums.at(i);
+    for (double& v : sum) v /= count;
+    result.push_back(sum);
+  }
+  return result;
+}
+
+data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing) {
+  data::Corpus kept = corpus;
+  kept.items.clear();
+  *missing = 0;
+  for (const auto& item : corpus.items) {
+    std::error_code ec;
+    if (fs::is_regular_file(item.audio, ec)) {
+      kept.items.push_back(item);
+    } else {
+      ++*missing;
+    }
+  }
+  return kept;
+}
+
+namespace {
+
+struct LoadedRun {
+  LoadedCheckpoint checkpoint;
+  TaskInfo task;
+  data::LabelNormalizer normalizer;
+  FeatureNorm feature_norm;
+  features::FrontendConfig frontend;
+  int64_t frames = 0;
+  torch::Device device = torch::kCPU;
+};
+
+LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
+  LoadedRun run;
+  run.device = ResolveDevice(device_name);
+  run.checkpoint = LoadCheckpoint(run_dir / "best.pt", run.device);
+  const auto& meta = run.checkpoint.meta;
+  run.task = TaskInfo::FromJson(meta.at("task"));
+  run.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
+  run.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));
+  run.frontend = meta.at("config").at("frontend").get<features::FrontendConfig>();
+  run.frames = meta.at("spec").at("frames").get<int64_t>();
+  return run;
+}
+
+std::string Csv(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", v);
+  return buffer;
+}
+
+}  // namespace
+
+nlohmann::json Evaluate(const EvalOptions& options) {
+  if (options.split != "test" && options.split != "val" && options.split != "train") {
+    throw ConfigError("--split " + options.split + ": expected test, val or train");
+  }
+  LoadedRun run = OpenRun(options.run_dir, options.device);
+  const nlohmann::json& config = run.checkpoint.meta.at("config");
+  const data::DataConfig data_config = data::ParseDataConfig(config.at("data"));
+  std::size_t missing = 0;
+  const data::Corpus corpus = WithAudio(data_config.loader->Load(data_config.root), &missing);
+  const fs::path split_path = options.run_dir / "split.json";
+  nlohmann::json split;
+  try {
+    split = nlohmann::json::parse(ReadFile(split_path));
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(split_path.string() + ": not valid JSON");
+  }
+  std::map<std::string, std::size_t> by_id;
+  for (std::size_t i = 0; i < corpus.items.size(); ++i) by_id[corpus.items[i].id] = i;
+  std::vector<std::size_t> indices;
+  std::size_t lost = 0;
+  for (const auto& id : split.at(options.split)) {
+    const auto it = by_id.find(id.get<std::string>());
+    if (it == by_id.end()) {
+      ++lost;
+    } else {
+      indices.push_back(it->second);
+    }
+  }
+  if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
+  const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend);
+  const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));
+  const auto predicted = PredictItems(*run.checkpoint.model, corpus, indices, cache, run.frames, hop, run.task,
+                                      run.feature_norm, run.normalizer, run.device, config.at("train").at("workers").get<int>(), 16);
+  std::vector<std::vector<float>> truth;
+  for (std::size_t i : indices) truth.push_back(corpus.items[i].labels);
+  nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
+                           {"items_missing", lost}, {"task", run.task.task},
+                           {"metrics", ComputeMetrics(run.task, truth, predicted)}};
+  if (!options.predictions_csv.empty()) {
+    std::string csv = "id";
+    const std::vector<std::string>& truth_names = corpus.schema.names;
+    for (const auto& n : truth_names) csv += ",true_" + n;
+    for (const auto& n : run.task.outputs) csv += ",pred_" + n;
+    csv += "\n";
+    for (std::size_t r = 0; r < indices.size(); ++r) {
+      const auto& item = corpus.items[indices[r]];
+      csv += item.id.find_first_of(",\"") == std::string::npos ? item.id : "\"" + item.id + "\"";
+      for (float v : item.labels) csv += "," + Csv(v);
+      for (double v : predicted[r]) csv += "," + Csv(v);
+      csv += "\n";
+    }
+    WriteFileAtomically(options.predictions_csv, csv);
+  }
+  return result;
+}
+
+std::vector<TrackPrediction> Predict(const PredictOptions& options) {
+  LoadedRun run = OpenRun(options.run_dir, options.device);
+  if (options.hop_seconds < 0) throw ConfigError("--hop must be > 0 seconds");
+  const features::Frontend frontend(run.frontend);
+  const double frames_per_second = double(run.frontend.sample_rate) / run.frontend.hop_length;
+  const int64_t hop = options.hop_seconds > 0 ? std::max<int64_t>(1, std::llround(options.hop_seconds * frames_per_second))
+                                              : std::max<int64_t>(1, run.frames / 2);
+  std::vector<TrackPrediction> out;
+  torch::NoGradGuard no_grad;
+  for (const auto& file : options.files) {
+    TrackPrediction p;
+    p.file = file;
+    p.names = run.task.outputs;
+    try {
+      audio::DecodeOptions decode;
+      decode.target_sample_rate = run.frontend.sample_rate;
+      const audio::MonoAudio audio = audio::DecodeMono(file, decode);
+      const features::Spectrogram s = frontend.Compute(audio.samples);
+      const float floor = *std::min_element(s.values.begin(), s.values.end());
+      std::vector<data::Example> windows;
+      for (int64_t start = 0;; start += hop) {
+        data::Example e;
+        e.n_mels = s.n_mels;
+        e.frames = run.frames;
+        e.first_frame = start;
+        e.features.assign(static_cast<std::size_t>(s.n_mels * run.frames), floor);
+        const int64_t available = std::max<int64_t>(0, std::min(run.frames, s.frames - start));
+        for (int m = 0; m < s.n_mels; ++m) {
+          const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
+          std::copy(src, src + available, e.features.begin() + static_cast<long>(m * run.frames));
+        }
+        windows.push_back(std::move(e));
+        p.times.push_back((start + std::min<int64_t>(run.frames, s.frames - start) / 2.0) / frames_per_second);
+        if (start + run.frames >= s.frames) break;
+      }
+      for (std::size_t b = 0; b < windows.size(); b += 16) {
+        const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
+                                               windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
+        const torch::Tensor y = ToOutputSpace(run.checkpoint.model->forward(FeaturesTensor(batch, run.feature_norm, run.device)),
+                                              run.task, run.normalizer)
+                                    .to(torch::kCPU, torch::kDouble)
+                                    .contiguous();
+        for (int64_t r = 0; r < y.size(0); ++r) {
+          p.curve.emplace_back(y[r].data_ptr<double>(), y[r].data_ptr<double>() + y.size(1));
+        }
+      }
+      p.track.assign(p.names.size(), 0.0);
+      for (const auto& row : p.curve) {
+        for (std::size_t k = 0; k < row.size(); ++k) p.track[k] += row[k] / p.curve.size();
+      }
+    } catch (const InputError& e) {
+      p.error = e.what();
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace mer::train

@@ -1,0 +1,35 @@
+// Running a model over whole items (internal to the train library).
+#pragma once
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "mer/data/corpus.h"
+#include "mer/data/data_loader.h"
+#include "mer/data/feature_cache.h"
+#include "mer/data/split.h"
+#include "mer/models/model.h"
+#include "task.h"
+
+namespace mer::train {
+
+// [batch, outputs] raw model outputs -> output space (regression: dataset scale; tagging: sigmoid; quadrants: softmax).
+torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, const data::LabelNormalizer& normalizer);
+
+// Stacks examples' features into [batch, n_mels, frames] on `device`, standardised per band by `norm`.
+torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const FeatureNorm& norm,
+                             const torch::Device& device);
+
+// Track-level outputs per item: the mean over sliding windows of `frames` every `hop` frames.
+std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
+                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
+                                              int64_t frames, int64_t hop, const TaskInfo& task,
+                                              const FeatureNorm& norm,
+                                              const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                              int workers, int batch_size);
+
+// The items of a corpus that have their audio file (the rest are counted by the caller and left out).
+data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing);
+
+}  // namespace mer::train

@@ -1,0 +1,112 @@
+#include "mer/train/run_config.h"
+
+#include "mer/core/config.h"
+#include "mer/core/error.h"
+
+namespace mer::train {
+namespace {
+
+using config::ThrowInvalid;
+
+}  // namespace
+
+void ModelConfig::Validate() const {
+  if (name.empty()) ThrowInvalid("model.name", name, "a registered model name");
+  if (input_frames < 8 || input_frames > 100000) ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
+  if (!(dropout >= 0 && dropout < 1)) ThrowInvalid("model.dropout", dropout, "a number in [0, 1)");
+}
+
+void TrainConfig::Validate() const {
+  if (epochs < 1 || epochs > 100000) ThrowInvalid("train.epochs", epochs, "an integer in [1, 100000]");
+  if (batch_size < 1 || batch_size > 65536) ThrowInvalid("train.batch_size", batch_size, "an integer in [1, 65536]");
+  if (!(lr > 0 && lr < 10)) ThrowInvalid("train.lr", lr, "a number in (0, 10)");
+  if (!(momentum >= 0 && momentum < 1)) ThrowInvalid("train.momentum", momentum, "a number in [0, 1)");
+  if (!(weight_decay >= 0)) ThrowInvalid("train.weight_decay", weight_decay, "a number >= 0");
+  if (step_size < 1) ThrowInvalid("train.step_size", step_size, "an integer >= 1");
+  if (!(gamma > 0 && gamma <= 1)) ThrowInvalid("train.gamma", gamma, "a number in (0, 1]");
+  if (!(grad_clip >= 0)) ThrowInvalid("train.grad_clip", grad_clip, "a number >= 0 (0 = off)");
+  if (patience < 0) ThrowInvalid("train.patience", patience, "an integer >= 0 (0 = off)");
+  if (max_steps < 0) ThrowInvalid("train.max_steps", max_steps, "an integer >= 0 (0 = no cap)");
+  if (workers < 1 || workers > 256) ThrowInvalid("train.workers", workers, "an integer in [1, 256]");
+  if (threads < 0 || threads > 1024) ThrowInvalid("train.threads", threads, "an integer in [0, 1024] (0 = all cores)");
+  if (!(eval_hop > 0 && eval_hop <= 1)) ThrowInvalid("train.eval_hop", eval_hop, "a number in (0, 1]");
+}
+
+RunConfig ParseRunConfig(const nlohmann::json& j) {
+  if (!j.is_object()) ThrowInvalid("config", j, "a JSON object with data, frontend, model and train");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() != "data" && it.key() != "frontend" && it.key() != "model" && it.key() != "train") {
+      throw ConfigError("unknown section '" + it.key() + "'; valid sections: data, frontend, model, train");
+    }
+  }
+  RunConfig c;
+  if (!j.contains("data")) throw ConfigError("missing section 'data' (at least {\"dataset\": ..., \"root\": ...})");
+  c.frontend = features::FrontendConfigFromRunConfig(j);  // validates before the data root is touched
+  {
+    const nlohmann::json section = j.value("model", nlohmann::json::object());  // FieldReader keeps a reference
+    config::FieldReader r(section, "model");
+    r.Read("name", &c.model.name);
+    r.ReadChoice("task", {"auto", "regression", "tagging", "quadrants"}, &c.model.task);
+    r.Read("input_frames", &c.model.input_frames);
+    r.Read("dropout", &c.model.dropout);
+    r.RejectUnknownKeys();
+    c.model.Validate();
+  }
+  {
+    const nlohmann::json section = j.value("train", nlohmann::json::object());
+    config::FieldReader r(section, "train");
+    TrainConfig& t = c.train;
+    r.Read("epochs", &t.epochs);
+    r.Read("batch_size", &t.batch_size);
+    r.ReadChoice("optimizer", {"adam", "adamw", "sgd"}, &t.optimizer);
+    r.Read("lr", &t.lr);
+    r.Read("momentum", &t.momentum);
+    r.Read("weight_decay", &t.weight_decay);
+    r.ReadChoice("schedule", {"none", "step", "cosine"}, &t.schedule);
+    r.Read("step_size", &t.step_size);
+    r.Read("gamma", &t.gamma);
+    r.Read("grad_clip", &t.grad_clip);
+    r.Read("patience", &t.patience);
+    r.Read("monitor", &t.monitor);
+    double max_steps = static_cast<double>(t.max_steps), seed = static_cast<double>(t.seed);
+    r.Read("max_steps", &max_steps);
+    r.Read("seed", &seed);
+    if (max_steps < 0 || max_steps != static_cast<double>(static_cast<int64_t>(max_steps))) {
+      ThrowInvalid("train.max_steps", max_steps, "an integer >= 0");
+    }
+    if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed))) ThrowInvalid("train.seed", seed, "an integer >= 0");
+    t.max_steps = static_cast<int64_t>(max_steps);
+    t.seed = static_cast<uint64_t>(seed);
+    r.Read("workers", &t.workers);
+    r.Read("threads", &t.threads);
+    r.Read("eval_hop", &t.eval_hop);
+    r.RejectUnknownKeys();
+    t.Validate();
+  }
+  c.data = data::ParseDataConfig(j["data"]);
+  c.resolved = {{"data", c.data.ToJson()},
+                {"frontend", c.frontend},
+                {"model", {{"name", c.model.name}, {"task", c.model.task}, {"input_frames", c.model.input_frames},
+                           {"dropout", c.model.dropout}}},
+                {"train", {{"epochs", c.train.epochs}, {"batch_size", c.train.batch_size},
+                           {"optimizer", c.train.optimizer}, {"lr", c.train.lr}, {"momentum", c.train.momentum},
+                           {"weight_decay", c.train.weight_decay}, {"schedule", c.train.schedule},
+                           {"step_size", c.train.step_size}, {"gamma", c.train.gamma},
+                           {"grad_clip", c.train.grad_clip}, {"patience", c.train.patience},
+                           {"monitor", c.train.monitor}, {"max_steps", c.train.max_steps},
+                           {"workers", c.train.workers}, {"threads", c.train.threads}, {"seed", c.train.seed},
+                           {"eval_hop", c.train.eval_hop}}}};
+  return c;
+}
+
+RunConfig LoadRunConfig(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  nlohmann::json j = config::LoadJsonFile(path);
+  config::ApplyOverrides(j, overrides);
+  try {
+    return ParseRunConfig(j);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace mer::train

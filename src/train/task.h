@@ -1,0 +1,77 @@
+// What a run learns and how it is scored (internal to the train library; no LibTorch).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/data/corpus.h"
+#include "mer/data/split.h"
+
+namespace mer::train {
+
+struct TaskInfo {
+  std::string task;                  // "regression", "tagging", "quadrants"
+  std::vector<std::string> outputs;  // model output names
+  double midpoint = 0.5;             // quadrant threshold, dataset scale
+  std::string monitor;               // validation metric key, larger is better
+
+  // Training target of an item from its raw labels (regression: normalised; tagging: as given; quadrants: index).
+  std::vector<float> Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const;
+  nlohmann::json ToJson() const;
+  static TaskInfo FromJson(const nlohmann::json& j);
+};
+
+// Per-mel-band standardisation of the log-mel input, fitted on the training items and saved with the run: the
+// models see (x - mean[m]) / std[m], which keeps dB values (-100..+40) in a range the optimisers handle well.
+struct FeatureNorm {
+  std::vector<float> mean, std;  // [n_mels]; empty = identity
+  template <typename GetSpectrogram>
+  static FeatureNorm Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels);
+  nlohmann::json ToJson() const { return {{"mean", mean}, {"std", std}}; }
+  static FeatureNorm FromJson(const nlohmann::json& j) {
+    FeatureNorm n;
+    n.mean = j.at("mean").get<std::vector<float>>();
+    n.std = j.at("std").get<std::vector<float>>();
+    return n;
+  }
+};
+
+template <typename GetSpectrogram>
+FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels) {
+  std::vector<double> sum(static_cast<std::size_t>(n_mels), 0.0), sum_sq(sum.size(), 0.0);
+  double count = 0;
+  for (std::size_t i : items) {
+    const auto s = get(i);
+    for (int m = 0; m < n_mels; ++m) {
+      for (int64_t f = 0; f < s.frames; ++f) {
+        const double v = s.at(m, f);
+        sum[m] += v;
+        sum_sq[m] += v * v;
+      }
+    }
+    count += static_cast<double>(s.frames);
+  }
+  FeatureNorm n;
+  for (int m = 0; m < n_mels; ++m) {
+    const double mean = count > 0 ? sum[m] / count : 0.0;
+    const double var = count > 0 ? sum_sq[m] / count - mean * mean : 1.0;
+    n.mean.push_back(static_cast<float>(mean));
+    n.std.push_back(static_cast<float>(var > 1e-12 ? std::sqrt(var) : 1.0));
+  }
+  return n;
+}
+
+// ConfigError when the model task does not fit the dataset (tags for valence/arousal data, quadrants for tags).
+TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, const data::LabelSchema& schema);
+
+// Track-level metrics from raw truth labels and predictions in output space (regression: dataset scale; tagging:
+// probabilities; quadrants: class probabilities).
+nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vector<float>>& truth,
+                              const std::vector<std::vector<double>>& predicted);
+double MonitorValue(const TaskInfo& task, const nlohmann::json& metrics);
+
+}  // namespace mer::train

@@ -1,0 +1,331 @@
+// mer train: the training loop, run folder, checkpoints, early stopping, interruption and resumption.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "checkpoint.h"
+#include "inference.h"
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+#include "mer/data/data_loader.h"
+#include "mer/train/api.h"
+#include "task.h"
+
+namespace mer::train {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<int> g_signal{0};
+void OnSignal(int signal) { g_signal = signal; }
+
+// Installs SIGINT/SIGTERM handlers for the lifetime of the object and restores the previous ones after.
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~SignalGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+uint64_t Mix(uint64_t a, uint64_t b) {
+  uint64_t x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull);
+  x ^= x >> 31;
+  x *= 0xBF58476D1CE4E5B9ull;
+  return x ^ (x >> 29);
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainConfig& t, models::EmotionModel& model) {
+  if (t.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(model.parameters(),
+                                                torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay));
+  }
+  if (t.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(model.parameters(),
+                                                 torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      model.parameters(), torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weight_decay));
+}
+
+double LearningRate(const TrainConfig& t, int epoch) {
+  if (t.schedule == "step") return t.lr * std::pow(t.gamma, epoch / t.step_size);
+  if (t.schedule == "cosine") return 0.5 * t.lr * (1 + std::cos(M_PI * epoch / t.epochs));
+  return t.lr;
+}
+
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+std::string Duration(double seconds) {
+  char buffer[32];
+  const int s = static_cast<int>(seconds);
+  std::snprintf(buffer, sizeof(buffer), "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  return buffer;
+}
+
+void AppendLine(const fs::path& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  if (!out) throw OutputError(path.string() + ": cannot append");
+}
+
+}  // namespace
+
+int Train(const RunConfig& config, const TrainOptions& options) {
+  const fs::path run = options.out_dir;
+  std::error_code ec;
+  const bool has_checkpoint = fs::exists(run / "last.pt", ec) || fs::exists(run / "best.pt", ec);
+  if (options.resume && !fs::exists(run / "last.pt", ec)) {
+    throw ConfigError("--resume: " + (run / "last.pt").string() + " not found");
+  }
+  if (!options.resume && has_checkpoint) {
+    throw ConfigError("--out " + run.string() + " already holds a run; use --resume to continue it or another --out");
+  }
+  const torch::Device device = ResolveDevice(options.device);
+  torch::set_num_threads(config.train.threads > 0 ? config.train.threads
+                                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  fs::create_directories(run, ec);
+  if (ec) throw OutputError(run.string() + ": cannot create the run folder: " + ec.message());
+
+  // Data: labelled items with audio, the split, label normalisation fitted on the training part only.
+  const data::Corpus all = config.data.loader->Load(config.data.root);
+  std::size_t missing = 0;
+  const data::Corpus corpus = WithAudio(all, &missing);
+  if (corpus.items.size() < 3) {
+    throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
+                     " labelled items have audio; nothing to train on");
+  }
+  const TaskInfo task = ResolveTask(config.model.task, config.train.monitor, corpus.schema);
+  const data::Split split = data::MakeSplit(corpus, config.data.split);
+  const data::LabelNormalizer normalizer =
+      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train) : data::LabelNormalizer{};
+  const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend);
+  const FeatureNorm feature_norm = FeatureNorm::Fit(
+      split.train, [&](std::size_t i) { return cache.Get(corpus.items[i].audio); }, config.frontend.n_mels);
+
+  models::ModelSpec spec;
+  spec.n_mels = config.frontend.n_mels;
+  spec.frames = config.model.input_frames;
+  spec.outputs = static_cast<int>(task.outputs.size());
+  spec.dropout = config.model.dropout;
+  torch::manual_seed(config.train.seed);
+  std::shared_ptr<models::EmotionModel> model = models::CreateModel(config.model.name, spec);
+  model->to(device);
+  std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(config.train, *model);
+
+  nlohmann::json meta = {{"format_version", kCheckpointFormat},
+                         {"config", config.resolved},
+                         {"model", config.model.name},
+                         {"spec", SpecToJson(spec)},
+                         {"task", task.ToJson()},
+                         {"normalizer", normalizer.ToJson()},
+                         {"feature_norm", feature_norm.ToJson()},
+                         {"label_names", corpus.schema.names},
+                         {"scale", {corpus.schema.scale_min, corpus.schema.scale_max}},
+                         {"epoch", 0},
+                         {"step_in_epoch", 0},
+                         {"global_step", 0},
+                         {"best_metric", nullptr},
+                         {"best_epoch", -1},
+                         {"stale_epochs", 0}};
+  if (options.resume) {
+    LoadedCheckpoint last = LoadCheckpoint(run / "last.pt", device);
+    if (last.meta.at("config") != config.resolved) {
+      throw ConfigError("--resume: the config differs from the one " + run.string() +
+                        " was started with (see its config.json)");
+    }
+    model = last.model;
+    model->train();
+    optimizer = MakeOptimizer(config.train, *model);
+    LoadOptimizerState(last, optimizer.get(), run / "last.pt");
+    meta = last.meta;
+  } else {
+    WriteFileAtomically(run / "config.json", config.resolved.dump(2) + "\n");
+    WriteFileAtomically(run / "split.json", split.ToJson(corpus, config.data.split).dump(1) + "\n");
+    WriteFileAtomically(run / "labels.json", nlohmann::json({{"task", task.ToJson()},
+                                                             {"normalizer", normalizer.ToJson()},
+                                                             {"label_names", corpus.schema.names}})
+                                                 .dump(2) +
+                                                 "\n");
+    std::ofstream(run / "train_log.jsonl", std::ios::trunc);
+  }
+  const int64_t parameters = models::ParameterCount(*model);
+  std::cerr << "mer train: " << config.model.name << " (" << parameters << " parameters) on " << corpus.dataset << ", "
+            << task.task << " of " << task.outputs.size() << " outputs; " << split.train.size() << " train / "
+            << split.val.size() << " val / " << split.test.size() << " test items";
+  if (missing) std::cerr << " (" << missing << " without audio left out)";
+  std::cerr << "; device " << (device.is_cuda() ? "cuda" : "cpu") << "\n";
+
+  data::LoaderOptions loader_options;
+  loader_options.mode = "train";
+  loader_options.batch_size = static_cast<std::size_t>(config.train.batch_size);
+  loader_options.crop_frames = config.model.input_frames;
+  loader_options.workers = config.train.workers;
+  loader_options.seed = config.train.seed;
+  data::DataLoader loader(corpus, split.train, cache, loader_options);
+  const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
+  const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * config.model.input_frames));
+  const bool terminal = options.progress && ::isatty(STDERR_FILENO);
+
+  int epoch = meta["epoch"].get<int>();
+  int64_t skip = meta["step_in_epoch"].get<int64_t>();
+  int64_t global_step = meta["global_step"].get<int64_t>();
+  double best = meta["best_metric"].is_null() ? -INFINITY : meta["best_metric"].get<double>();
+  int best_epoch = meta["best_epoch"].get<int>(), stale = meta["stale_epochs"].get<int>();
+  const auto save = [&](const fs::path& path, int at_epoch, int64_t step_in_epoch) {
+    meta["epoch"] = at_epoch;
+    meta["step_in_epoch"] = step_in_epoch;
+    meta["global_step"] = global_step;
+    meta["best_metric"] = std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr);
+    meta["best_epoch"] = best_epoch;
+    meta["stale_epochs"] = stale;
+    SaveCheckpoint(path, *model, optimizer.get(), meta);
+  };
+
+  SignalGuard signals;
+  bool capped = config.train.max_steps > 0 && global_step >= config.train.max_steps;
+  for (; epoch < config.train.epochs && !capped; ++epoch) {
+    const double lr = LearningRate(config.train, epoch);
+    SetLearningRate(*optimizer, lr);
+    loader.StartEpoch(epoch);
+    const std::size_t batches = loader.BatchesPerEpoch();
+    model->train();
+    const auto start = Clock::now();
+    double loss_sum = 0;
+    int64_t samples = 0, step_in_epoch = 0;
+    while (auto batch = loader.Next()) {
+      if (step_in_epoch < skip) {  // resuming inside an epoch: these steps were taken before the interruption
+        ++step_in_epoch;
+        continue;
+      }
+      torch::manual_seed(Mix(config.train.seed, static_cast<uint64_t>(global_step)));  // dropout, resumable
+      const torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, device);
+      std::vector<float> targets;
+      for (const auto& e : batch->examples) {
+        const auto t = task.Target(corpus.items[e.item].labels, normalizer);
+        targets.insert(targets.end(), t.begin(), t.end());
+      }
+      const int64_t b = static_cast<int64_t>(batch->examples.size());
+      const torch::Tensor output = model->forward(x);
+      torch::Tensor loss;
+      if (task.task == "quadrants") {
+        std::vector<int64_t> classes(targets.begin(), targets.end());
+        loss = torch::nn::functional::cross_entropy(output, torch::tensor(classes).to(device));
+      } else {
+        const torch::Tensor y = torch::tensor(targets).reshape({b, -1}).to(device);
+        loss = task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, y)
+                                      : torch::mse_loss(output, y);
+      }
+      optimizer->zero_grad();
+      loss.backward();
+      if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
+      optimizer->step();
+      ++global_step;
+      ++step_in_epoch;
+      loss_sum += loss.item<double>() * b;
+      samples += b;
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if (terminal) {
+        const double per_step = seconds / std::max<int64_t>(1, step_in_epoch - skip);
+        std::fprintf(stderr, "\repoch %d/%d  step %lld/%zu  loss %.4f  %.1f samples/s  ETA %s   ", epoch + 1,
+                     config.train.epochs, static_cast<long long>(step_in_epoch), batches, loss_sum / samples,
+                     samples / std::max(seconds, 1e-9),
+                     Duration(per_step * (static_cast<double>(batches) - step_in_epoch)).c_str());
+      }
+      if (g_signal != 0) {
+        if (terminal) std::fprintf(stderr, "\n");
+        save(run / "last.pt", epoch, step_in_epoch);
+        const int signal = g_signal;
+        std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
+                  << (run / "last.pt").string() << ", continue with --resume\n";
+        return signal == SIGINT ? 130 : 143;
+      }
+      if (config.train.max_steps > 0 && global_step >= config.train.max_steps) {
+        capped = true;
+        break;
+      }
+    }
+    skip = 0;
+    if (terminal) std::fprintf(stderr, "\n");
+    const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    // Validation: track-level metrics over sliding windows.
+    const auto predicted = PredictItems(*model, corpus, val, cache, config.model.input_frames, eval_hop, task,
+                                        feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
+    std::vector<std::vector<float>> truth;
+    for (std::size_t i : val) truth.push_back(corpus.items[i].labels);
+    const nlohmann::json val_metrics = ComputeMetrics(task, truth, predicted);
+    const double monitored = MonitorValue(task, val_metrics);
+    const bool improved = monitored > best;
+    if (improved) {
+      best = monitored;
+      best_epoch = epoch;
+      stale = 0;
+    } else {
+      ++stale;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const nlohmann::json line = {{"epoch", epoch + 1},
+                                 {"global_step", global_step},
+                                 {"train_loss", samples ? loss_sum / samples : 0.0},
+                                 {"val", val_metrics},
+                                 {"monitor", task.monitor},
+                                 {"monitor_value", std::isfinite(monitored) ? nlohmann::json(monitored) : nlohmann::json(nullptr)},
+                                 {"lr", lr},
+                                 {"seconds", seconds},
+                                 {"samples_per_second", samples / std::max(train_seconds, 1e-9)}};
+    AppendLine(run / "train_log.jsonl", line.dump());
+    std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
+                 config.train.epochs, samples ? loss_sum / samples : 0.0, task.monitor.c_str(), monitored,
+                 improved ? " (best)" : "", samples / std::max(train_seconds, 1e-9), seconds);
+    if (improved) save(run / "best.pt", epoch + 1, 0);
+    save(run / "last.pt", epoch + 1, 0);
+    if (config.train.patience > 0 && stale >= config.train.patience) {
+      std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task.monitor.c_str(), stale);
+      ++epoch;
+      break;
+    }
+  }
+  if (!fs::exists(run / "best.pt", ec)) save(run / "best.pt", epoch, 0);
+
+  // Final report: the best checkpoint on validation and test.
+  LoadedCheckpoint best_checkpoint = LoadCheckpoint(run / "best.pt", device);
+  nlohmann::json report = {{"model", config.model.name}, {"parameters", parameters}, {"dataset", corpus.dataset},
+                           {"task", task.task},          {"best_epoch", best_epoch + 1}, {"global_step", global_step},
+                           {"device", device.is_cuda() ? "cuda" : "cpu"}};
+  for (const char* part : {"val", "test"}) {
+    const auto& indices = split.Part(part);
+    if (indices.empty()) continue;
+    const auto predicted = PredictItems(*best_checkpoint.model, corpus, indices, cache, config.model.input_frames,
+                                        eval_hop, task, feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
+    std::vector<std::vector<float>> truth;
+    for (std::size_t i : indices) truth.push_back(corpus.items[i].labels);
+    report[part] = ComputeMetrics(task, truth, predicted);
+  }
+  WriteFileAtomically(run / "metrics.json", report.dump(2) + "\n");
+  std::cerr << "mer train: done; best epoch " << best_epoch + 1 << ", metrics in " << (run / "metrics.json").string()
+            << "\n";
+  return 0;
+}
+
+}  // namespace mer::train
