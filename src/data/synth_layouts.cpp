@@ -132,18 +132,27 @@ double TagValue(const std::string& tag, const std::vector<std::string>& instrume
   return 0.0;
 }
 
-// Random songs: static levels spread over the plane, a slow drift for the curves, a random band.
-std::vector<Song> PlanSongs(const SynthConfig& c, std::mt19937_64& rng) {
+// Random songs: static levels spread over the plane, a slow drift for the curves, a random band. With `moods`
+// (the tag datasets) each song takes one of five clear moods, so that its emotion tags are unambiguous, as the
+// tags of real songs mostly are: excited-happy, calm-tender, sad, angry, dark-agitated.
+std::vector<Song> PlanSongs(const SynthConfig& c, bool moods, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const std::size_t steps = static_cast<std::size_t>(c.seconds / 0.5) + 1;
   std::vector<Song> songs(static_cast<std::size_t>(c.songs));
+  static const double kMoods[5][2] = {{0.75, 0.85}, {0.75, 0.15}, {0.27, 0.15}, {0.1, 0.85}, {0.27, 0.85}};
+  const double drift = moods ? 0.02 : 0.08;
   for (auto& s : songs) {
-    const double v0 = 0.08 + 0.84 * u(rng), a0 = 0.08 + 0.84 * u(rng);
+    double v0 = 0.08 + 0.84 * u(rng), a0 = 0.08 + 0.84 * u(rng);
+    if (moods) {
+      const auto& mood = kMoods[static_cast<std::size_t>(u(rng) * 5) % 5];
+      v0 = mood[0] + 0.08 * (u(rng) - 0.5);
+      a0 = mood[1] + 0.08 * (u(rng) - 0.5);
+    }
     const double period_v = 10 + 20 * u(rng), period_a = 10 + 20 * u(rng), phase_v = 6.3 * u(rng), phase_a = 6.3 * u(rng);
     for (std::size_t k = 0; k < steps; ++k) {
       const double t = 0.5 * k;
-      s.valence.push_back(static_cast<float>(std::clamp(v0 + 0.08 * std::sin(2 * M_PI * t / period_v + phase_v), 0.0, 1.0)));
-      s.arousal.push_back(static_cast<float>(std::clamp(a0 + 0.08 * std::sin(2 * M_PI * t / period_a + phase_a), 0.0, 1.0)));
+      s.valence.push_back(static_cast<float>(std::clamp(v0 + drift * std::sin(2 * M_PI * t / period_v + phase_v), 0.0, 1.0)));
+      s.arousal.push_back(static_cast<float>(std::clamp(a0 + drift * std::sin(2 * M_PI * t / period_a + phase_a), 0.0, 1.0)));
     }
     for (const auto& instrument : SynthInstruments()) {
       if (u(rng) < 0.5) s.instruments.push_back(instrument);
@@ -404,12 +413,14 @@ using LayoutWriter = void (*)(const SynthConfig&, std::vector<Song>&, Writer&, s
 struct Layout {
   LayoutWriter write;
   bool curves;
+  bool moods;  // songs take one of a few clear moods (tag datasets)
 };
 const std::map<std::string, Layout>& Layouts() {
   static const std::map<std::string, Layout> layouts = {
-      {"cal500", {WriteCal500, false}}, {"cal500exp", {WriteCal500Exp, false}}, {"pmemo", {WritePmemo, true}},
-      {"pmemo2018", {WritePmemo2018, true}}, {"deam", {WriteDeam, true}}, {"emomusic", {WriteEmoMusic, true}},
-      {"deezer", {WriteDeezer, false}}};
+      {"cal500", {WriteCal500, false, true}},     {"cal500exp", {WriteCal500Exp, false, true}},
+      {"pmemo", {WritePmemo, true, false}},       {"pmemo2018", {WritePmemo2018, true, false}},
+      {"deam", {WriteDeam, true, false}},         {"emomusic", {WriteEmoMusic, true, false}},
+      {"deezer", {WriteDeezer, false, false}}};
   return layouts;
 }
 
@@ -436,7 +447,7 @@ SynthSummary SynthesizeCorpus(const SynthConfig& c, const fs::path& out) {
   if (ec) throw OutputError(out.string() + ": cannot create folder: " + ec.message());
 
   std::mt19937_64 rng(c.seed);
-  std::vector<Song> songs = PlanSongs(c, rng);
+  std::vector<Song> songs = PlanSongs(c, layout->second.moods, rng);
   Writer w(out);
   layout->second.write(c, songs, w, rng);
   SynthSummary summary;

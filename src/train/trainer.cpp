@@ -6,6 +6,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -204,6 +205,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   };
 
   SignalGuard signals;
+  const char* interrupt_env = std::getenv("MER_TEST_INTERRUPT_AFTER_STEPS");
+  const int64_t interrupt_after = interrupt_env ? std::atoll(interrupt_env) : 0;
   bool capped = config.train.max_steps > 0 && global_step >= config.train.max_steps;
   for (; epoch < config.train.epochs && !capped; ++epoch) {
     const double lr = LearningRate(config.train, epoch);
@@ -253,6 +256,9 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                      samples / std::max(seconds, 1e-9),
                      Duration(per_step * (static_cast<double>(batches) - step_in_epoch)).c_str());
       }
+      // Test hook: MER_TEST_INTERRUPT_AFTER_STEPS=k raises SIGINT after the k-th optimiser step, so the
+      // interrupt-and-resume test is exact rather than timing-dependent.
+      if (interrupt_after > 0 && global_step == interrupt_after) std::raise(SIGINT);
       if (g_signal != 0) {
         if (terminal) std::fprintf(stderr, "\n");
         save(run / "last.pt", epoch, step_in_epoch);

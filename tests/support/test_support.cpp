@@ -78,10 +78,10 @@ void WriteBytes(const fs::path& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-ProcessResult RunMer(const std::string& arguments) {
+ProcessResult RunMer(const std::string& arguments, const std::string& environment) {
   TempDir dir;
   const fs::path out = dir / "stdout", err = dir / "stderr";
-  const std::string command = std::string("'") + MER_BINARY + "' " + arguments + " >'" + out.string() + "' 2>'" +
+  const std::string command = environment + (environment.empty() ? "" : " ") + "'" + MER_BINARY + "' " + arguments + " >'" + out.string() + "' 2>'" +
                               err.string() + "'";
   const int status = std::system(command.c_str());
   ProcessResult result;

@@ -46,8 +46,8 @@ struct ProcessResult {
   std::string out;
   std::string err;
 };
-// Runs the built `mer` binary with the given shell-quoted arguments.
-ProcessResult RunMer(const std::string& arguments);
+// Runs the built `mer` binary with the given shell-quoted arguments (and optional VAR=value assignments).
+ProcessResult RunMer(const std::string& arguments, const std::string& environment = "");
 
 std::string ReadBytes(const fs::path& path);
 void WriteBytes(const fs::path& path, const std::string& bytes);

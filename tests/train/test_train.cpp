@@ -1,0 +1,178 @@
+// mer train / eval / predict end to end on synthetic corpora: learning thresholds, interrupt + resume == one run,
+// run folder contents, and clear errors for wrong configs, missing files and corrupted checkpoints.
+#include <algorithm>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace mer {
+namespace {
+
+namespace fs = std::filesystem;
+using test::RunMer;
+
+std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+nlohmann::json ReadJson(const fs::path& p) { return nlohmann::json::parse(test::ReadBytes(p)); }
+
+// One synthetic corpus per dataset for the whole suite (synthesis takes seconds).
+class TrainTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    auto r = RunMer("data synth --dataset emomusic --out " + Q(*dir_ / "emo") + " --songs 200 --seconds 20 --seed 5");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunMer("data synth --dataset cal500 --out " + Q(*dir_ / "cal") + " --songs 160 --seconds 10 --seed 6");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  // A config for the emomusic corpus with a private cache folder.
+  static fs::path Config(const std::string& name, const nlohmann::json& changes = nlohmann::json::object()) {
+    nlohmann::json c = ReadJson(test::TestData("../configs/demo.json"));
+    c["data"]["root"] = (*dir_ / "emo").string();
+    c["data"]["cache_dir"] = (*dir_ / "cache").string();
+    c.merge_patch(changes);
+    const fs::path path = *dir_ / (name + ".json");
+    std::ofstream(path) << c.dump(2);
+    return path;
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* TrainTest::dir_ = nullptr;
+
+TEST_F(TrainTest, QuanCnnLearnsValenceAndArousal) {
+  const fs::path run = *dir_ / "run_va";
+  const auto r = RunMer("train --config " + Q(Config("va")) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("quan_cnn (25842 parameters)"), std::string::npos) << r.err;
+  for (const char* file : {"config.json", "split.json", "labels.json", "train_log.jsonl", "best.pt", "last.pt", "metrics.json"}) {
+    EXPECT_TRUE(fs::exists(run / file)) << file;
+  }
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
+  std::ifstream log(run / "train_log.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(log, line)) {
+    const auto j = nlohmann::json::parse(line);
+    for (const char* key : {"epoch", "train_loss", "val", "lr", "seconds", "samples_per_second"}) EXPECT_TRUE(j.contains(key));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 60);
+
+  // eval: the same test metrics from the run folder alone, and a predictions CSV.
+  const auto e = RunMer("eval --run " + Q(run) + " --json --predictions " + Q(*dir_ / "pred.csv"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto evaluated = nlohmann::json::parse(e.out);
+  EXPECT_NEAR(evaluated["metrics"]["r2"].get<double>(), metrics["test"]["r2"].get<double>(), 1e-9);
+  const std::string csv = test::ReadBytes(*dir_ / "pred.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "id,true_valence,true_arousal,pred_valence,pred_arousal");
+  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), evaluated["items"].get<std::size_t>() + 1);
+
+  // predict: two songs and a broken file; the broken one is reported, the others still run, exit code 1.
+  test::WriteBytes(*dir_ / "broken.mp3", "not audio");
+  const auto p = RunMer("predict --run " + Q(run) + " --json " + Q(*dir_ / "emo/clips_45seconds/2.mp3") + " " +
+                        Q(*dir_ / "broken.mp3") + " " + Q(*dir_ / "emo/clips_45seconds/5.mp3"));
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_NE(p.err.find("broken.mp3: not a readable audio file"), std::string::npos) << p.err;
+  const auto predictions = nlohmann::json::parse(p.out);
+  ASSERT_EQ(predictions.size(), 3u);
+  EXPECT_GE(predictions[0]["track"]["valence"].get<double>(), 1.0);
+  EXPECT_LE(predictions[0]["track"]["valence"].get<double>(), 9.0);
+  EXPECT_GE(predictions[0]["curve"].size(), 2u);
+  EXPECT_TRUE(predictions[1].contains("error"));
+}
+
+TEST_F(TrainTest, InterruptAndResumeEqualsOneRun) {
+  const nlohmann::json changes = {{"train", {{"epochs", 3}}}};
+  const fs::path config = Config("resume", changes);
+  auto whole = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "whole") + " --device cpu");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  auto cut = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "cut") + " --device cpu",
+                    "MER_TEST_INTERRUPT_AFTER_STEPS=30");
+  ASSERT_EQ(cut.exit_code, 130) << cut.err;
+  EXPECT_NE(cut.err.find("continue with --resume"), std::string::npos) << cut.err;
+  auto again = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "cut") + " --device cpu");
+  EXPECT_EQ(again.exit_code, 2);  // refuses to overwrite the interrupted run
+  auto resumed = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "cut") + " --device cpu --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(ReadJson(*dir_ / "whole/metrics.json"), ReadJson(*dir_ / "cut/metrics.json"));
+  auto other = RunMer("train --config " + Q(config) + " --set train.lr=0.01 --out " + Q(*dir_ / "cut") + " --resume");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("config differs"), std::string::npos) << other.err;
+}
+
+TEST_F(TrainTest, TaggingLearnsTheEmotionTags) {
+  for (const std::string model : {"quan_cnn", "liu_cnn"}) {
+    const nlohmann::json changes = {
+        {"data", {{"dataset", "cal500"}, {"root", (*dir_ / "cal").string()}, {"split", "ratio"}}},
+        {"model", {{"name", model}, {"input_frames", model == "liu_cnn" ? 128 : 215}}},
+        {"frontend", {{"n_mels", 40}}},
+        {"train", {{"epochs", model == "liu_cnn" ? 15 : 40}, {"lr", model == "liu_cnn" ? 0.001 : 0.002}}}};
+    const fs::path run = *dir_ / ("tags_" + model);
+    const auto r = RunMer("train --config " + Q(Config("tags_" + model, changes)) + " --out " + Q(run) + " --device cpu");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto metrics = ReadJson(run / "metrics.json");
+    EXPECT_GE(metrics["test"]["f1_micro"].get<double>(), 0.8) << model << ": " << metrics.dump();
+  }
+}
+
+TEST_F(TrainTest, QuadrantClassificationRuns) {
+  const nlohmann::json changes = {{"model", {{"task", "quadrants"}}}, {"train", {{"epochs", 5}}}};
+  const auto r = RunMer("train --config " + Q(Config("quad", changes)) + " --out " + Q(*dir_ / "quad"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(*dir_ / "quad/metrics.json");
+  EXPECT_EQ(metrics["test"]["confusion"].size(), 4u);
+  EXPECT_GT(metrics["test"]["accuracy"].get<double>(), 0.25);
+}
+
+TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
+  struct Case {
+    std::string args;
+    int code;
+    std::string expected;
+  };
+  const std::string config = Q(Config("plain"));
+  test::WriteBytes(*dir_ / "typo.json", R"({"data": {"dataset": "emomusic", "root": ")" + (*dir_ / "emo").string() +
+                                            R"("}, "trian": {}})");
+  const Case cases[] = {
+      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: liu_cnn, quan_cnn, quan_cnn_deep"},
+      {"train --config " + config + " --set train.epochs=\\\"ten\\\"", 2, "train.epochs = \"ten\" is invalid: expected an integer"},
+      {"train --config " + config + " --set train.lr=-1", 2, "train.lr = -1"},
+      {"train --config " + config + " --set model.colour=1", 2, "unknown key 'model.colour'"},
+      {"train --config " + Q(*dir_ / "typo.json"), 2, "unknown section 'trian'"},
+      {"train --config " + Q(*dir_ / "none.json"), 2, "config file not found"},
+      {"train --config " + config + " --set model.task=tagging", 2, "model.task = \"tagging\" is invalid"},
+      {"train --config " + config + " --device cuda", 2, "--device cuda"},
+      {"eval --run " + Q(*dir_ / "nowhere"), 1, "not a run folder"},
+  };
+  for (const auto& c : cases) {
+    const auto r = RunMer(c.args);
+    EXPECT_EQ(r.exit_code, c.code) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST_F(TrainTest, CorruptedOrForeignCheckpointIsAClearError) {
+  const fs::path run = *dir_ / "small";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("small", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);
+  const std::string good = test::ReadBytes(run / "best.pt");
+  test::WriteBytes(run / "best.pt", good.substr(0, good.size() / 2));
+  auto r = RunMer("predict --run " + Q(run) + " " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("best.pt: not a mer checkpoint, or truncated/corrupted"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  test::WriteBytes(run / "best.pt", "PK\x03\x04 random");
+  r = RunMer("eval --run " + Q(run));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a mer checkpoint"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mer
