@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, from a fresh Debian 12 machine: install dependencies, build, generate a
 # 30 s test song (MP3 and WAV) and turn it into librosa-equivalent log-mel spectrograms with `mer features`,
-# then synthesise a small 1000 Songs-layout corpus and check it with `mer data check`.
+# then synthesise a 1000 Songs-layout corpus, check it, train quan_cnn on it, evaluate and predict.
 # Outputs go to ${MER_DEMO_OUT:-demo-out}/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,9 +23,15 @@ echo "== the musicnn recipe from configs/frontend_musicnn.json (16 kHz, 96 mels,
 "$build_dir/mer" features "$out/demo_song.mp3" --out "$out/demo_song_musicnn.npy" \
   --config "$root/configs/frontend_musicnn.json"
 
-echo "== a synthetic 1000 Songs corpus (24 songs, 20 s) whose audio encodes valence and arousal"
-rm -rf "$out/emomusic"
-"$build_dir/mer" data synth --dataset emomusic --out "$out/emomusic" --songs 24 --seconds 20 --seed 1
+echo "== a synthetic 1000 Songs corpus (200 songs, 20 s) whose audio encodes valence and arousal"
+rm -rf "$out/emomusic" "$out/run"
+"$build_dir/mer" data synth --dataset emomusic --out "$out/emomusic" --songs 200 --seconds 20 --seed 1
 "$build_dir/mer" data check --dataset emomusic --root "$out/emomusic"
+
+echo "== train quan_cnn on it (configs/demo.json), evaluate on the held-out evaluation set, predict one song"
+"$build_dir/mer" train --config "$root/configs/demo.json" --set "data.root=$out/emomusic" \
+  --set "data.cache_dir=$out/cache" --out "$out/run"
+"$build_dir/mer" eval --run "$out/run" --predictions "$out/test_predictions.csv"
+"$build_dir/mer" predict --run "$out/run" "$out/emomusic/clips_45seconds/2.mp3"
 
 echo "== done: $out"

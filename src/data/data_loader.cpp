@@ -28,7 +28,7 @@ DataLoader::DataLoader(const Dataset& dataset, std::vector<std::size_t> indices,
   if (options_.batch_size == 0) throw ConfigError("batch size must be at least 1");
   if (options_.mode != "full" && options_.crop_frames < 1) throw ConfigError("crop_frames must be at least 1");
   if (options_.mode == "windows" && options_.hop_frames < 1) throw ConfigError("hop_frames must be at least 1");
-  options_.workers = std::max(1, options_.workers);
+  options_.workers = std::max(0, options_.workers);
   options_.prefetch_batches = std::max<std::size_t>(1, options_.prefetch_batches);
 }
 
@@ -67,7 +67,7 @@ void DataLoader::BuildTasks(int epoch) {
     if (it.end_seconds > it.start_seconds) {
       length = static_cast<int64_t>(std::llround((it.end_seconds - it.start_seconds) * frames_per_second));
     } else {
-      length = cache_.Get(it.audio).frames;  // a cache hit after the first epoch
+      length = cache_.Share(it.audio)->frames;  // a cache hit after the first epoch
     }
     for (int64_t start = 0;; start += options_.hop_frames) {
       tasks_.push_back({item, start, seed});
@@ -88,7 +88,8 @@ Batch DataLoader::Produce(std::size_t batch) const {
   for (std::size_t t = begin; t < end; ++t) {
     const Task& task = tasks_[t];
     const Item& item = dataset_.get(task.item);
-    const features::Spectrogram s = cache_.Get(item.audio);
+    const std::shared_ptr<const features::Spectrogram> shared = cache_.Share(item.audio);
+    const features::Spectrogram& s = *shared;
     // The item's own frames: a segment of the file (CAL500exp) or all of it.
     int64_t first = 0, count = s.frames;
     if (item.end_seconds > item.start_seconds) {
@@ -105,9 +106,10 @@ Batch DataLoader::Produce(std::size_t batch) const {
       offset = room == 0 ? 0 : static_cast<int64_t>(task.seed % static_cast<uint64_t>(room + 1));
     }
     e.first_frame = offset;
-    const float floor = *std::min_element(s.values.begin(), s.values.end());
-    e.features.assign(static_cast<std::size_t>(e.n_mels * e.frames), floor);  // pad with the spectrogram's floor
     const int64_t available = std::max<int64_t>(0, std::min(e.frames, count - offset));
+    // Short items are padded with the spectrogram's floor (its minimum), found only when needed.
+    const float floor = available < e.frames ? *std::min_element(s.values.begin(), s.values.end()) : 0.0f;
+    e.features.assign(static_cast<std::size_t>(e.n_mels * e.frames), floor);
     for (int m = 0; m < s.n_mels; ++m) {
       const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + first + offset;
       std::copy(src, src + available, e.features.begin() + static_cast<long>(m * e.frames));
@@ -129,7 +131,7 @@ void DataLoader::StartEpoch(int epoch) {
     next_to_hand_out_ = next_to_produce_ = 0;
     batches_ = BatchesPerEpoch();
   }
-  for (int w = 0; w < options_.workers; ++w) {
+  for (int w = 0; w < options_.workers; ++w) {  // workers = 0: Next() produces each batch itself
     workers_.emplace_back([this] {
       while (true) {
         std::size_t batch;
@@ -163,6 +165,11 @@ void DataLoader::StartEpoch(int epoch) {
 std::optional<Batch> DataLoader::Next() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (next_to_hand_out_ >= batches_) return std::nullopt;
+  if (options_.workers == 0) {
+    const std::size_t batch = next_to_hand_out_++;
+    lock.unlock();
+    return Produce(batch);
+  }
   changed_.wait(lock, [&] { return failure_ || ready_.count(next_to_hand_out_); });
   if (failure_) std::rethrow_exception(failure_);
   Batch batch = std::move(ready_[next_to_hand_out_]);

@@ -1,6 +1,9 @@
 #include "mer/data/feature_cache.h"
 
 #include <cstring>
+#include <list>
+#include <mutex>
+#include <unordered_map>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -41,8 +44,42 @@ uint64_t Fnv1a(const void* data, std::size_t size, uint64_t hash) {
   return hash;
 }
 
-FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config)
-    : dir_(std::move(dir)), frontend_(std::make_unique<features::Frontend>(config)) {
+// A byte-bounded least-recently-used map from key to spectrogram.
+struct FeatureCache::Memory {
+  std::mutex mutex;
+  std::size_t capacity = 0, used = 0;
+  std::list<uint64_t> order;  // most recent first
+  std::unordered_map<uint64_t, std::pair<std::shared_ptr<const features::Spectrogram>, std::list<uint64_t>::iterator>> map;
+
+  std::shared_ptr<const features::Spectrogram> Find(uint64_t key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = map.find(key);
+    if (it == map.end()) return nullptr;
+    order.splice(order.begin(), order, it->second.second);
+    return it->second.first;
+  }
+  void Put(uint64_t key, std::shared_ptr<const features::Spectrogram> s) {
+    const std::size_t bytes = s->values.size() * sizeof(float);
+    if (bytes > capacity) return;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (map.count(key)) return;
+    order.push_front(key);
+    map.emplace(key, std::make_pair(std::move(s), order.begin()));
+    used += bytes;
+    while (used > capacity && !order.empty()) {
+      const auto victim = map.find(order.back());
+      used -= victim->second.first->values.size() * sizeof(float);
+      map.erase(victim);
+      order.pop_back();
+    }
+  }
+};
+
+FeatureCache::~FeatureCache() = default;
+
+FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config, std::size_t memory_bytes)
+    : memory_(std::make_unique<Memory>()), dir_(std::move(dir)), frontend_(std::make_unique<features::Frontend>(config)) {
+  memory_->capacity = memory_bytes;
   const std::string text = "mer-feature-cache-v1 " + nlohmann::json(config).dump();
   config_hash_ = Fnv1a(text.data(), text.size());
 }
@@ -63,7 +100,22 @@ fs::path FeatureCache::EntryPath(const fs::path& audio) const {
   return dir_ / std::string(hex, 2) / (std::string(hex) + ".mel");
 }
 
-features::Spectrogram FeatureCache::Get(const fs::path& audio) const {
+std::shared_ptr<const features::Spectrogram> FeatureCache::Share(const fs::path& audio) const {
+  std::error_code ec;
+  if (memory_->capacity == 0 || !fs::is_regular_file(audio, ec)) {
+    return std::make_shared<const features::Spectrogram>(Load(audio));
+  }
+  const uint64_t key = KeyOf(audio);
+  if (auto found = memory_->Find(key)) {
+    ++memory_hits_;
+    return found;
+  }
+  auto loaded = std::make_shared<const features::Spectrogram>(Load(audio));
+  memory_->Put(key, loaded);
+  return loaded;
+}
+
+features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
   const auto compute = [&] {
     audio::DecodeOptions options;
     options.target_sample_rate = frontend_->config().sample_rate;

@@ -34,7 +34,7 @@ struct QuanCnnImpl : EmotionModel {
   torch::Tensor forward(torch::Tensor x) override {
     for (auto& conv : convs) x = torch::max_pool1d(torch::relu(conv->forward(x)), pool_size);
     x = torch::relu(dense->forward(x.flatten(1)));
-    return head->forward(dropout->forward(x));
+    return head->forward(dropout->options.p() > 0 ? dropout->forward(x) : x);
   }
   std::vector<torch::nn::Conv1d> convs;
   torch::nn::Linear dense{nullptr}, head{nullptr};
@@ -73,7 +73,7 @@ struct LiuCnnImpl : EmotionModel {
       x = torch::max_pool2d(torch::relu(norms[i]->forward(convs[i]->forward(x))), 2);
     }
     x = x.mean({2, 3});
-    return head->forward(dropout->forward(x));
+    return head->forward(dropout->options.p() > 0 ? dropout->forward(x) : x);
   }
   std::vector<torch::nn::Conv2d> convs;
   std::vector<torch::nn::BatchNorm2d> norms;

@@ -27,7 +27,7 @@ void TrainConfig::Validate() const {
   if (!(grad_clip >= 0)) ThrowInvalid("train.grad_clip", grad_clip, "a number >= 0 (0 = off)");
   if (patience < 0) ThrowInvalid("train.patience", patience, "an integer >= 0 (0 = off)");
   if (max_steps < 0) ThrowInvalid("train.max_steps", max_steps, "an integer >= 0 (0 = no cap)");
-  if (workers < 1 || workers > 256) ThrowInvalid("train.workers", workers, "an integer in [1, 256]");
+  if (workers < 0 || workers > 256) ThrowInvalid("train.workers", workers, "an integer in [0, 256] (0 = no threads)");
   if (threads < 0 || threads > 1024) ThrowInvalid("train.threads", threads, "an integer in [0, 1024] (0 = all cores)");
   if (!(eval_hop > 0 && eval_hop <= 1)) ThrowInvalid("train.eval_hop", eval_hop, "a number in (0, 1]");
 }

@@ -38,7 +38,7 @@ class CacheTest : public ::testing::Test {
 };
 
 TEST_F(CacheTest, MissThenHitWithTheSameValues) {
-  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const FeatureCache cache(dir_ / "cache", SmallFrontend(), 0);  // disk only
   const features::Spectrogram first = cache.Get(audio_);
   const features::Spectrogram second = cache.Get(audio_);
   EXPECT_EQ(cache.stats().misses, 1u);
@@ -49,8 +49,21 @@ TEST_F(CacheTest, MissThenHitWithTheSameValues) {
   EXPECT_TRUE(fs::exists(cache.EntryPath(audio_)));
 }
 
+TEST_F(CacheTest, MemoryCacheServesRepeatsAndStaysWithinItsBudget) {
+  const std::size_t one = static_cast<std::size_t>(32 * (1 + 66150 / 512)) * sizeof(float);
+  const FeatureCache cache(dir_ / "cache", SmallFrontend(), one + one / 2);  // room for one spectrogram
+  const auto first = cache.Share(audio_);
+  EXPECT_EQ(cache.Share(audio_).get(), first.get());  // the same object, no disk read
+  EXPECT_EQ(cache.stats().memory_hits, 1u);
+  const fs::path other = dir_ / "other.wav";
+  audio::WriteAudio(other, mer::test::WhiteNoise(22050, 3.0, 0.3, 9), 1, 22050, audio::Container::kWavFloat);
+  cache.Share(other);                                 // evicts the first
+  EXPECT_NE(cache.Share(audio_).get(), first.get());  // reloaded (from disk)
+  EXPECT_EQ(cache.stats().hits, 1u);
+}
+
 TEST_F(CacheTest, KeyFollowsFileIdentityAndFrontendConfig) {
-  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const FeatureCache cache(dir_ / "cache", SmallFrontend(), 0);  // disk only
   const fs::path before = cache.EntryPath(audio_);
   features::FrontendConfig other = SmallFrontend();
   other.n_mels = 40;
@@ -63,7 +76,7 @@ TEST_F(CacheTest, KeyFollowsFileIdentityAndFrontendConfig) {
 }
 
 TEST_F(CacheTest, TruncatedOrDamagedEntriesAreRecomputed) {
-  const FeatureCache cache(dir_ / "cache", SmallFrontend());
+  const FeatureCache cache(dir_ / "cache", SmallFrontend(), 0);  // disk only
   const features::Spectrogram good = cache.Get(audio_);
   const fs::path entry = cache.EntryPath(audio_);
   std::string bytes = mer::test::ReadBytes(entry);
@@ -86,7 +99,7 @@ TEST_F(CacheTest, ConcurrentWritersLeaveOneValidEntryAndNoTemporaries) {
   std::vector<int> mismatches(8, 0);
   for (int w = 0; w < 8; ++w) {
     writers.emplace_back([&, w] {
-      const FeatureCache own(dir_ / "cache", SmallFrontend());  // separate objects, as separate processes would be
+      const FeatureCache own(dir_ / "cache", SmallFrontend(), 0);  // separate objects, as separate processes would be
       for (int k = 0; k < 5; ++k) mismatches[w] += own.Get(audio_).values != expected.values;
     });
   }
@@ -100,14 +113,14 @@ TEST_F(CacheTest, ConcurrentWritersLeaveOneValidEntryAndNoTemporaries) {
     }
   }
   EXPECT_EQ(files, 1u);
-  const FeatureCache reader(dir_ / "cache", SmallFrontend());
+  const FeatureCache reader(dir_ / "cache", SmallFrontend(), 0);
   reader.Get(audio_);
   EXPECT_EQ(reader.stats().hits, 1u);
 }
 
 TEST_F(CacheTest, AnUnwritableCacheCostsSpeedNotCorrectness) {
   mer::test::WriteBytes(dir_ / "blocked", "a file where the cache folder should be");
-  const FeatureCache cache(dir_ / "blocked", SmallFrontend());
+  const FeatureCache cache(dir_ / "blocked", SmallFrontend(), 0);
   EXPECT_EQ(cache.Get(audio_).frames, 1 + 66150 / 512);
   EXPECT_THROW(cache.Get(dir_ / "missing.wav"), InputError);
 }

@@ -25,7 +25,7 @@ struct LoaderOptions {
   std::size_t batch_size = 16;
   int64_t crop_frames = 128;   // train and windows: frames per example; shorter items are zero-padded at the end
   int64_t hop_frames = 64;     // windows: frames between window starts
-  int workers = 2;
+  int workers = 2;                  // threads producing batches ahead; 0 = produce in the caller's thread
   std::size_t prefetch_batches = 4;
   uint64_t seed = 0;
 };

@@ -16,28 +16,37 @@ namespace mer::data {
 
 class FeatureCache {
  public:
-  // An empty dir disables caching (every Get computes).
-  FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config);
+  // An empty dir disables the disk cache. Recently used spectrograms are also kept in memory, up to
+  // `memory_bytes` (0 disables), so epochs after the first read neither disk nor checksum.
+  FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config,
+               std::size_t memory_bytes = std::size_t{512} << 20);
+  ~FeatureCache();
 
   // The log-mel of the whole audio file. Throws InputError naming the file when it cannot be decoded.
-  features::Spectrogram Get(const std::filesystem::path& audio) const;
+  features::Spectrogram Get(const std::filesystem::path& audio) const { return *Share(audio); }
+  // The same, shared with the in-memory cache (no copy).
+  std::shared_ptr<const features::Spectrogram> Share(const std::filesystem::path& audio) const;
 
   // Where the entry for `audio` lives (its key depends on the file's current size and mtime).
   std::filesystem::path EntryPath(const std::filesystem::path& audio) const;
   const features::Frontend& frontend() const { return *frontend_; }
 
   struct Stats {
-    uint64_t hits = 0, misses = 0, rejected = 0;  // rejected: entries found corrupt or stale, recomputed
+    uint64_t hits = 0, misses = 0, rejected = 0;  // disk entries used, computed, found corrupt or stale
+    uint64_t memory_hits = 0;
   };
-  Stats stats() const { return {hits_.load(), misses_.load(), rejected_.load()}; }
+  Stats stats() const { return {hits_.load(), misses_.load(), rejected_.load(), memory_hits_.load()}; }
 
  private:
   uint64_t KeyOf(const std::filesystem::path& audio) const;
+  features::Spectrogram Load(const std::filesystem::path& audio) const;
+  struct Memory;
+  std::unique_ptr<Memory> memory_;
 
   std::filesystem::path dir_;
   uint64_t config_hash_;
   std::unique_ptr<features::Frontend> frontend_;
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, rejected_{0};
+  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, rejected_{0}, memory_hits_{0};
 };
 
 // FNV-1a, 64 bit.
