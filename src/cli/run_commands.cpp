@@ -9,7 +9,8 @@
 
 #include "command.h"
 #include "mer/core/error.h"
-#include "mer/train/api.h"
+#include "mer/core/parallel.h"
+#include "mer/train/plugin.h"
 
 namespace mer::cli {
 namespace {
@@ -21,13 +22,17 @@ struct TrainArgs {
 };
 
 int RunTrain(const TrainArgs& a) {
-  const train::RunConfig config = train::LoadRunConfig(a.config, a.overrides);
+  auto plugin = train::LoadTorchPluginAsync();  // LibTorch loads while the config is validated
+  const nlohmann::json config = train::LoadValidRunConfigJson(a.config, a.overrides);
   train::TrainOptions options;
   options.out_dir = a.out.empty() ? std::filesystem::path("runs") / std::filesystem::path(a.config).stem()
                                   : std::filesystem::path(a.out);
   options.device = a.device;
   options.resume = a.resume;
-  return train::Train(config, options);
+  train::PluginError error;
+  const int code = plugin.get()->train(config, options, &error);
+  if (code < 0) train::Rethrow(error);
+  return code;
 }
 
 struct EvalArgs {
@@ -56,7 +61,9 @@ int RunEval(const EvalArgs& a) {
   o.split = a.split;
   o.predictions_csv = a.predictions;
   o.device = a.device;
-  const nlohmann::json result = train::Evaluate(o);
+  nlohmann::json result;
+  train::PluginError error;
+  if (!train::LoadTorchPlugin().evaluate(o, &result, &error)) train::Rethrow(error);
   if (a.json) {
     std::cout << result.dump(2) << "\n";
   } else {
@@ -80,7 +87,12 @@ int RunPredict(const PredictArgs& a) {
   o.files.assign(a.files.begin(), a.files.end());
   o.hop_seconds = a.hop;
   o.device = a.device;
-  const auto predictions = train::Predict(o);
+  // LibTorch loads on one thread while the files are decoded and turned into log-mels on the others.
+  auto plugin = train::LoadTorchPluginAsync();
+  const auto inputs = train::PredictInputs(train::RunFrontend(o.run_dir), o.files, DefaultThreadCount());
+  std::vector<train::TrackPrediction> predictions;
+  train::PluginError error;
+  if (!plugin.get()->predict(o, inputs, &predictions, &error)) train::Rethrow(error);
   int failed = 0;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& p : predictions) {

@@ -188,58 +188,59 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   return result;
 }
 
-std::vector<TrackPrediction> Predict(const PredictOptions& options) {
+std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs) {
   LoadedRun run = OpenRun(options.run_dir, options.device);
   if (options.hop_seconds < 0) throw ConfigError("--hop must be > 0 seconds");
-  const features::Frontend frontend(run.frontend);
   const double frames_per_second = double(run.frontend.sample_rate) / run.frontend.hop_length;
   const int64_t hop = options.hop_seconds > 0 ? std::max<int64_t>(1, std::llround(options.hop_seconds * frames_per_second))
                                               : std::max<int64_t>(1, run.frames / 2);
   std::vector<TrackPrediction> out;
   torch::NoGradGuard no_grad;
-  for (const auto& file : options.files) {
+  for (const auto& input : inputs) {
     TrackPrediction p;
-    p.file = file;
+    p.file = input.file;
     p.names = run.task.outputs;
-    try {
-      audio::DecodeOptions decode;
-      decode.target_sample_rate = run.frontend.sample_rate;
-      const audio::MonoAudio audio = audio::DecodeMono(file, decode);
-      const features::Spectrogram s = frontend.Compute(audio.samples);
-      const float floor = *std::min_element(s.values.begin(), s.values.end());
-      std::vector<data::Example> windows;
-      for (int64_t start = 0;; start += hop) {
-        data::Example e;
-        e.n_mels = s.n_mels;
-        e.frames = run.frames;
-        e.first_frame = start;
-        e.features.assign(static_cast<std::size_t>(s.n_mels * run.frames), floor);
-        const int64_t available = std::max<int64_t>(0, std::min(run.frames, s.frames - start));
-        for (int m = 0; m < s.n_mels; ++m) {
-          const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
-          std::copy(src, src + available, e.features.begin() + static_cast<long>(m * run.frames));
-        }
-        windows.push_back(std::move(e));
-        p.times.push_back((start + std::min<int64_t>(run.frames, s.frames - start) / 2.0) / frames_per_second);
-        if (start + run.frames >= s.frames) break;
+    p.error = input.error;
+    if (!p.error.empty()) {
+      out.push_back(std::move(p));
+      continue;
+    }
+    const features::Spectrogram& s = input.spectrogram;
+    if (!run.feature_norm.mean.empty() && static_cast<std::size_t>(s.n_mels) != run.feature_norm.mean.size()) {
+      throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
+                       std::to_string(run.feature_norm.mean.size()));
+    }
+    const float floor = *std::min_element(s.values.begin(), s.values.end());
+    std::vector<data::Example> windows;
+    for (int64_t start = 0;; start += hop) {
+      data::Example e;
+      e.n_mels = s.n_mels;
+      e.frames = run.frames;
+      e.first_frame = start;
+      e.features.assign(static_cast<std::size_t>(s.n_mels * run.frames), floor);
+      const int64_t available = std::max<int64_t>(0, std::min(run.frames, s.frames - start));
+      for (int m = 0; m < s.n_mels; ++m) {
+        const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
+        std::copy(src, src + available, e.features.begin() + static_cast<long>(m * run.frames));
       }
-      for (std::size_t b = 0; b < windows.size(); b += 16) {
-        const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
-                                               windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
-        const torch::Tensor y = ToOutputSpace(run.checkpoint.model->forward(FeaturesTensor(batch, run.feature_norm, run.device)),
-                                              run.task, run.normalizer)
-                                    .to(torch::kCPU, torch::kDouble)
-                                    .contiguous();
-        for (int64_t r = 0; r < y.size(0); ++r) {
-          p.curve.emplace_back(y[r].data_ptr<double>(), y[r].data_ptr<double>() + y.size(1));
-        }
+      windows.push_back(std::move(e));
+      p.times.push_back((start + std::min<int64_t>(run.frames, s.frames - start) / 2.0) / frames_per_second);
+      if (start + run.frames >= s.frames) break;
+    }
+    for (std::size_t b = 0; b < windows.size(); b += 16) {
+      const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
+                                             windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
+      const torch::Tensor y = ToOutputSpace(run.checkpoint.model->forward(FeaturesTensor(batch, run.feature_norm, run.device)),
+                                            run.task, run.normalizer)
+                                  .to(torch::kCPU, torch::kDouble)
+                                  .contiguous();
+      for (int64_t r = 0; r < y.size(0); ++r) {
+        p.curve.emplace_back(y[r].data_ptr<double>(), y[r].data_ptr<double>() + y.size(1));
       }
-      p.track.assign(p.names.size(), 0.0);
-      for (const auto& row : p.curve) {
-        for (std::size_t k = 0; k < row.size(); ++k) p.track[k] += row[k] / p.curve.size();
-      }
-    } catch (const InputError& e) {
-      p.error = e.what();
+    }
+    p.track.assign(p.names.size(), 0.0);
+    for (const auto& row : p.curve) {
+      for (std::size_t k = 0; k < row.size(); ++k) p.track[k] += row[k] / p.curve.size();
     }
     out.push_back(std::move(p));
   }

@@ -109,4 +109,11 @@ RunConfig LoadRunConfig(const std::filesystem::path& path, const std::vector<std
   }
 }
 
+nlohmann::json LoadValidRunConfigJson(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  nlohmann::json j = config::LoadJsonFile(path);
+  config::ApplyOverrides(j, overrides);
+  LoadRunConfig(path, overrides);
+  return j;
+}
+
 }  // namespace mer::train

@@ -159,6 +159,15 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
   }
 }
 
+TEST_F(TrainTest, AMissingLibTorchPluginIsAClearError) {
+  const auto r = RunMer("eval --run " + Q(*dir_), "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/libmer_torch.so: cannot load the LibTorch plugin"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // Commands without models never load it.
+  EXPECT_EQ(RunMer("data check --dataset emomusic --root " + Q(*dir_ / "emo"), "MER_TORCH_PLUGIN=/nonexistent").exit_code, 0);
+}
+
 TEST_F(TrainTest, CorruptedOrForeignCheckpointIsAClearError) {
   const fs::path run = *dir_ / "small";
   ASSERT_EQ(RunMer("train --config " + Q(Config("small", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/features/frontend.h"
 #include "mer/train/run_config.h"
 
 namespace mer::train {
@@ -45,6 +46,16 @@ struct TrackPrediction {
   std::vector<double> times;               // window centres in seconds
   std::vector<std::vector<double>> curve;  // [window][output]
 };
-std::vector<TrackPrediction> Predict(const PredictOptions& options);
+// One input of Predict: the log-mel of a file computed with the run's frontend, or the error that prevented it.
+struct PredictInput {
+  std::filesystem::path file;
+  std::string error;
+  features::Spectrogram spectrogram;
+};
+// The frontend a run was trained with (read from its config.json, without LibTorch), and the inputs it needs.
+features::FrontendConfig RunFrontend(const std::filesystem::path& run_dir);
+std::vector<PredictInput> PredictInputs(const features::FrontendConfig& frontend,
+                                        const std::vector<std::filesystem::path>& files, int threads);
+std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs);
 
 }  // namespace mer::train

@@ -54,6 +54,8 @@ struct RunConfig {
 // Reads a config file, applies `--set a.b=value` overrides, validates every section. Throws ConfigError naming
 // the file and the key.
 RunConfig LoadRunConfig(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+// The config file's JSON with the overrides applied, validated (ConfigError naming the file and key).
+nlohmann::json LoadValidRunConfigJson(const std::filesystem::path& path, const std::vector<std::string>& overrides);
 RunConfig ParseRunConfig(const nlohmann::json& config);
 
 }  // namespace mer::train

@@ -1,0 +1,46 @@
+// The entry point of libmer_torch.so: wraps Train / Evaluate / Predict, turning exceptions into PluginError.
+#include <new>
+
+#include "mer/core/error.h"
+#include "mer/train/plugin.h"
+
+namespace mer::train {
+namespace {
+
+template <typename F>
+bool Guard(PluginError* error, F&& body) {
+  try {
+    body();
+    return true;
+  } catch (const ConfigError& e) {
+    *error = {2, e.what()};
+  } catch (const Error& e) {
+    *error = {1, e.what()};
+  } catch (const std::bad_alloc&) {
+    *error = {1, "out of memory"};
+  } catch (const std::exception& e) {
+    *error = {1, std::string("internal error: ") + e.what()};
+  }
+  return false;
+}
+
+int TrainEntry(const nlohmann::json& config, const TrainOptions& options, PluginError* error) {
+  int code = -1;
+  return Guard(error, [&] { code = Train(ParseRunConfig(config), options); }) ? code : -1;
+}
+
+bool EvaluateEntry(const EvalOptions& options, nlohmann::json* result, PluginError* error) {
+  return Guard(error, [&] { *result = Evaluate(options); });
+}
+
+bool PredictEntry(const PredictOptions& options, const std::vector<PredictInput>& inputs,
+                  std::vector<TrackPrediction>* result, PluginError* error) {
+  return Guard(error, [&] { *result = Predict(options, inputs); });
+}
+
+const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry};
+
+}  // namespace
+}  // namespace mer::train
+
+extern "C" const mer::train::TorchPlugin* mer_torch_plugin() { return &mer::train::kPlugin; }
