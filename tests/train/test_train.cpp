@@ -160,7 +160,7 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
 }
 
 TEST_F(TrainTest, AMissingLibTorchPluginIsAClearError) {
-  const auto r = RunMer("eval --run " + Q(*dir_), "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
+  const auto r = RunMer("eval --run " + Q(dir_->path()), "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("/nonexistent/libmer_torch.so: cannot load the LibTorch plugin"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
