@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, const data::LabelNormalizer& normalizer) {
   if (task.task == "tagging") return torch::sigmoid(raw);
-  if (task.task == "quadrants") return torch::softmax(raw, 1);
+  if (task.task == "quadrants") return torch::softmax(raw, 1);  // regression and dynamic: back to the labels' scale
   if (normalizer.mean.empty()) return raw;
   const auto options = torch::TensorOptions().dtype(raw.dtype()).device(raw.device());
   const torch::Tensor mean = torch::tensor(std::vector<float>(normalizer.mean.begin(), normalizer.mean.end()), options);
@@ -80,6 +80,52 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
     result.push_back(sum);
   }
   return result;
+}
+
+Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
+                  const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
+                  const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
+                  int workers, int batch_size) {
+  Scored scored;
+  if (task.task != "dynamic") {
+    scored.predicted = PredictItems(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device, workers,
+                                    batch_size);
+    for (std::size_t i : indices) {
+      scored.ids.push_back(corpus.items[i].id);
+      scored.truth.push_back(corpus.items[i].labels);
+    }
+    return scored;
+  }
+  const auto& config = cache.frontend().config();
+  const double frames_per_second = double(config.sample_rate) / config.hop_length;
+  data::LoaderOptions o;
+  o.mode = "windows";
+  o.crop_frames = frames;
+  o.hop_frames = std::max<int64_t>(1, hop);
+  o.batch_size = static_cast<std::size_t>(batch_size);
+  o.workers = workers;
+  data::DataLoader loader(corpus, indices, cache, o);
+  loader.StartEpoch(0);
+  torch::NoGradGuard no_grad;
+  model.eval();
+  while (auto batch = loader.Next()) {
+    const torch::Tensor out = ToOutputSpace(model.forward(FeaturesTensor(batch->examples, norm, device)), task, normalizer)
+                                  .to(torch::kCPU, torch::kDouble)
+                                  .contiguous();
+    for (std::size_t b = 0; b < batch->examples.size(); ++b) {
+      const data::Example& e = batch->examples[b];
+      const data::Item& item = corpus.items[e.item];
+      const double from = item.start_seconds + e.first_frame / frames_per_second;
+      const auto truth = CurveMean(item, from, from + frames / frames_per_second, false);
+      if (!truth) continue;
+      scored.ids.push_back(item.id);
+      scored.times.push_back(from);
+      scored.truth.push_back(*truth);
+      scored.predicted.emplace_back(out[static_cast<int64_t>(b)].data_ptr<double>(),
+                                    out[static_cast<int64_t>(b)].data_ptr<double>() + out.size(1));
+    }
+  }
+  return scored;
 }
 
 data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing) {
@@ -163,24 +209,26 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
   const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend);
   const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));
-  const auto predicted = PredictItems(*run.checkpoint.model, corpus, indices, cache, run.frames, hop, run.task,
-                                      run.feature_norm, run.normalizer, run.device, config.at("train").at("workers").get<int>(), 16);
-  std::vector<std::vector<float>> truth;
-  for (std::size_t i : indices) truth.push_back(corpus.items[i].labels);
+  const Scored scored = ScoreItems(*run.checkpoint.model, corpus, indices, cache, run.frames, hop, run.task,
+                                   run.feature_norm, run.normalizer, run.device,
+                                   config.at("train").at("workers").get<int>(), 16);
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
                            {"items_missing", lost}, {"task", run.task.task},
-                           {"metrics", ComputeMetrics(run.task, truth, predicted)}};
+                           {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
+  if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
   if (!options.predictions_csv.empty()) {
-    std::string csv = "id";
-    const std::vector<std::string>& truth_names = corpus.schema.names;
+    const bool dynamic = !scored.times.empty();
+    std::string csv = dynamic ? "id,time" : "id";
+    const std::vector<std::string> truth_names = dynamic ? run.task.outputs : corpus.schema.names;
     for (const auto& n : truth_names) csv += ",true_" + n;
     for (const auto& n : run.task.outputs) csv += ",pred_" + n;
     csv += "\n";
-    for (std::size_t r = 0; r < indices.size(); ++r) {
-      const auto& item = corpus.items[indices[r]];
-      csv += item.id.find_first_of(",\"") == std::string::npos ? item.id : "\"" + item.id + "\"";
-      for (float v : item.labels) csv += "," + Csv(v);
-      for (double v : predicted[r]) csv += "," + Csv(v);
+    for (std::size_t r = 0; r < scored.ids.size(); ++r) {
+      const std::string& id = scored.ids[r];
+      csv += id.find_first_of(",\"") == std::string::npos ? id : "\"" + id + "\"";
+      if (dynamic) csv += "," + Csv(scored.times[r]);
+      for (float v : scored.truth[r]) csv += "," + Csv(v);
+      for (double v : scored.predicted[r]) csv += "," + Csv(v);
       csv += "\n";
     }
     WriteFileAtomically(options.predictions_csv, csv);

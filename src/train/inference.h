@@ -29,6 +29,19 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
                                               const data::LabelNormalizer& normalizer, const torch::Device& device,
                                               int workers, int batch_size);
 
+// Rows to score: one per item (track level: the mean over its windows), or for the dynamic task one per window
+// that covers annotated curve values (truth: the curve's mean over the window).
+struct Scored {
+  std::vector<std::string> ids;
+  std::vector<double> times;  // window start in seconds (dynamic), else empty
+  std::vector<std::vector<float>> truth;
+  std::vector<std::vector<double>> predicted;
+};
+Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
+                  const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
+                  const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
+                  int workers, int batch_size);
+
 // The items of a corpus that have their audio file (the rest are counted by the caller and left out).
 data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing);
 

@@ -15,18 +15,20 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
   if (t.task == "tagging" && schema.task != data::Task::kTagging) {
     throw ConfigError("model.task = \"tagging\" is invalid: this dataset has valence/arousal labels, not tags");
   }
-  if ((t.task == "regression" || t.task == "quadrants") && !va) {
+  if ((t.task == "regression" || t.task == "quadrants" || t.task == "dynamic") && !va) {
     throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has tags, not valence/arousal");
   }
-  t.outputs = t.task == "quadrants" ? std::vector<std::string>{"Q1", "Q2", "Q3", "Q4"} : schema.names;
+  t.outputs = t.task == "quadrants" ? std::vector<std::string>{"Q1", "Q2", "Q3", "Q4"}
+              : t.task == "dynamic"  ? std::vector<std::string>{"valence", "arousal"}
+                                     : schema.names;
   t.midpoint = schema.midpoint;
-  const std::string fallback = t.task == "regression" ? "r2" : t.task == "tagging" ? "f1_micro" : "accuracy";
+  const std::string fallback = t.task == "regression" || t.task == "dynamic" ? "r2" : t.task == "tagging" ? "f1_micro" : "accuracy";
   t.monitor = monitor == "auto" ? fallback : monitor;
   static const std::vector<std::string> valid_regression = {"r2", "pearson", "ccc"},
                                         valid_tagging = {"f1_micro", "f1_macro", "f1_samples", "roc_auc_macro",
                                                          "average_precision_macro"},
                                         valid_quadrants = {"accuracy", "f1_macro"};
-  const auto& valid = t.task == "regression" ? valid_regression : t.task == "tagging" ? valid_tagging : valid_quadrants;
+  const auto& valid = t.task == "regression" || t.task == "dynamic" ? valid_regression : t.task == "tagging" ? valid_tagging : valid_quadrants;
   if (std::find(valid.begin(), valid.end(), t.monitor) == valid.end()) {
     std::string list;
     for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
@@ -54,10 +56,48 @@ TaskInfo TaskInfo::FromJson(const nlohmann::json& j) {
   return t;
 }
 
+std::optional<std::vector<float>> CurveMean(const data::Item& item, double from, double to, bool nearest) {
+  if (!item.dynamic || item.dynamic->valence.empty()) return std::nullopt;
+  const data::Curve& c = *item.dynamic;
+  double v = 0, a = 0;
+  int n = 0;
+  for (std::size_t k = 0; k < c.valence.size(); ++k) {
+    const double t = c.start_seconds + c.hop_seconds * static_cast<double>(k);
+    if (t >= from && t < to) v += c.valence[k], a += c.arousal[k], ++n;
+  }
+  if (n > 0) return std::vector<float>{static_cast<float>(v / n), static_cast<float>(a / n)};
+  if (!nearest) return std::nullopt;
+  const double middle = 0.5 * (from + to);
+  const double position = std::round((middle - c.start_seconds) / c.hop_seconds);
+  const std::size_t k = static_cast<std::size_t>(std::clamp(position, 0.0, static_cast<double>(c.valence.size() - 1)));
+  return std::vector<float>{c.valence[k], c.arousal[k]};
+}
+
+data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) {
+  data::LabelNormalizer n;
+  n.names = {"valence", "arousal"};
+  double sum[2] = {0, 0}, sum_sq[2] = {0, 0}, count = 0;
+  for (std::size_t i : train) {
+    const auto& d = corpus.items[i].dynamic;
+    if (!d) continue;
+    for (std::size_t k = 0; k < d->valence.size(); ++k) {
+      const double x[2] = {d->valence[k], d->arousal[k]};
+      for (int j = 0; j < 2; ++j) sum[j] += x[j], sum_sq[j] += x[j] * x[j];
+      ++count;
+    }
+  }
+  for (int j = 0; j < 2; ++j) {
+    const double mean = count ? sum[j] / count : 0.0, var = count ? sum_sq[j] / count - mean * mean : 1.0;
+    n.mean.push_back(mean);
+    n.std.push_back(var > 1e-12 ? std::sqrt(var) : 1.0);
+  }
+  return n;
+}
+
 nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vector<float>>& truth,
                               const std::vector<std::vector<double>>& predicted) {
   if (truth.empty()) return nlohmann::json::object();
-  if (task.task == "regression") {
+  if (task.task == "regression" || task.task == "dynamic") {
     metrics::Matrix y, p;
     for (std::size_t i = 0; i < truth.size(); ++i) {
       y.emplace_back(truth[i].begin(), truth[i].end());

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,13 @@ FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogr
   }
   return n;
 }
+
+// Dynamic task: the mean of an item's curve over [from, to) seconds of its audio file ({valence, arousal}), or
+// nothing when no curve value falls inside; `nearest` then returns the closest value instead.
+std::optional<std::vector<float>> CurveMean(const data::Item& item, double from, double to, bool nearest);
+
+// Dynamic task: z-score statistics of the training items' curve values.
+data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train);
 
 // ConfigError when the model task does not fit the dataset (tags for valence/arousal data, quadrants for tags).
 TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, const data::LabelSchema& schema);

@@ -1,6 +1,7 @@
 // mer train: the training loop, run folder, checkpoints, early stopping, interruption and resumption.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -112,7 +113,15 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   // Data: labelled items with audio, the split, label normalisation fitted on the training part only.
   const data::Corpus all = config.data.loader->Load(config.data.root);
   std::size_t missing = 0;
-  const data::Corpus corpus = WithAudio(all, &missing);
+  data::Corpus corpus = WithAudio(all, &missing);
+  if (config.model.task == "dynamic") {  // only items with curves can be scored per window
+    corpus.items.erase(std::remove_if(corpus.items.begin(), corpus.items.end(),
+                                      [](const data::Item& item) { return !item.dynamic.has_value(); }),
+                       corpus.items.end());
+    if (corpus.items.empty()) {
+      throw ConfigError("model.task = \"dynamic\" is invalid: no item of " + corpus.dataset + " has valence/arousal curves");
+    }
+  }
   if (corpus.items.size() < 3) {
     throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
                      " labelled items have audio; nothing to train on");
@@ -120,7 +129,10 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   const TaskInfo task = ResolveTask(config.model.task, config.train.monitor, corpus.schema);
   const data::Split split = data::MakeSplit(corpus, config.data.split);
   const data::LabelNormalizer normalizer =
-      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train) : data::LabelNormalizer{};
+      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train)
+      : task.task == "dynamic"  ? FitCurveNormalizer(corpus, split.train)
+                                : data::LabelNormalizer{};
+  const double frames_per_second = double(config.frontend.sample_rate) / config.frontend.hop_length;
   const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend);
   const FeatureNorm feature_norm = FeatureNorm::Fit(
       split.train, [&](std::size_t i) { return cache.Get(corpus.items[i].audio); }, config.frontend.n_mels);
@@ -228,7 +240,14 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       const torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, device);
       std::vector<float> targets;
       for (const auto& e : batch->examples) {
-        const auto t = task.Target(corpus.items[e.item].labels, normalizer);
+        const data::Item& item = corpus.items[e.item];
+        std::vector<float> t;
+        if (task.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
+          const double from = item.start_seconds + e.first_frame / frames_per_second;
+          t = normalizer.Normalize(*CurveMean(item, from, from + e.frames / frames_per_second, true));
+        } else {
+          t = task.Target(item.labels, normalizer);
+        }
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
@@ -278,11 +297,9 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     if (terminal) std::fprintf(stderr, "\n");
     const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     // Validation: track-level metrics over sliding windows.
-    const auto predicted = PredictItems(*model, corpus, val, cache, config.model.input_frames, eval_hop, task,
-                                        feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
-    std::vector<std::vector<float>> truth;
-    for (std::size_t i : val) truth.push_back(corpus.items[i].labels);
-    const nlohmann::json val_metrics = ComputeMetrics(task, truth, predicted);
+    const Scored scored = ScoreItems(*model, corpus, val, cache, config.model.input_frames, eval_hop, task,
+                                     feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
+    const nlohmann::json val_metrics = ComputeMetrics(task, scored.truth, scored.predicted);
     const double monitored = MonitorValue(task, val_metrics);
     const bool improved = monitored > best;
     if (improved) {
@@ -324,11 +341,10 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   for (const char* part : {"val", "test"}) {
     const auto& indices = split.Part(part);
     if (indices.empty()) continue;
-    const auto predicted = PredictItems(*best_checkpoint.model, corpus, indices, cache, config.model.input_frames,
-                                        eval_hop, task, feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
-    std::vector<std::vector<float>> truth;
-    for (std::size_t i : indices) truth.push_back(corpus.items[i].labels);
-    report[part] = ComputeMetrics(task, truth, predicted);
+    const Scored scored = ScoreItems(*best_checkpoint.model, corpus, indices, cache, config.model.input_frames,
+                                     eval_hop, task, feature_norm, normalizer, device, config.train.workers,
+                                     config.train.batch_size);
+    report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
   }
   WriteFileAtomically(run / "metrics.json", report.dump(2) + "\n");
   std::cerr << "mer train: done; best epoch " << best_epoch + 1 << ", metrics in " << (run / "metrics.json").string()

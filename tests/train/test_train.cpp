@@ -1,6 +1,7 @@
 // mer train / eval / predict end to end on synthetic corpora: learning thresholds, interrupt + resume == one run,
 // run folder contents, and clear errors for wrong configs, missing files and corrupted checkpoints.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -120,6 +121,30 @@ TEST_F(TrainTest, TaggingLearnsTheEmotionTags) {
     const auto metrics = ReadJson(run / "metrics.json");
     EXPECT_GE(metrics["test"]["f1_micro"].get<double>(), 0.8) << model << ": " << metrics.dump();
   }
+}
+
+TEST_F(TrainTest, DynamicRegressionFollowsTheCurves) {
+  const fs::path run = *dir_ / "dynamic";
+  const auto r = RunMer("train --config " + Q(Config("dynamic", {{"model", {{"task", "dynamic"}}}})) + " --out " + Q(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.6) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.6) << metrics.dump();
+  const auto e = RunMer("eval --run " + Q(run) + " --json --predictions " + Q(*dir_ / "dynamic.csv"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_GT(nlohmann::json::parse(e.out)["windows"].get<int>(), nlohmann::json::parse(e.out)["items"].get<int>());
+  const std::string csv = test::ReadBytes(*dir_ / "dynamic.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "id,time,true_valence,true_arousal,pred_valence,pred_arousal");
+  // Curve values of the synthetic corpus are in [-1, 1]; predictions come back in that scale.
+  const auto p = RunMer("predict --run " + Q(run) + " --json " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_LE(std::abs(nlohmann::json::parse(p.out)[0]["track"]["valence"].get<double>()), 1.5);
+  // Tags have no curves.
+  const auto tags = RunMer("train --config " + Q(Config("dyn_tags", {{"model", {{"task", "dynamic"}}},
+                                                                      {"data", {{"dataset", "cal500"}, {"root", (*dir_ / "cal").string()}}}})) +
+                           " --out " + Q(*dir_ / "dyn_tags"));
+  EXPECT_EQ(tags.exit_code, 2);
+  EXPECT_NE(tags.err.find("model.task = \"dynamic\" is invalid"), std::string::npos) << tags.err;
 }
 
 TEST_F(TrainTest, QuadrantClassificationRuns) {

@@ -16,7 +16,8 @@ namespace mer::train {
 
 struct ModelConfig {
   std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn
-  std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging", "quadrants"
+  std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging",
+                                  // "quadrants", "dynamic" (valence/arousal per window from the 2 Hz curves)
   int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512)
   double dropout = 0.0;
   void Validate() const;
