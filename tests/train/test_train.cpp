@@ -147,6 +147,30 @@ TEST_F(TrainTest, DynamicRegressionFollowsTheCurves) {
   EXPECT_NE(tags.err.find("model.task = \"dynamic\" is invalid"), std::string::npos) << tags.err;
 }
 
+// One body per device: CPU always, CUDA when this LibTorch has it and a GPU is visible (skipped with the reason).
+class TrainOnDevice : public TrainTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(TrainOnDevice, TrainsEvaluatesAndPredicts) {
+  const std::string device = GetParam();
+  const fs::path run = *dir_ / ("device_" + device);
+  const auto r = RunMer("train --config " + Q(Config("device_" + device, {{"train", {{"epochs", 3}}}})) + " --out " +
+                        Q(run) + " --device " + device);
+  if (device == "cuda" && r.exit_code == 2 && r.err.find("--device cuda:") != std::string::npos) {
+    GTEST_SKIP() << "CUDA not available: " << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_EQ(metrics["device"], device);
+  EXPECT_TRUE(metrics["test"]["r2"].is_number()) << metrics.dump();
+  const auto e = RunMer("eval --run " + Q(run) + " --device " + device + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["r2"].get<double>(), metrics["test"]["r2"].get<double>(), 1e-6);
+  const auto p = RunMer("predict --run " + Q(run) + " --device " + device + " " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, TrainOnDevice, ::testing::Values("cpu", "cuda"));
+
 TEST_F(TrainTest, QuadrantClassificationRuns) {
   const nlohmann::json changes = {{"model", {{"task", "quadrants"}}}, {"train", {{"epochs", 5}}}};
   const auto r = RunMer("train --config " + Q(Config("quad", changes)) + " --out " + Q(*dir_ / "quad"));
