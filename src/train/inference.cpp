@@ -44,11 +44,16 @@ torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const F
   return x.to(device);
 }
 
-std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
-                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
-                                              int64_t frames, int64_t hop, const TaskInfo& task,
-                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                              int workers, int batch_size) {
+namespace {
+
+// Runs the model over sliding windows of the given items and hands each batch's examples and outputs (output
+// space, [batch, outputs] doubles on the CPU) to `consume`.
+template <typename Consume>
+void ForEachWindowBatch(models::EmotionModel& model, const data::Dataset& dataset,
+                        const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
+                        int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
+                        const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
+                        int batch_size, Consume&& consume) {
   data::LoaderOptions o;
   o.mode = "windows";
   o.crop_frames = frames;
@@ -57,22 +62,35 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
   o.workers = workers;
   data::DataLoader loader(dataset, indices, cache, o);
   loader.StartEpoch(0);
-  std::map<std::size_t, std::pair<std::vector<double>, int>> sums;
   torch::NoGradGuard no_grad;
   model.eval();
   while (auto batch = loader.Next()) {
     const torch::Tensor out = ToOutputSpace(model.forward(FeaturesTensor(batch->examples, norm, device)), task, normalizer)
                                   .to(torch::kCPU, torch::kDouble)
                                   .contiguous();
-    const double* values = out.data_ptr<double>();
-    const int64_t k = out.size(1);
-    for (std::size_t b = 0; b < batch->examples.size(); ++b) {
-      auto& [sum, count] = sums[batch->examples[b].item];
-      sum.resize(static_cast<std::size_t>(k), 0.0);
-      for (int64_t j = 0; j < k; ++j) sum[j] += values[b * k + j];
-      ++count;
-    }
+    consume(batch->examples, out);
   }
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
+                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
+                                              int64_t frames, int64_t hop, const TaskInfo& task,
+                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                              int workers, int batch_size) {
+  std::map<std::size_t, std::pair<std::vector<double>, int>> sums;
+  ForEachWindowBatch(model, dataset, indices, cache, frames, hop, task, norm, normalizer, device, workers, batch_size,
+                     [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+                       const double* values = out.data_ptr<double>();
+                       const int64_t k = out.size(1);
+                       for (std::size_t b = 0; b < examples.size(); ++b) {
+                         auto& [sum, count] = sums[examples[b].item];
+                         sum.resize(static_cast<std::size_t>(k), 0.0);
+                         for (int64_t j = 0; j < k; ++j) sum[j] += values[b * k + j];
+                         ++count;
+                       }
+                     });
   std::vector<std::vector<double>> result;
   for (std::size_t i : indices) {
     auto& [sum, count] = sums.at(i);
@@ -98,33 +116,21 @@ Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const
   }
   const auto& config = cache.frontend().config();
   const double frames_per_second = double(config.sample_rate) / config.hop_length;
-  data::LoaderOptions o;
-  o.mode = "windows";
-  o.crop_frames = frames;
-  o.hop_frames = std::max<int64_t>(1, hop);
-  o.batch_size = static_cast<std::size_t>(batch_size);
-  o.workers = workers;
-  data::DataLoader loader(corpus, indices, cache, o);
-  loader.StartEpoch(0);
-  torch::NoGradGuard no_grad;
-  model.eval();
-  while (auto batch = loader.Next()) {
-    const torch::Tensor out = ToOutputSpace(model.forward(FeaturesTensor(batch->examples, norm, device)), task, normalizer)
-                                  .to(torch::kCPU, torch::kDouble)
-                                  .contiguous();
-    for (std::size_t b = 0; b < batch->examples.size(); ++b) {
-      const data::Example& e = batch->examples[b];
-      const data::Item& item = corpus.items[e.item];
-      const double from = item.start_seconds + e.first_frame / frames_per_second;
-      const auto truth = CurveMean(item, from, from + frames / frames_per_second, false);
-      if (!truth) continue;
-      scored.ids.push_back(item.id);
-      scored.times.push_back(from);
-      scored.truth.push_back(*truth);
-      scored.predicted.emplace_back(out[static_cast<int64_t>(b)].data_ptr<double>(),
-                                    out[static_cast<int64_t>(b)].data_ptr<double>() + out.size(1));
-    }
-  }
+  ForEachWindowBatch(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device, workers, batch_size,
+                     [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+                       for (std::size_t b = 0; b < examples.size(); ++b) {
+                         const data::Example& e = examples[b];
+                         const data::Item& item = corpus.items[e.item];
+                         const double from = item.start_seconds + e.first_frame / frames_per_second;
+                         const auto truth = CurveMean(item, from, from + frames / frames_per_second, false);
+                         if (!truth) continue;
+                         const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
+                         scored.ids.push_back(item.id);
+                         scored.times.push_back(from);
+                         scored.truth.push_back(*truth);
+                         scored.predicted.emplace_back(row, row + out.size(1));
+                       }
+                     });
   return scored;
 }
 
