@@ -5,6 +5,7 @@
 #include <random>
 
 #include "mer/core/error.h"
+#include "mer/core/parallel.h"
 
 namespace mer::data {
 namespace {
@@ -17,6 +18,17 @@ uint64_t Mix(uint64_t a, uint64_t b) {
 }
 
 }  // namespace
+
+std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end) {
+  const int64_t available = std::max<int64_t>(0, std::min(frames, std::min(end, s.frames) - start));
+  const float floor = available < frames ? *std::min_element(s.values.begin(), s.values.end()) : 0.0f;
+  std::vector<float> out(static_cast<std::size_t>(s.n_mels * frames), floor);
+  for (int m = 0; m < s.n_mels; ++m) {
+    const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
+    std::copy(src, src + available, out.begin() + static_cast<long>(m * frames));
+  }
+  return out;
+}
 
 DataLoader::DataLoader(const Dataset& dataset, std::vector<std::size_t> indices, const FeatureCache& cache,
                        LoaderOptions options, std::optional<LabelNormalizer> normalizer)
@@ -53,6 +65,23 @@ void DataLoader::BuildTasks(int epoch) {
     std::mt19937_64 rng(Mix(options_.seed, static_cast<uint64_t>(epoch)));
     std::shuffle(order.begin(), order.end(), rng);
   }
+  // Windows need each item's length: whole files are decoded (or read from the cache) in parallel first.
+  std::vector<int64_t> lengths(order.size(), 0);
+  if (options_.mode == "windows") {
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    ParallelFor(order.size(), DefaultThreadCount(), [&](std::size_t position) {
+      const Item& it = dataset_.get(order[position]);
+      if (it.end_seconds > it.start_seconds) return;
+      try {
+        lengths[position] = cache_.Share(it.audio)->frames;
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+    if (failure) std::rethrow_exception(failure);
+  }
   for (std::size_t position = 0; position < order.size(); ++position) {
     const std::size_t item = order[position];
     const uint64_t seed = Mix(Mix(options_.seed, static_cast<uint64_t>(epoch)), position);
@@ -67,7 +96,7 @@ void DataLoader::BuildTasks(int epoch) {
     if (it.end_seconds > it.start_seconds) {
       length = static_cast<int64_t>(std::llround((it.end_seconds - it.start_seconds) * frames_per_second));
     } else {
-      length = cache_.Share(it.audio)->frames;  // a cache hit after the first epoch
+      length = lengths[position];
     }
     for (int64_t start = 0;; start += options_.hop_frames) {
       tasks_.push_back({item, start, seed});
@@ -106,14 +135,7 @@ Batch DataLoader::Produce(std::size_t batch) const {
       offset = room == 0 ? 0 : static_cast<int64_t>(task.seed % static_cast<uint64_t>(room + 1));
     }
     e.first_frame = offset;
-    const int64_t available = std::max<int64_t>(0, std::min(e.frames, count - offset));
-    // Short items are padded with the spectrogram's floor (its minimum), found only when needed.
-    const float floor = available < e.frames ? *std::min_element(s.values.begin(), s.values.end()) : 0.0f;
-    e.features.assign(static_cast<std::size_t>(e.n_mels * e.frames), floor);
-    for (int m = 0; m < s.n_mels; ++m) {
-      const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + first + offset;
-      std::copy(src, src + available, e.features.begin() + static_cast<long>(m * e.frames));
-    }
+    e.features = CutFrames(s, first + offset, e.frames, first + count);
     e.labels = normalizer_ ? normalizer_->Normalize(item.labels) : item.labels;
     out.examples.push_back(std::move(e));
   }

@@ -264,19 +264,13 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));
     }
-    const float floor = *std::min_element(s.values.begin(), s.values.end());
     std::vector<data::Example> windows;
     for (int64_t start = 0;; start += hop) {
       data::Example e;
       e.n_mels = s.n_mels;
       e.frames = run.frames;
       e.first_frame = start;
-      e.features.assign(static_cast<std::size_t>(s.n_mels * run.frames), floor);
-      const int64_t available = std::max<int64_t>(0, std::min(run.frames, s.frames - start));
-      for (int m = 0; m < s.n_mels; ++m) {
-        const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
-        std::copy(src, src + available, e.features.begin() + static_cast<long>(m * run.frames));
-      }
+      e.features = data::CutFrames(s, start, run.frames, s.frames);
       windows.push_back(std::move(e));
       p.times.push_back((start + std::min<int64_t>(run.frames, s.frames - start) / 2.0) / frames_per_second);
       if (start + run.frames >= s.frames) break;

@@ -125,6 +125,16 @@ TEST_F(CacheTest, AnUnwritableCacheCostsSpeedNotCorrectness) {
   EXPECT_THROW(cache.Get(dir_ / "missing.wav"), InputError);
 }
 
+TEST(CutFrames, CopiesTheWindowAndPadsWithTheFloor) {
+  features::Spectrogram s;
+  s.n_mels = 2;
+  s.frames = 5;
+  s.values = {1, 2, 3, 4, 5, -1, -2, -3, -4, -5};  // floor -5
+  EXPECT_EQ(CutFrames(s, 1, 3, 5), (std::vector<float>{2, 3, 4, -2, -3, -4}));
+  EXPECT_EQ(CutFrames(s, 3, 4, 5), (std::vector<float>{4, 5, -5, -5, -4, -5, -5, -5}));
+  EXPECT_EQ(CutFrames(s, 0, 3, 2), (std::vector<float>{1, 2, -5, -1, -2, -5}));  // nothing at or after `end`
+}
+
 class LoaderTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

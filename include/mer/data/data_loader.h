@@ -43,6 +43,10 @@ struct Batch {
   std::vector<Example> examples;
 };
 
+// Frames [start, start + frames) of a spectrogram as [n_mels, frames], taking no frame at or after `end`; what is
+// missing is padded with the spectrogram's floor (its minimum). Used for crops, windows and prediction alike.
+std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end);
+
 class DataLoader {
  public:
   DataLoader(const Dataset& dataset, std::vector<std::size_t> indices, const FeatureCache& cache,
