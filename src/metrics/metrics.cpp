@@ -207,3 +207,42 @@ nlohmann::json ClassificationMetrics::ToJson() const {
 }
 
 }  // namespace mer::metrics
+
+namespace mer::metrics {
+
+RetrievalMetrics Retrieval(const Matrix& distance) {
+  RetrievalMetrics m;
+  const std::size_t n = distance.size();
+  m.candidates = n;
+  if (n == 0) return m;
+  std::vector<double> ranks;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t closer = 0;
+    for (std::size_t j = 0; j < distance[i].size(); ++j) closer += distance[i][j] < distance[i][i];
+    ranks.push_back(static_cast<double>(closer + 1));
+  }
+  for (double r : ranks) {
+    m.mrr += 1.0 / r / static_cast<double>(n);
+    m.mean_rank += r / static_cast<double>(n);
+    m.recall_at_1 += (r <= 1) / static_cast<double>(n);
+    m.recall_at_5 += (r <= 5) / static_cast<double>(n);
+    m.recall_at_10 += (r <= 10) / static_cast<double>(n);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  m.median_rank = n % 2 ? ranks[n / 2] : 0.5 * (ranks[n / 2 - 1] + ranks[n / 2]);
+  for (std::size_t k = 1; k <= n; ++k) m.chance_mrr += 1.0 / static_cast<double>(k) / static_cast<double>(n);
+  return m;
+}
+
+nlohmann::json RetrievalMetrics::ToJson() const {
+  return {{"mrr", mrr},
+          {"mean_rank", mean_rank},
+          {"median_rank", median_rank},
+          {"recall_at_1", recall_at_1},
+          {"recall_at_5", recall_at_5},
+          {"recall_at_10", recall_at_10},
+          {"chance_mrr", chance_mrr},
+          {"candidates", candidates}};
+}
+
+}  // namespace mer::metrics

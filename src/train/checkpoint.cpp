@@ -14,11 +14,28 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.frames = j.at("frames").get<int64_t>();
   s.outputs = j.at("outputs").get<int>();
   s.dropout = j.at("dropout").get<double>();
+  s.task = j.value("task", s.task);
+  s.channels = j.value("channels", s.channels);
+  s.quadrant_weight = j.value("quadrant_weight", s.quadrant_weight);
+  s.embedding_dim = j.value("embedding_dim", s.embedding_dim);
+  s.music_encoder = j.value("music_encoder", s.music_encoder);
+  s.cca_weight = j.value("cca_weight", s.cca_weight);
+  s.margin = j.value("margin", s.margin);
   return s;
 }
 
 nlohmann::json SpecToJson(const models::ModelSpec& s) {
-  return {{"n_mels", s.n_mels}, {"frames", s.frames}, {"outputs", s.outputs}, {"dropout", s.dropout}};
+  return {{"n_mels", s.n_mels},
+          {"frames", s.frames},
+          {"outputs", s.outputs},
+          {"dropout", s.dropout},
+          {"task", s.task},
+          {"channels", s.channels},
+          {"quadrant_weight", s.quadrant_weight},
+          {"embedding_dim", s.embedding_dim},
+          {"music_encoder", s.music_encoder},
+          {"cca_weight", s.cca_weight},
+          {"margin", s.margin}};
 }
 
 torch::Device ResolveDevice(const std::string& name) {

@@ -10,6 +10,8 @@
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 #include "mer/data/data_loader.h"
+#include "mer/metrics/metrics.h"
+#include "mer/models/losses.h"
 #include "mer/train/api.h"
 
 namespace mer::train {
@@ -46,14 +48,13 @@ torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const F
 
 namespace {
 
-// Runs the model over sliding windows of the given items and hands each batch's examples and outputs (output
-// space, [batch, outputs] doubles on the CPU) to `consume`.
-template <typename Consume>
-void ForEachWindowBatch(models::EmotionModel& model, const data::Dataset& dataset,
+// Runs `forward` ([batch, n_mels, frames] features on `device` -> [batch, k]) over sliding windows of the given
+// items and hands each batch's examples and outputs ([batch, k] doubles on the CPU) to `consume`.
+template <typename Forward, typename Consume>
+void ForEachWindowBatch(models::EmotionModel& model, Forward&& forward, const data::Dataset& dataset,
                         const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                        int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
-                        const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                        int batch_size, Consume&& consume) {
+                        int64_t hop, const FeatureNorm& norm, const torch::Device& device, int workers, int batch_size,
+                        Consume&& consume) {
   data::LoaderOptions o;
   o.mode = "windows";
   o.crop_frames = frames;
@@ -65,22 +66,20 @@ void ForEachWindowBatch(models::EmotionModel& model, const data::Dataset& datase
   torch::NoGradGuard no_grad;
   model.eval();
   while (auto batch = loader.Next()) {
-    const torch::Tensor out = ToOutputSpace(model.forward(FeaturesTensor(batch->examples, norm, device)), task, normalizer)
-                                  .to(torch::kCPU, torch::kDouble)
-                                  .contiguous();
+    const torch::Tensor out = forward(FeaturesTensor(batch->examples, norm, device)).to(torch::kCPU, torch::kDouble).contiguous();
     consume(batch->examples, out);
   }
 }
 
-}  // namespace
-
-std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
-                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
-                                              int64_t frames, int64_t hop, const TaskInfo& task,
-                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                              int workers, int batch_size) {
+// Per item, the mean over its windows of `forward`'s rows, in the order of `indices`.
+template <typename Forward>
+std::vector<std::vector<double>> MeanOverWindows(models::EmotionModel& model, Forward&& forward,
+                                                 const data::Dataset& dataset, const std::vector<std::size_t>& indices,
+                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
+                                                 const FeatureNorm& norm, const torch::Device& device, int workers,
+                                                 int batch_size) {
   std::map<std::size_t, std::pair<std::vector<double>, int>> sums;
-  ForEachWindowBatch(model, dataset, indices, cache, frames, hop, task, norm, normalizer, device, workers, batch_size,
+  ForEachWindowBatch(model, forward, dataset, indices, cache, frames, hop, norm, device, workers, batch_size,
                      [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
                        const double* values = out.data_ptr<double>();
                        const int64_t k = out.size(1);
@@ -100,6 +99,53 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
   return result;
 }
 
+}  // namespace
+
+std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
+                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
+                                              int64_t frames, int64_t hop, const TaskInfo& task,
+                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                              int workers, int batch_size) {
+  const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
+  return MeanOverWindows(model, forward, dataset, indices, cache, frames, hop, norm, device, workers, batch_size);
+}
+
+nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
+                               const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
+                               int64_t hop, const FeatureNorm& norm, const data::LabelNormalizer& normalizer,
+                               const torch::Device& device, int workers, int batch_size) {
+  // Track level: the music Gaussian's mean and log-variance averaged over the windows; the emotion side from the
+  // track's own valence/arousal label.
+  const auto forward = [&](const torch::Tensor& x) { return model.EmbedMusic(x); };
+  const auto music = MeanOverWindows(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size);
+  std::vector<float> va;
+  for (std::size_t i : indices) {
+    const auto z = normalizer.Normalize({corpus.items[i].labels[0], corpus.items[i].labels[1]});
+    va.insert(va.end(), z.begin(), z.end());
+  }
+  torch::NoGradGuard no_grad;
+  const int64_t n = static_cast<int64_t>(indices.size());
+  const torch::Tensor emotion = model.EmbedEmotion(torch::tensor(va).reshape({n, 2}).to(device)).to(torch::kCPU, torch::kDouble);
+  std::vector<double> flat;
+  for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
+  const torch::Tensor m = torch::tensor(flat, torch::kDouble).reshape({n, -1});
+  const int64_t dim = m.size(1) / 2;
+  const torch::Tensor m_mu = m.narrow(1, 0, dim), m_ls = m.narrow(1, dim, dim);
+  const torch::Tensor e_mu = emotion.narrow(1, 0, dim), e_ls = emotion.narrow(1, dim, dim);
+  // The distances the rank loss trains: music -> emotion ranks emotions b for music a by KL(emotion_b || music_a);
+  // emotion -> music ranks songs a for emotion b by KL(music_a || emotion_b).
+  const auto rows = [](const torch::Tensor& t) {
+    metrics::Matrix out(static_cast<std::size_t>(t.size(0)));
+    const torch::Tensor c = t.contiguous();
+    for (int64_t i = 0; i < t.size(0); ++i) out[i].assign(c[i].data_ptr<double>(), c[i].data_ptr<double>() + t.size(1));
+    return out;
+  };
+  const metrics::Matrix music_to_emotion = rows(models::KlMatrix(e_mu, e_ls, m_mu, m_ls));
+  const metrics::Matrix emotion_to_music = rows(models::KlMatrix(m_mu, m_ls, e_mu, e_ls));
+  return {{"music_to_emotion", metrics::Retrieval(music_to_emotion).ToJson()},
+          {"emotion_to_music", metrics::Retrieval(emotion_to_music).ToJson()}};
+}
+
 Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
                   const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
                   const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
@@ -116,7 +162,8 @@ Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const
   }
   const auto& config = cache.frontend().config();
   const double frames_per_second = double(config.sample_rate) / config.hop_length;
-  ForEachWindowBatch(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device, workers, batch_size,
+  const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
+  ForEachWindowBatch(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size,
                      [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
                        for (std::size_t b = 0; b < examples.size(); ++b) {
                          const data::Example& e = examples[b];
@@ -222,6 +269,11 @@ nlohmann::json Evaluate(const EvalOptions& options) {
                            {"items_missing", lost}, {"task", run.task.task},
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
   if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
+  if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(run.checkpoint.model.get())) {
+    result["metrics"]["retrieval"] =
+        RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.feature_norm, run.normalizer,
+                        run.device, config.at("train").at("workers").get<int>(), 16);
+  }
   if (!options.predictions_csv.empty()) {
     const bool dynamic = !scored.times.empty();
     std::string csv = dynamic ? "id,time" : "id";

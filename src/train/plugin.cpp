@@ -18,8 +18,9 @@ bool Guard(PluginError* error, F&& body) {
     *error = {1, e.what()};
   } catch (const std::bad_alloc&) {
     *error = {1, "out of memory"};
-  } catch (const std::exception& e) {
-    *error = {1, std::string("internal error: ") + e.what()};
+  } catch (const std::exception& e) {  // LibTorch's messages carry a backtrace after the first line
+    const std::string what = e.what();
+    *error = {1, "internal error: " + what.substr(0, what.find('\n'))};
   }
   return false;
 }

@@ -14,6 +14,19 @@ void ModelConfig::Validate() const {
   if (name.empty()) ThrowInvalid("model.name", name, "a registered model name");
   if (input_frames < 8 || input_frames > 100000) ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
   if (!(dropout >= 0 && dropout < 1)) ThrowInvalid("model.dropout", dropout, "a number in [0, 1)");
+  if (channels < 1 || channels > 64) ThrowInvalid("model.channels", channels, "an integer in [1, 64]");
+  if (!(quadrant_weight >= 0 && quadrant_weight <= 100)) ThrowInvalid("model.quadrant_weight", quadrant_weight, "a number in [0, 100]");
+  if (embedding_dim < 1 || embedding_dim > 1024) ThrowInvalid("model.embedding_dim", embedding_dim, "an integer in [1, 1024]");
+  if (!(cca_weight >= 0 && cca_weight <= 1)) ThrowInvalid("model.cca_weight", cca_weight, "a number in [0, 1]");
+  if (!(margin >= 0 && margin <= 1000)) ThrowInvalid("model.margin", margin, "a number in [0, 1000]");
+}
+
+nlohmann::json ModelConfig::ToJson() const {
+  return {{"name", name},           {"task", task},
+          {"input_frames", input_frames}, {"dropout", dropout},
+          {"channels", channels},   {"quadrant_weight", quadrant_weight},
+          {"embedding_dim", embedding_dim}, {"music_encoder", music_encoder},
+          {"cca_weight", cca_weight}, {"margin", margin}};
 }
 
 void TrainConfig::Validate() const {
@@ -49,6 +62,12 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     r.ReadChoice("task", {"auto", "regression", "tagging", "quadrants", "dynamic"}, &c.model.task);
     r.Read("input_frames", &c.model.input_frames);
     r.Read("dropout", &c.model.dropout);
+    r.Read("channels", &c.model.channels);
+    r.Read("quadrant_weight", &c.model.quadrant_weight);
+    r.Read("embedding_dim", &c.model.embedding_dim);
+    r.ReadChoice("music_encoder", {"cnn", "gru"}, &c.model.music_encoder);
+    r.Read("cca_weight", &c.model.cca_weight);
+    r.Read("margin", &c.model.margin);
     r.RejectUnknownKeys();
     c.model.Validate();
   }
@@ -86,8 +105,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   c.data = data::ParseDataConfig(j["data"]);
   c.resolved = {{"data", c.data.ToJson()},
                 {"frontend", c.frontend},
-                {"model", {{"name", c.model.name}, {"task", c.model.task}, {"input_frames", c.model.input_frames},
-                           {"dropout", c.model.dropout}}},
+                {"model", c.model.ToJson()},
                 {"train", {{"epochs", c.train.epochs}, {"batch_size", c.train.batch_size},
                            {"optimizer", c.train.optimizer}, {"lr", c.train.lr}, {"momentum", c.train.momentum},
                            {"weight_decay", c.train.weight_decay}, {"schedule", c.train.schedule},

@@ -142,6 +142,13 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   spec.frames = config.model.input_frames;
   spec.outputs = static_cast<int>(task.outputs.size());
   spec.dropout = config.model.dropout;
+  spec.task = task.task;
+  spec.channels = config.model.channels;
+  spec.quadrant_weight = config.model.quadrant_weight;
+  spec.embedding_dim = config.model.embedding_dim;
+  spec.music_encoder = config.model.music_encoder;
+  spec.cca_weight = config.model.cca_weight;
+  spec.margin = config.model.margin;
   torch::manual_seed(config.train.seed);
   std::shared_ptr<models::EmotionModel> model = models::CreateModel(config.model.name, spec);
   model->to(device);
@@ -239,27 +246,34 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       if (config.model.dropout > 0) torch::manual_seed(Mix(config.train.seed, static_cast<uint64_t>(global_step)));
       const torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, device);
       std::vector<float> targets;
+      std::vector<int64_t> quadrants;
       for (const auto& e : batch->examples) {
         const data::Item& item = corpus.items[e.item];
-        std::vector<float> t;
+        std::vector<float> raw = item.labels, t;
         if (task.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
           const double from = item.start_seconds + e.first_frame / frames_per_second;
-          t = normalizer.Normalize(*CurveMean(item, from, from + e.frames / frames_per_second, true));
+          raw = *CurveMean(item, from, from + e.frames / frames_per_second, true);
+          t = normalizer.Normalize(raw);
         } else {
           t = task.Target(item.labels, normalizer);
         }
+        if (task.task != "tagging") quadrants.push_back(data::Quadrant(raw[0], raw[1], task.midpoint));
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
-      const torch::Tensor output = model->forward(x);
-      torch::Tensor loss;
+      models::TrainingBatch training{x, {}, {}};
       if (task.task == "quadrants") {
-        std::vector<int64_t> classes(targets.begin(), targets.end());
-        loss = torch::nn::functional::cross_entropy(output, torch::tensor(classes).to(device));
+        training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device);
       } else {
-        const torch::Tensor y = torch::tensor(targets).reshape({b, -1}).to(device);
-        loss = task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, y)
-                                      : torch::mse_loss(output, y);
+        training.target = torch::tensor(targets).reshape({b, -1}).to(device);
+      }
+      if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device);
+      torch::Tensor loss = model->TrainingLoss(training);
+      if (!loss.defined()) {
+        const torch::Tensor output = model->forward(x);
+        loss = task.task == "quadrants" ? torch::nn::functional::cross_entropy(output, training.target)
+               : task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, training.target)
+                                        : torch::mse_loss(output, training.target);
       }
       optimizer->zero_grad();
       loss.backward();
@@ -345,6 +359,11 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                                      eval_hop, task, feature_norm, normalizer, device, config.train.workers,
                                      config.train.batch_size);
     report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
+    if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(best_checkpoint.model.get())) {
+      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, config.model.input_frames,
+                                                  eval_hop, feature_norm, normalizer, device, config.train.workers,
+                                                  config.train.batch_size);
+    }
   }
   WriteFileAtomically(run / "metrics.json", report.dump(2) + "\n");
   std::cerr << "mer train: done; best epoch " << best_epoch + 1 << ", metrics in " << (run / "metrics.json").string()

@@ -41,4 +41,17 @@ struct ClassificationMetrics {
 };
 ClassificationMetrics Classification(const std::vector<int>& truth, const std::vector<int>& predicted, int classes);
 
+// Cross-modal retrieval where query i's one relevant candidate is candidate i. distance[i][j]: smaller = better.
+// Rank of the relevant candidate is 1 + the number of candidates strictly closer (ties favour it).
+struct RetrievalMetrics {
+  double mrr = 0;          // mean reciprocal rank
+  double mean_rank = 0;    // average rank, 1 = best
+  double median_rank = 0;
+  double recall_at_1 = 0, recall_at_5 = 0, recall_at_10 = 0;
+  double chance_mrr = 0;   // the MRR of a random ranking of the same number of candidates: H_n / n
+  std::size_t candidates = 0;
+  nlohmann::json ToJson() const;
+};
+RetrievalMetrics Retrieval(const Matrix& distance);
+
 }  // namespace mer::metrics

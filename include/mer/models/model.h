@@ -16,11 +16,41 @@ struct ModelSpec {
   int64_t frames = 1292;  // input window length in frames
   int outputs = 2;
   double dropout = 0.0;
+  std::string task = "regression";  // "regression", "tagging", "quadrants", "dynamic"
+  // adff
+  int channels = 4;              // time slices of the window stacked as input channels
+  double quadrant_weight = 0.0;  // multi-task: weight of the quadrant cross-entropy beside the VA MSE; 0 = off
+  // emb_cl
+  int embedding_dim = 32;
+  std::string music_encoder = "cnn";  // "cnn" (over the log-mel) or "gru" (over the feature sequence)
+  double cca_weight = 0.5;            // lambda of lambda * CCA + (1 - lambda) * KL rank loss
+  double margin = 1.0;                // rank loss margin
+};
+
+// One training batch as the trainer hands it to a model with its own objective.
+struct TrainingBatch {
+  torch::Tensor x;         // [batch, n_mels, frames] standardised log-mel
+  torch::Tensor target;    // regression: [batch, outputs] z-scored; tagging: [batch, tags]; quadrants: [batch] int64
+  torch::Tensor quadrant;  // valence/arousal tasks: [batch] int64 quadrant index 0..3 of each target; else undefined
 };
 
 struct EmotionModel : torch::nn::Module {
   // x: [batch, n_mels, frames] log-mel; returns [batch, outputs].
   virtual torch::Tensor forward(torch::Tensor x) = 0;
+  // A model with its own training objective (multi-task, embedding losses) returns it here; an undefined tensor
+  // means "the task's loss on forward()" (MSE, BCE with logits, cross-entropy).
+  virtual torch::Tensor TrainingLoss(const TrainingBatch& batch) {
+    (void)batch;
+    return {};
+  }
+};
+
+// A model that places music and emotions in one space (emb_cl): each side is a diagonal Gaussian.
+struct EmbeddingModel : EmotionModel {
+  // x: [batch, n_mels, frames] -> [batch, 2 * dim]: mean | log-variance of the music Gaussian.
+  virtual torch::Tensor EmbedMusic(torch::Tensor x) = 0;
+  // va: [batch, 2] z-scored valence/arousal -> [batch, 2 * dim]: mean | log-variance of the emotion Gaussian.
+  virtual torch::Tensor EmbedEmotion(torch::Tensor va) = 0;
 };
 
 using ModelFactory = std::function<std::shared_ptr<EmotionModel>(const ModelSpec&)>;
@@ -31,11 +61,15 @@ struct ModelEntry {
   ModelFactory create;
 };
 
-// Registers liu_cnn, quan_cnn and quan_cnn_deep (idempotent).
+// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff and emb_cl (idempotent).
 void RegisterBuiltinModels();
 std::vector<std::string> RegisteredModels();
 // ConfigError listing the registered names when `name` is unknown; ConfigError when the spec does not fit.
 std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSpec& spec);
 int64_t ParameterCount(const torch::nn::Module& module);
+
+// Defined in each model's file, called by RegisterBuiltinModels.
+ModelEntry AdffEntry();
+ModelEntry EmbClEntry();
 
 }  // namespace mer::models

@@ -15,12 +15,19 @@
 namespace mer::train {
 
 struct ModelConfig {
-  std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn
+  std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn, adff, emb_cl
   std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging",
                                   // "quadrants", "dynamic" (valence/arousal per window from the 2 Hz curves)
   int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512)
   double dropout = 0.0;
+  int channels = 4;               // adff: time slices of the window stacked as input channels
+  double quadrant_weight = 0.0;   // adff: multi-task weight of the quadrant cross-entropy (0 = VA regression only)
+  int embedding_dim = 32;         // emb_cl: dimension of the shared space
+  std::string music_encoder = "cnn";  // emb_cl: "cnn" or "gru"
+  double cca_weight = 0.5;        // emb_cl: lambda in lambda * CCA + (1 - lambda) * KL rank loss
+  double margin = 1.0;            // emb_cl: rank loss margin
   void Validate() const;
+  nlohmann::json ToJson() const;
 };
 
 struct TrainConfig {

@@ -1,0 +1,134 @@
+// emb_cl (Takashima, Li, Aihara & Hasegawa, "Embedding-based Music Emotion Recognition Using Composite Loss",
+// arXiv 2112.07192): a music encoder and an emotion encoder place songs and valence/arousal pairs in one space.
+// Each encoder ends in three heads: an embedding (for the CCA term), and the mean and log-variance of a diagonal
+// Gaussian (for the KL rank loss). Trained with lambda * (-CCA) + (1 - lambda) * KL rank loss (losses.h).
+//  - music encoder "cnn": three Conv1d(width 5) + batch norm + ReLU + max-pool(2) over the log-mel with the mel bands
+//    as channels (64, 64, 128 filters), global mean and max over time, dense 128;
+//    "gru": the log-mel averaged over 4 frames, a GRU(64) over the sequence, its mean over time, dense 128;
+//  - emotion encoder: valence/arousal (z-scored) through a two-layer perceptron (64, 128).
+// forward() estimates valence/arousal from the music side alone: the emotion Gaussians of a 51 x 51 grid over
+// [-2.5, 2.5]^2 (z-scored) are compared with the music Gaussian by KL(emotion || music), the music -> emotion
+// retrieval distance, and the grid points are averaged with weights softmax(-KL).
+#include "mer/core/error.h"
+#include "mer/models/losses.h"
+#include "mer/models/model.h"
+
+namespace mer::models {
+namespace {
+
+constexpr int kHidden = 128;
+constexpr int kGridSide = 51;
+constexpr double kGridExtent = 2.5;
+
+struct Gaussian {
+  torch::Tensor embedding, mu, log_sigma;  // [batch, dim] each
+};
+
+struct GaussianHeadsImpl : torch::nn::Module {
+  GaussianHeadsImpl(int in, int dim)
+      : embedding(register_module("embedding", torch::nn::Linear(in, dim))),
+        mu(register_module("mu", torch::nn::Linear(in, dim))),
+        log_sigma(register_module("log_sigma", torch::nn::Linear(in, dim))) {}
+  Gaussian forward(const torch::Tensor& h) { return {embedding->forward(h), mu->forward(h), log_sigma->forward(h)}; }
+  torch::nn::Linear embedding, mu, log_sigma;
+};
+TORCH_MODULE(GaussianHeads);
+
+struct EmbClImpl : EmbeddingModel {
+  explicit EmbClImpl(const ModelSpec& spec) : spec_(spec) {
+    if (spec.task != "regression" && spec.task != "dynamic") {
+      throw ConfigError("emb_cl embeds valence/arousal: model.task must be auto, regression or dynamic, not " + spec.task);
+    }
+    if (spec.outputs != 2) throw ConfigError("emb_cl needs a dataset with exactly valence and arousal labels");
+    if (spec.embedding_dim < 1) throw ConfigError("model.embedding_dim must be >= 1");
+    if (spec.music_encoder == "cnn") {
+      if (spec.frames < 40) throw ConfigError("emb_cl (cnn) needs input_frames >= 40");
+      int in = spec.n_mels;
+      for (int i = 0; i < 3; ++i) {
+        const int out = i < 2 ? 64 : 128;
+        convs.push_back(register_module("conv" + std::to_string(i + 1),
+                                        torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 5).padding(2))));
+        norms.push_back(register_module("bn" + std::to_string(i + 1), torch::nn::BatchNorm1d(out)));
+        in = out;
+      }
+      music_dense = register_module("music_dense", torch::nn::Linear(2 * in, kHidden));
+    } else if (spec.music_encoder == "gru") {
+      if (spec.frames < 8) throw ConfigError("emb_cl (gru) needs input_frames >= 8");
+      gru = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(spec.n_mels, 64).batch_first(true)));
+      music_dense = register_module("music_dense", torch::nn::Linear(64, kHidden));
+    } else {
+      throw ConfigError("model.music_encoder = \"" + spec.music_encoder + "\" is invalid: expected cnn or gru");
+    }
+    dropout = register_module("dropout", torch::nn::Dropout(spec.dropout));
+    music_heads = register_module("music_heads", GaussianHeads(kHidden, spec.embedding_dim));
+    emotion1 = register_module("emotion1", torch::nn::Linear(2, 64));
+    emotion2 = register_module("emotion2", torch::nn::Linear(64, kHidden));
+    emotion_heads = register_module("emotion_heads", GaussianHeads(kHidden, spec.embedding_dim));
+  }
+
+  Gaussian Music(torch::Tensor x) {
+    torch::Tensor h;
+    if (gru) {
+      x = torch::avg_pool1d(x, 4).transpose(1, 2);  // [batch, frames / 4, n_mels]
+      h = std::get<0>(gru->forward(x)).mean(1);
+    } else {
+      for (std::size_t i = 0; i < convs.size(); ++i) {
+        x = torch::max_pool1d(torch::relu(norms[i]->forward(convs[i]->forward(x))), 2);
+      }
+      h = torch::cat({x.mean(2), std::get<0>(x.max(2))}, 1);
+    }
+    h = torch::relu(music_dense->forward(h));
+    return music_heads->forward(dropout->options.p() > 0 ? dropout->forward(h) : h);
+  }
+  Gaussian Emotion(const torch::Tensor& va) {
+    return emotion_heads->forward(torch::relu(emotion2->forward(torch::relu(emotion1->forward(va)))));
+  }
+
+  torch::Tensor EmbedMusic(torch::Tensor x) override {
+    const Gaussian g = Music(std::move(x));
+    return torch::cat({g.mu, g.log_sigma}, 1);
+  }
+  torch::Tensor EmbedEmotion(torch::Tensor va) override {
+    const Gaussian g = Emotion(va);
+    return torch::cat({g.mu, g.log_sigma}, 1);
+  }
+
+  // Valence/arousal (z-scored) of each window from the music side: the KL-weighted mean of the grid.
+  torch::Tensor forward(torch::Tensor x) override {
+    const Gaussian music = Music(std::move(x));
+    const auto options = torch::TensorOptions().dtype(music.mu.dtype()).device(music.mu.device());
+    const torch::Tensor axis = torch::linspace(-kGridExtent, kGridExtent, kGridSide, options);
+    const torch::Tensor grid = torch::stack({axis.repeat_interleave(kGridSide), axis.repeat({kGridSide})}, 1);
+    const Gaussian emotion = Emotion(grid);
+    const torch::Tensor kl = KlMatrix(emotion.mu, emotion.log_sigma, music.mu, music.log_sigma);  // [batch, grid]
+    return torch::softmax(-kl, 1).matmul(grid);
+  }
+
+  torch::Tensor TrainingLoss(const TrainingBatch& batch) override {
+    const Gaussian music = Music(batch.x), emotion = Emotion(batch.target);
+    torch::Tensor loss = (1 - spec_.cca_weight) *
+                         KlRankLoss(music.mu, music.log_sigma, emotion.mu, emotion.log_sigma, spec_.margin);
+    if (spec_.cca_weight > 0 && batch.x.size(0) >= 2) {  // a covariance needs two items
+      loss = loss - spec_.cca_weight * CcaCorrelation(music.embedding, emotion.embedding);
+    }
+    return loss;
+  }
+
+  ModelSpec spec_;
+  std::vector<torch::nn::Conv1d> convs;
+  std::vector<torch::nn::BatchNorm1d> norms;
+  torch::nn::GRU gru{nullptr};
+  torch::nn::Linear music_dense{nullptr}, emotion1{nullptr}, emotion2{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  GaussianHeads music_heads{nullptr}, emotion_heads{nullptr};
+};
+TORCH_MODULE(EmbCl);
+
+}  // namespace
+
+ModelEntry EmbClEntry() {
+  return {"emb_cl", "Takashima et al.: music and emotion encoders in one space, lambda CCA + (1 - lambda) KL rank loss",
+          [](const ModelSpec& s) { return EmbCl(s).ptr(); }};
+}
+
+}  // namespace mer::models
