@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {AddFeaturesCommand(app)};
   for (auto& command : AddDataCommands(app)) commands.push_back(std::move(command));
   for (auto& command : AddRunCommands(app)) commands.push_back(std::move(command));
+  commands.push_back(AddSearchCommand(app));
   try {
     app.parse(argc, argv);
     for (auto& command : commands) {

@@ -196,18 +196,6 @@ data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing) {
   return kept;
 }
 
-namespace {
-
-struct LoadedRun {
-  LoadedCheckpoint checkpoint;
-  TaskInfo task;
-  data::LabelNormalizer normalizer;
-  FeatureNorm feature_norm;
-  features::FrontendConfig frontend;
-  int64_t frames = 0;
-  torch::Device device = torch::kCPU;
-};
-
 LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   std::error_code ec;
   if (!fs::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
@@ -222,6 +210,24 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.frames = meta.at("spec").at("frames").get<int64_t>();
   return run;
 }
+
+std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
+                                          std::vector<double>* start_frames) {
+  std::vector<data::Example> windows;
+  for (int64_t start = 0;; start += hop) {
+    data::Example e;
+    e.n_mels = s.n_mels;
+    e.frames = frames;
+    e.first_frame = start;
+    e.features = data::CutFrames(s, start, frames, s.frames);
+    windows.push_back(std::move(e));
+    if (start_frames) start_frames->push_back(static_cast<double>(start));
+    if (start + frames >= s.frames) break;
+  }
+  return windows;
+}
+
+namespace {
 
 std::string Csv(double v) {
   char buffer[32];
@@ -316,16 +322,10 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));
     }
-    std::vector<data::Example> windows;
-    for (int64_t start = 0;; start += hop) {
-      data::Example e;
-      e.n_mels = s.n_mels;
-      e.frames = run.frames;
-      e.first_frame = start;
-      e.features = data::CutFrames(s, start, run.frames, s.frames);
-      windows.push_back(std::move(e));
-      p.times.push_back((start + std::min<int64_t>(run.frames, s.frames - start) / 2.0) / frames_per_second);
-      if (start + run.frames >= s.frames) break;
+    std::vector<double> starts;
+    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, &starts);
+    for (double start : starts) {
+      p.times.push_back((start + std::min<double>(run.frames, s.frames - start) / 2.0) / frames_per_second);
     }
     for (std::size_t b = 0; b < windows.size(); b += 16) {
       const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),

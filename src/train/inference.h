@@ -9,6 +9,7 @@
 #include "mer/data/data_loader.h"
 #include "mer/data/feature_cache.h"
 #include "mer/data/split.h"
+#include "checkpoint.h"
 #include "mer/models/model.h"
 #include "task.h"
 
@@ -47,6 +48,24 @@ Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const
                   const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
                   const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
                   int workers, int batch_size);
+
+// A run folder's best checkpoint and what scoring with it needs.
+struct LoadedRun {
+  LoadedCheckpoint checkpoint;
+  TaskInfo task;
+  data::LabelNormalizer normalizer;
+  FeatureNorm feature_norm;
+  features::FrontendConfig frontend;
+  int64_t frames = 0;
+  torch::Device device = torch::kCPU;
+};
+// InputError for a missing folder or checkpoint; ConfigError for an unusable device.
+LoadedRun OpenRun(const std::filesystem::path& run_dir, const std::string& device_name);
+
+// Windows of `frames` frames every `hop` frames over a whole spectrogram (the last one reaches its end; short
+// spectrograms are padded as in training); their first frames go to *start_frames when given.
+std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
+                                          std::vector<double>* start_frames);
 
 // The items of a corpus that have their audio file (the rest are counted by the caller and left out).
 data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing);

@@ -39,7 +39,12 @@ bool PredictEntry(const PredictOptions& options, const std::vector<PredictInput>
   return Guard(error, [&] { *result = Predict(options, inputs); });
 }
 
-const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry};
+bool EmbedEntry(const std::filesystem::path& run_dir, const std::string& device, const std::vector<PredictInput>& inputs,
+                SearchCache* cache, std::vector<std::string>* errors, PluginError* error) {
+  return Guard(error, [&] { *errors = EmbedSongs(run_dir, device, inputs, cache); });
+}
+
+const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry, EmbedEntry};
 
 }  // namespace
 }  // namespace mer::train

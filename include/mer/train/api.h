@@ -9,6 +9,7 @@
 
 #include "mer/features/frontend.h"
 #include "mer/train/run_config.h"
+#include "mer/train/search.h"
 
 namespace mer::train {
 
@@ -57,5 +58,11 @@ features::FrontendConfig RunFrontend(const std::filesystem::path& run_dir);
 std::vector<PredictInput> PredictInputs(const features::FrontendConfig& frontend,
                                         const std::vector<std::filesystem::path>& files, int threads);
 std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs);
+
+// mer search, the LibTorch half: for an emb_cl run, fills cache->emotion and cache->normalizer from the run and
+// cache->songs[absolute path] for every input that decoded (size and mtime stamped by the caller). Returns one
+// message per input, empty when it was embedded. ConfigError when the run's model is not an embedding model.
+std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const std::string& device,
+                                    const std::vector<PredictInput>& inputs, SearchCache* cache);
 
 }  // namespace mer::train

@@ -14,7 +14,7 @@
 
 namespace mer::train {
 
-constexpr int kPluginAbi = 1;
+constexpr int kPluginAbi = 2;
 
 struct PluginError {
   int kind = 0;  // 0 none, 1 runtime (mer::Error), 2 configuration (mer::ConfigError)
@@ -28,6 +28,8 @@ struct TorchPlugin {
   bool (*evaluate)(const EvalOptions& options, nlohmann::json* result, PluginError* error);
   bool (*predict)(const PredictOptions& options, const std::vector<PredictInput>& inputs,
                   std::vector<TrackPrediction>* result, PluginError* error);
+  bool (*embed)(const std::filesystem::path& run_dir, const std::string& device, const std::vector<PredictInput>& inputs,
+                SearchCache* cache, std::vector<std::string>* errors, PluginError* error);
 };
 
 // Loads the plugin (once); throws mer::Error naming the file when it cannot be loaded.

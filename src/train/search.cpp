@@ -1,0 +1,171 @@
+#include "mer/train/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+
+namespace mer::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int kCacheFormat = 1;
+constexpr double kVarianceFloor = 1e-6;  // as in models::KlMatrix
+
+nlohmann::json DenseToJson(const EmotionEncoder::Dense& d) {
+  return {{"in", d.in}, {"out", d.out}, {"weight", d.weight}, {"bias", d.bias}};
+}
+EmotionEncoder::Dense DenseFromJson(const nlohmann::json& j) {
+  EmotionEncoder::Dense d;
+  d.in = j.at("in").get<int>();
+  d.out = j.at("out").get<int>();
+  d.weight = j.at("weight").get<std::vector<double>>();
+  d.bias = j.at("bias").get<std::vector<double>>();
+  if (d.weight.size() != static_cast<std::size_t>(d.in) * d.out || d.bias.size() != static_cast<std::size_t>(d.out)) {
+    throw std::runtime_error("dense layer sizes do not match");
+  }
+  return d;
+}
+}  // namespace
+
+std::vector<double> EmotionEncoder::Dense::Apply(const std::vector<double>& x, bool relu) const {
+  std::vector<double> y(bias);
+  for (int o = 0; o < out; ++o) {
+    for (int i = 0; i < in; ++i) y[o] += weight[static_cast<std::size_t>(o) * in + i] * x[i];
+    if (relu) y[o] = std::max(0.0, y[o]);
+  }
+  return y;
+}
+
+std::pair<std::vector<double>, std::vector<double>> EmotionEncoder::Encode(double valence_z, double arousal_z) const {
+  const std::vector<double> h = hidden2.Apply(hidden1.Apply({valence_z, arousal_z}, true), true);
+  return {mu.Apply(h, false), log_sigma.Apply(h, false)};
+}
+
+nlohmann::json EmotionEncoder::ToJson() const {
+  return {{"hidden1", DenseToJson(hidden1)}, {"hidden2", DenseToJson(hidden2)}, {"mu", DenseToJson(mu)},
+          {"log_sigma", DenseToJson(log_sigma)}};
+}
+
+EmotionEncoder EmotionEncoder::FromJson(const nlohmann::json& j) {
+  EmotionEncoder e;
+  e.hidden1 = DenseFromJson(j.at("hidden1"));
+  e.hidden2 = DenseFromJson(j.at("hidden2"));
+  e.mu = DenseFromJson(j.at("mu"));
+  e.log_sigma = DenseFromJson(j.at("log_sigma"));
+  return e;
+}
+
+std::string CheckpointKey(const fs::path& run_dir) {
+  const SongEmbedding stamp = FileStamp(run_dir / "best.pt");
+  return std::to_string(stamp.size) + ":" + std::to_string(stamp.mtime_ns);
+}
+
+SongEmbedding FileStamp(const fs::path& file) {
+  std::error_code ec;
+  SongEmbedding s;
+  s.size = fs::file_size(file, ec);
+  if (ec) throw InputError(file.string() + ": cannot read (" + ec.message() + ")");
+  const auto time = fs::last_write_time(file, ec);
+  if (ec) throw InputError(file.string() + ": cannot read (" + ec.message() + ")");
+  s.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+  return s;
+}
+
+SearchCache LoadSearchCache(const fs::path& run_dir) {
+  SearchCache cache;
+  cache.checkpoint_key = CheckpointKey(run_dir);
+  const fs::path path = run_dir / "search_cache.json";
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return cache;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(ReadFile(path));
+    if (j.at("format").get<int>() != kCacheFormat || j.at("checkpoint").get<std::string>() != cache.checkpoint_key) {
+      std::cerr << "mer search: " << path.string() << " was made with another checkpoint; embedding again\n";
+      return cache;
+    }
+    cache.emotion = EmotionEncoder::FromJson(j.at("emotion_encoder"));
+    cache.normalizer = data::LabelNormalizer::FromJson(j.at("normalizer"));
+    for (const auto& [file, s] : j.at("songs").items()) {
+      SongEmbedding e;
+      e.size = s.at("size").get<uintmax_t>();
+      e.mtime_ns = s.at("mtime_ns").get<int64_t>();
+      e.mu = s.at("mu").get<std::vector<double>>();
+      e.log_sigma = s.at("log_sigma").get<std::vector<double>>();
+      e.valence = s.at("valence").get<double>();
+      e.arousal = s.at("arousal").get<double>();
+      if (e.mu.size() != static_cast<std::size_t>(cache.emotion.mu.out) || e.log_sigma.size() != e.mu.size()) {
+        throw std::runtime_error("embedding size");
+      }
+      cache.songs[file] = std::move(e);
+    }
+  } catch (const std::exception&) {
+    std::cerr << "mer search: " << path.string() << " is unreadable; embedding again\n";
+    return SearchCache{cache.checkpoint_key, {}, {}, {}};
+  }
+  return cache;
+}
+
+void SaveSearchCache(const fs::path& run_dir, const SearchCache& cache) {
+  nlohmann::json songs = nlohmann::json::object();
+  for (const auto& [file, e] : cache.songs) {
+    songs[file] = {{"size", e.size},         {"mtime_ns", e.mtime_ns}, {"mu", e.mu},
+                   {"log_sigma", e.log_sigma}, {"valence", e.valence}, {"arousal", e.arousal}};
+  }
+  const nlohmann::json j = {{"format", kCacheFormat},
+                            {"checkpoint", cache.checkpoint_key},
+                            {"emotion_encoder", cache.emotion.ToJson()},
+                            {"normalizer", cache.normalizer.ToJson()},
+                            {"songs", songs}};
+  WriteFileAtomically(run_dir / "search_cache.json", j.dump() + "\n");
+}
+
+std::vector<fs::path> ListAudioFiles(const fs::path& library) {
+  std::error_code ec;
+  if (!fs::is_directory(library, ec)) throw InputError(library.string() + ": not a folder");
+  static const std::vector<std::string> extensions = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3",
+                                                      ".aif", ".aiff", ".au", ".w64", ".caf"};
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(library, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string ext = it->path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end()) {
+      files.push_back(fs::absolute(it->path()).lexically_normal());
+    }
+  }
+  if (ec) throw InputError(library.string() + ": cannot list (" + ec.message() + ")");
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<SearchHit> RankSongs(const SearchCache& cache, const std::vector<std::string>& files, double valence,
+                                 double arousal) {
+  const auto z = cache.normalizer.Normalize({static_cast<float>(valence), static_cast<float>(arousal)});
+  const auto [emotion_mu, emotion_log_sigma] = cache.emotion.Encode(z[0], z[1]);
+  std::vector<SearchHit> hits;
+  for (const auto& file : files) {
+    const auto it = cache.songs.find(file);
+    if (it == cache.songs.end()) continue;
+    const SongEmbedding& song = it->second;
+    double kl = 0;
+    for (std::size_t d = 0; d < song.mu.size(); ++d) {
+      const double var_p = std::exp(song.log_sigma[d]) + kVarianceFloor;
+      const double var_q = std::exp(emotion_log_sigma[d]) + kVarianceFloor;
+      const double diff = song.mu[d] - emotion_mu[d];
+      kl += std::log(var_q) - std::log(var_p) + (var_p + diff * diff) / var_q - 1.0;
+    }
+    hits.push_back({file, 0.5 * kl, song.valence, song.arousal});
+  }
+  std::sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.file < b.file;
+  });
+  return hits;
+}
+
+}  // namespace mer::train
