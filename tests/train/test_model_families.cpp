@@ -1,0 +1,165 @@
+// The model families beyond the spectrogram CNNs, end to end from the CLI on a synthetic corpus: adff (multi-task VA
+// regression) and emb_cl (embedding with retrieval both ways, mer search with its cache), and every committed
+// config trains a step on a synthetic corpus of its dataset.
+#include <algorithm>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace mer {
+namespace {
+
+namespace fs = std::filesystem;
+using test::RunMer;
+
+std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
+nlohmann::json ReadJson(const fs::path& p) { return nlohmann::json::parse(test::ReadBytes(p)); }
+
+class ModelFamilies : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const auto r = RunMer("data synth --dataset emomusic --out " + Q(*dir_ / "emo") + " --songs 200 --seconds 20 --seed 5");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static fs::path Config(const std::string& name, const nlohmann::json& changes) {
+    nlohmann::json c = ReadJson(test::TestData("../configs/demo.json"));
+    c["data"]["root"] = (*dir_ / "emo").string();
+    c["data"]["cache_dir"] = (*dir_ / "cache").string();
+    c.merge_patch(changes);
+    const fs::path path = *dir_ / (name + ".json");
+    std::ofstream(path) << c.dump(2);
+    return path;
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* ModelFamilies::dir_ = nullptr;
+
+TEST_F(ModelFamilies, AdffLearnsValenceAndArousalWithTheQuadrantTask) {
+  const fs::path run = *dir_ / "adff";
+  const nlohmann::json changes = {{"model", {{"name", "adff"}, {"channels", 4}, {"quadrant_weight", 0.3}}},
+                                  {"train", {{"batch_size", 16}}}};
+  const auto r = RunMer("train --config " + Q(Config("adff", changes)) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("adff (337670 parameters)"), std::string::npos) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
+  // The quadrant head exists only for training: predictions are valence/arousal.
+  const auto p = RunMer("predict --run " + Q(run) + " --json " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(nlohmann::json::parse(p.out)[0]["track"].size(), 2u);
+  // Too few frames per channel for four pooling stages is a config error naming the sizes.
+  const auto bad = RunMer("train --config " + Q(Config("adff_bad", changes)) + " --set model.channels=32 --out " +
+                          Q(*dir_ / "adff_bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("adff needs n_mels >= 16 and input_frames / channels >= 16"), std::string::npos) << bad.err;
+}
+
+TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
+  const fs::path run = *dir_ / "emb_cl";
+  const nlohmann::json changes = {{"model", {{"name", "emb_cl"}, {"embedding_dim", 16}}}, {"train", {{"batch_size", 16}}}};
+  const auto r = RunMer("train --config " + Q(Config("emb_cl", changes)) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  for (const char* direction : {"music_to_emotion", "emotion_to_music"}) {
+    const auto& m = metrics["test"]["retrieval"][direction];
+    ASSERT_TRUE(m.is_object()) << metrics.dump();
+    EXPECT_GE(m["mrr"].get<double>(), 3 * m["chance_mrr"].get<double>()) << direction << ": " << m.dump();
+    EXPECT_LE(m["mean_rank"].get<double>(), m["candidates"].get<double>() / 4) << direction << ": " << m.dump();
+  }
+  // Valence/arousal from the music side alone.
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.6) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
+  const auto e = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(),
+              metrics["test"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(), 1e-9);
+
+  // search: a library of 40 songs plus a broken file; the best matches for a happy, energetic query lean that way.
+  const fs::path library = *dir_ / "library";
+  fs::create_directories(library / "sub");
+  std::vector<fs::path> songs;
+  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
+  std::sort(songs.begin(), songs.end());
+  ASSERT_GE(songs.size(), 40u);
+  for (std::size_t i = 0; i < 40; ++i) fs::copy_file(songs[i], library / (i % 2 ? "sub" : "") / songs[i].filename());
+  test::WriteBytes(library / "broken.mp3", "not audio");
+  const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 7.5 --arousal 7.5 --top 5 --json";
+  const auto first = RunMer(query);
+  EXPECT_EQ(first.exit_code, 1) << first.err;  // the broken file is reported, the rest ranked
+  EXPECT_NE(first.err.find("broken.mp3"), std::string::npos) << first.err;
+  const auto hits = nlohmann::json::parse(first.out);
+  ASSERT_EQ(hits["results"].size(), 5u) << first.out;
+  EXPECT_EQ(hits["songs"].get<int>(), 40);
+  double mean_valence = 0, mean_arousal = 0;
+  for (const auto& h : hits["results"]) mean_valence += h["valence"].get<double>() / 5, mean_arousal += h["arousal"].get<double>() / 5;
+  EXPECT_GT(mean_valence, 5.5) << first.out;
+  EXPECT_GT(mean_arousal, 5.5) << first.out;
+  ASSERT_TRUE(fs::exists(run / "search_cache.json"));
+  // Second query: everything cached; it runs without the LibTorch plugin and agrees with the first ranking.
+  fs::remove(library / "broken.mp3");
+  const auto second = RunMer(query, "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto again = nlohmann::json::parse(second.out);
+  EXPECT_EQ(again["embedded"].get<int>(), 0);
+  EXPECT_EQ(again["results"], hits["results"]);
+  // The opposite emotion puts other songs first.
+  const auto sad = RunMer("search --run " + Q(run) + " --library " + Q(library) + " --valence 2 --arousal 2 --top 1 --json");
+  ASSERT_EQ(sad.exit_code, 0) << sad.err;
+  EXPECT_NE(nlohmann::json::parse(sad.out)["results"][0]["file"], hits["results"][0]["file"]);
+  EXPECT_LT(nlohmann::json::parse(sad.out)["results"][0]["valence"].get<double>(), 4.5) << sad.out;
+  // A run that does not embed, and bad arguments, are one-line errors.
+  ASSERT_EQ(RunMer("train --config " + Q(Config("small", {{"train", {{"epochs", 1}}}})) + " --out " + Q(*dir_ / "small")).exit_code, 0);
+  const auto wrong = RunMer("search --run " + Q(*dir_ / "small") + " --library " + Q(library) + " --valence 1 --arousal 1");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("mer search needs an emb_cl run"), std::string::npos) << wrong.err;
+  EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
+  const auto no_library = RunMer("search --run " + Q(run) + " --library " + Q(*dir_ / "nowhere") + " --valence 1 --arousal 1");
+  EXPECT_EQ(no_library.exit_code, 1);
+  EXPECT_NE(no_library.err.find("nowhere: not a folder"), std::string::npos) << no_library.err;
+  // A corrupted cache is rebuilt, not fatal.
+  test::WriteBytes(run / "search_cache.json", "{\"format\": 1, \"songs\": [");
+  const auto rebuilt = RunMer(query);
+  EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_NE(rebuilt.err.find("search_cache.json is unreadable; embedding again"), std::string::npos) << rebuilt.err;
+  EXPECT_EQ(nlohmann::json::parse(rebuilt.out)["results"], hits["results"]);
+}
+
+// Every committed run config is valid and trains one step on a small synthetic corpus of its dataset.
+TEST_F(ModelFamilies, EveryCommittedConfigTrainsAStep) {
+  int checked = 0;
+  std::map<std::string, fs::path> corpora;
+  for (const auto& entry : fs::directory_iterator(test::TestData("../configs"))) {
+    const nlohmann::json config = ReadJson(entry.path());
+    if (!config.contains("model")) continue;  // frontend-only configs
+    const std::string dataset = config["data"]["dataset"].get<std::string>();
+    if (!corpora.count(dataset)) {
+      const fs::path root = *dir_ / ("small_" + dataset);
+      const auto s = RunMer("data synth --dataset " + dataset + " --out " + Q(root) + " --songs 12 --seconds 20 --seed 2");
+      ASSERT_EQ(s.exit_code, 0) << s.err;
+      corpora[dataset] = root;
+    }
+    // The synthetic corpus has the dataset's own layout: the paper configs' audio folders are dropped.
+    nlohmann::json small = config;
+    small["data"].erase("audio_dir");
+    small["data"]["root"] = corpora[dataset].string();
+    small["data"]["split"] = "ratio";
+    small["data"]["cache_dir"] = (*dir_ / "cache_small").string();
+    const fs::path path = *dir_ / entry.path().filename();
+    std::ofstream(path) << small.dump(2);
+    const fs::path run = *dir_ / ("config_" + entry.path().stem().string());
+    const auto r = RunMer("train --config " + Q(path) + " --set train.max_steps=1 --set train.epochs=1 --out " + Q(run));
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << "\n" << r.err;
+    ++checked;
+  }
+  EXPECT_GE(checked, 11);
+}
+
+}  // namespace
+}  // namespace mer
