@@ -89,7 +89,7 @@ int RunPredict(const PredictArgs& a) {
   o.device = a.device;
   // LibTorch loads on one thread while the files are decoded and turned into log-mels on the others.
   auto plugin = train::LoadTorchPluginAsync();
-  const auto inputs = train::PredictInputs(train::RunFrontend(o.run_dir), o.files, DefaultThreadCount());
+  const auto inputs = train::PredictInputs(train::RunInputs(o.run_dir), o.files, DefaultThreadCount());
   std::vector<train::TrackPrediction> predictions;
   train::PluginError error;
   if (!plugin.get()->predict(o, inputs, &predictions, &error)) train::Rethrow(error);

@@ -34,7 +34,7 @@ int RunSearch(const SearchArgs& a) {
   if (!std::isfinite(a.valence) || !std::isfinite(a.arousal)) throw ConfigError("--valence and --arousal must be numbers");
   if (a.top < 1) throw ConfigError("--top " + std::to_string(a.top) + ": expected an integer >= 1");
   const fs::path run = a.run;
-  const features::FrontendConfig frontend = train::RunFrontend(run);
+  const train::RunInputSpec inputs_spec = train::RunInputs(run);
   const std::vector<fs::path> files = train::ListAudioFiles(a.library);
   train::SearchCache cache = train::LoadSearchCache(run);
 
@@ -68,7 +68,7 @@ int RunSearch(const SearchArgs& a) {
     do {  // at least once, so a library without new songs still gets the encoder
       const std::vector<fs::path> chunk(missing.begin() + static_cast<long>(done),
                                         missing.begin() + static_cast<long>(std::min(missing.size(), done + kFilesPerBatch)));
-      const auto inputs = train::PredictInputs(frontend, chunk, DefaultThreadCount());
+      const auto inputs = train::PredictInputs(inputs_spec, chunk, DefaultThreadCount());
       std::vector<std::string> errors;
       train::PluginError error;
       if (!plugin.get()->embed(run, a.device, inputs, &cache, &errors, &error)) train::Rethrow(error);

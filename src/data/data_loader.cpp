@@ -19,9 +19,10 @@ uint64_t Mix(uint64_t a, uint64_t b) {
 
 }  // namespace
 
-std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end) {
+std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end,
+                             std::optional<float> pad) {
   const int64_t available = std::max<int64_t>(0, std::min(frames, std::min(end, s.frames) - start));
-  const float floor = available < frames ? *std::min_element(s.values.begin(), s.values.end()) : 0.0f;
+  const float floor = available == frames ? 0.0f : pad ? *pad : *std::min_element(s.values.begin(), s.values.end());
   std::vector<float> out(static_cast<std::size_t>(s.n_mels * frames), floor);
   for (int m = 0; m < s.n_mels; ++m) {
     const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
@@ -90,8 +91,7 @@ void DataLoader::BuildTasks(int epoch) {
       continue;
     }
     const Item& it = dataset_.get(item);
-    const auto& config = cache_.frontend().config();
-    const double frames_per_second = double(config.sample_rate) / config.hop_length;
+    const double frames_per_second = cache_.FramesPerSecond();
     int64_t length;
     if (it.end_seconds > it.start_seconds) {
       length = static_cast<int64_t>(std::llround((it.end_seconds - it.start_seconds) * frames_per_second));
@@ -112,8 +112,8 @@ std::size_t DataLoader::BatchesPerEpoch() const {
 Batch DataLoader::Produce(std::size_t batch) const {
   Batch out;
   const std::size_t begin = batch * options_.batch_size, end = std::min(tasks_.size(), begin + options_.batch_size);
-  const auto& config = cache_.frontend().config();
-  const double frames_per_second = double(config.sample_rate) / config.hop_length;
+  const double frames_per_second = cache_.FramesPerSecond();
+  const std::optional<float> pad = cache_.kind() == FeatureKind::kWaveform ? std::optional<float>(0.0f) : std::nullopt;
   for (std::size_t t = begin; t < end; ++t) {
     const Task& task = tasks_[t];
     const Item& item = dataset_.get(task.item);
@@ -135,7 +135,7 @@ Batch DataLoader::Produce(std::size_t batch) const {
       offset = room == 0 ? 0 : static_cast<int64_t>(task.seed % static_cast<uint64_t>(room + 1));
     }
     e.first_frame = offset;
-    e.features = CutFrames(s, first + offset, e.frames, first + count);
+    e.features = CutFrames(s, first + offset, e.frames, first + count, pad);
     e.labels = normalizer_ ? normalizer_->Normalize(item.labels) : item.labels;
     out.examples.push_back(std::move(e));
   }

@@ -77,11 +77,21 @@ struct FeatureCache::Memory {
 
 FeatureCache::~FeatureCache() = default;
 
-FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config, std::size_t memory_bytes)
-    : memory_(std::make_unique<Memory>()), dir_(std::move(dir)), frontend_(std::make_unique<features::Frontend>(config)) {
+FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config, std::size_t memory_bytes,
+                           FeatureKind kind)
+    : memory_(std::make_unique<Memory>()), dir_(std::move(dir)), kind_(kind),
+      frontend_(std::make_unique<features::Frontend>(config)) {
   memory_->capacity = memory_bytes;
-  const std::string text = "mer-feature-cache-v1 " + nlohmann::json(config).dump();
+  // Waveform entries depend only on the sample rate; log-mel entries on the whole frontend.
+  const std::string text = kind == FeatureKind::kWaveform
+                               ? "mer-waveform-cache-v1 " + std::to_string(config.sample_rate)
+                               : "mer-feature-cache-v1 " + nlohmann::json(config).dump();
   config_hash_ = Fnv1a(text.data(), text.size());
+}
+
+double FeatureCache::FramesPerSecond() const {
+  const auto& c = frontend_->config();
+  return kind_ == FeatureKind::kWaveform ? double(c.sample_rate) : double(c.sample_rate) / c.hop_length;
 }
 
 uint64_t FeatureCache::KeyOf(const fs::path& audio) const {
@@ -119,7 +129,14 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
   const auto compute = [&] {
     audio::DecodeOptions options;
     options.target_sample_rate = frontend_->config().sample_rate;
-    const audio::MonoAudio decoded = audio::DecodeMono(audio, options);
+    audio::MonoAudio decoded = audio::DecodeMono(audio, options);
+    if (kind_ == FeatureKind::kWaveform) {
+      features::Spectrogram s;
+      s.n_mels = 1;
+      s.frames = static_cast<int64_t>(decoded.samples.size());
+      s.values = std::move(decoded.samples);
+      return s;
+    }
     try {
       return frontend_->Compute(decoded.samples);
     } catch (const InputError& e) {
@@ -142,7 +159,7 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
     if (valid) {
       features::Spectrogram s;
       const int64_t n_mels = ReadAt<int64_t>(bytes, 16), frames = ReadAt<int64_t>(bytes, 24);
-      valid = n_mels == frontend_->config().n_mels && frames > 0 &&
+      valid = n_mels == (kind_ == FeatureKind::kWaveform ? 1 : frontend_->config().n_mels) && frames > 0 &&
               bytes.size() == kHeaderBytes + static_cast<std::size_t>(n_mels * frames) * sizeof(float) &&
               Fnv1a(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes) == ReadAt<uint64_t>(bytes, 32);
       if (valid) {

@@ -126,6 +126,11 @@ FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config) {
     defaults.Validate();
     return defaults;
   }
+  if (it->is_object() && it->contains("learnable")) {  // a training option of the run config, read there
+    nlohmann::json fixed = *it;
+    fixed.erase("learnable");
+    return fixed.get<FrontendConfig>();
+  }
   return it->get<FrontendConfig>();
 }
 

@@ -89,6 +89,8 @@ struct AdffImpl : EmotionModel {
   }
   torch::Tensor forward(torch::Tensor x) override { return head->forward(Features(x)); }
 
+  bool HasTrainingLoss() const override { return !quadrant_head.is_empty(); }
+
   // Multi-task: MSE on valence/arousal + quadrant_weight * cross-entropy on the quadrant.
   torch::Tensor TrainingLoss(const TrainingBatch& batch) override {
     if (!quadrant_head) return {};

@@ -104,6 +104,7 @@ struct EmbClImpl : EmbeddingModel {
     return torch::softmax(-kl, 1).matmul(grid);
   }
 
+  bool HasTrainingLoss() const override { return true; }
   torch::Tensor TrainingLoss(const TrainingBatch& batch) override {
     const Gaussian music = Music(batch.x), emotion = Emotion(batch.target);
     torch::Tensor loss = (1 - spec_.cca_weight) *

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "mer/core/error.h"
+#include "mer/models/learnable_frontend.h"
 #include "mer/models/model.h"
 
 namespace mer::models {
@@ -102,7 +103,7 @@ void RegisterBuiltinModels() {
       [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }};
   Registry()["liu_cnn"] = {"liu_cnn", "after Liu et al. 2017: 2-D CNN on the spectrogram, multi-label tags",
                            [](const ModelSpec& s) { return LiuCnn(s).ptr(); }};
-  for (ModelEntry entry : {AdffEntry(), EmbClEntry()}) Registry()[entry.name] = entry;
+  for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry()}) Registry()[entry.name] = entry;
 }
 
 std::vector<std::string> RegisteredModels() {
@@ -125,7 +126,37 @@ std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSp
     for (const auto& n : RegisteredModels()) names += (names.empty() ? "" : ", ") + n;
     throw ConfigError("unknown model '" + name + "'; registered: " + names);
   }
-  return factory(spec);
+  std::shared_ptr<EmotionModel> model = factory(spec);
+  if (!spec.learnable_frontend) return model;
+  return std::make_shared<WithLearnableFrontend>(spec, model);
+}
+
+WithLearnableFrontend::WithLearnableFrontend(const ModelSpec& spec, std::shared_ptr<EmotionModel> inner_model)
+    : frontend(std::make_shared<LearnableFrontendImpl>(spec.frontend, spec.train_stft, spec.train_mel)),
+      inner(std::move(inner_model)) {
+  register_module("frontend", frontend);
+  register_module("model", inner);
+  band_mean = register_buffer("band_mean", torch::zeros({spec.n_mels}));
+  band_std = register_buffer("band_std", torch::ones({spec.n_mels}));
+}
+
+void WithLearnableFrontend::SetBandNorm(const std::vector<float>& mean, const std::vector<float>& std) {
+  torch::NoGradGuard no_grad;
+  band_mean.copy_(torch::tensor(mean));
+  band_std.copy_(torch::tensor(std));
+}
+
+torch::Tensor WithLearnableFrontend::Features(const torch::Tensor& waveform) {
+  return (frontend->forward(waveform) - band_mean.view({1, -1, 1})) / band_std.view({1, -1, 1});
+}
+
+torch::Tensor WithLearnableFrontend::forward(torch::Tensor waveform) { return inner->forward(Features(waveform)); }
+
+torch::Tensor WithLearnableFrontend::TrainingLoss(const TrainingBatch& batch) {
+  if (!inner->HasTrainingLoss()) return {};
+  TrainingBatch features = batch;
+  features.x = Features(batch.x);
+  return inner->TrainingLoss(features);
 }
 
 int64_t ParameterCount(const torch::nn::Module& module) {

@@ -21,6 +21,10 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.music_encoder = j.value("music_encoder", s.music_encoder);
   s.cca_weight = j.value("cca_weight", s.cca_weight);
   s.margin = j.value("margin", s.margin);
+  s.learnable_frontend = j.value("learnable_frontend", false);
+  s.train_stft = j.value("train_stft", true);
+  s.train_mel = j.value("train_mel", true);
+  if (j.contains("frontend")) s.frontend = j.at("frontend").get<features::FrontendConfig>();
   return s;
 }
 
@@ -35,7 +39,11 @@ nlohmann::json SpecToJson(const models::ModelSpec& s) {
           {"embedding_dim", s.embedding_dim},
           {"music_encoder", s.music_encoder},
           {"cca_weight", s.cca_weight},
-          {"margin", s.margin}};
+          {"margin", s.margin},
+          {"learnable_frontend", s.learnable_frontend},
+          {"train_stft", s.train_stft},
+          {"train_mel", s.train_mel},
+          {"frontend", s.frontend}};
 }
 
 torch::Device ResolveDevice(const std::string& name) {

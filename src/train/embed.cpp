@@ -75,7 +75,7 @@ std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const 
                        std::to_string(run.feature_norm.mean.size()));
       continue;
     }
-    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, nullptr);
+    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, nullptr, run.waveform);
     torch::Tensor embedding_sum, va_sum;
     for (std::size_t b = 0; b < windows.size(); b += 16) {
       const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),

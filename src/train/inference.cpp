@@ -160,8 +160,7 @@ Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const
     }
     return scored;
   }
-  const auto& config = cache.frontend().config();
-  const double frames_per_second = double(config.sample_rate) / config.hop_length;
+  const double frames_per_second = cache.FramesPerSecond();
   const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
   ForEachWindowBatch(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size,
                      [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
@@ -207,19 +206,21 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
   run.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));
   run.frontend = meta.at("config").at("frontend").get<features::FrontendConfig>();
-  run.frames = meta.at("spec").at("frames").get<int64_t>();
+  run.frames = meta.value("crop", meta.at("spec").at("frames").get<int64_t>());
+  run.waveform = RunInputSpecFromConfig(meta.at("config")).waveform;
   return run;
 }
 
 std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
-                                          std::vector<double>* start_frames) {
+                                          std::vector<double>* start_frames, bool waveform) {
+  const std::optional<float> pad = waveform ? std::optional<float>(0.0f) : std::nullopt;
   std::vector<data::Example> windows;
   for (int64_t start = 0;; start += hop) {
     data::Example e;
     e.n_mels = s.n_mels;
     e.frames = frames;
     e.first_frame = start;
-    e.features = data::CutFrames(s, start, frames, s.frames);
+    e.features = data::CutFrames(s, start, frames, s.frames, pad);
     windows.push_back(std::move(e));
     if (start_frames) start_frames->push_back(static_cast<double>(start));
     if (start + frames >= s.frames) break;
@@ -266,7 +267,8 @@ nlohmann::json Evaluate(const EvalOptions& options) {
     }
   }
   if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
-  const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend);
+  const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+                                 run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
   const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));
   const Scored scored = ScoreItems(*run.checkpoint.model, corpus, indices, cache, run.frames, hop, run.task,
                                    run.feature_norm, run.normalizer, run.device,
@@ -303,7 +305,7 @@ nlohmann::json Evaluate(const EvalOptions& options) {
 std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs) {
   LoadedRun run = OpenRun(options.run_dir, options.device);
   if (options.hop_seconds < 0) throw ConfigError("--hop must be > 0 seconds");
-  const double frames_per_second = double(run.frontend.sample_rate) / run.frontend.hop_length;
+  const double frames_per_second = run.FramesPerSecond();
   const int64_t hop = options.hop_seconds > 0 ? std::max<int64_t>(1, std::llround(options.hop_seconds * frames_per_second))
                                               : std::max<int64_t>(1, run.frames / 2);
   std::vector<TrackPrediction> out;
@@ -318,12 +320,12 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       continue;
     }
     const features::Spectrogram& s = input.spectrogram;
-    if (!run.feature_norm.mean.empty() && static_cast<std::size_t>(s.n_mels) != run.feature_norm.mean.size()) {
+    if (!run.waveform && !run.feature_norm.mean.empty() && static_cast<std::size_t>(s.n_mels) != run.feature_norm.mean.size()) {
       throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));
     }
     std::vector<double> starts;
-    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, &starts);
+    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, &starts, run.waveform);
     for (double start : starts) {
       p.times.push_back((start + std::min<double>(run.frames, s.frames - start) / 2.0) / frames_per_second);
     }

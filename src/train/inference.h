@@ -56,8 +56,12 @@ struct LoadedRun {
   data::LabelNormalizer normalizer;
   FeatureNorm feature_norm;
   features::FrontendConfig frontend;
-  int64_t frames = 0;
+  int64_t frames = 0;      // columns per model input: log-mel frames, or waveform samples
+  bool waveform = false;   // inputs are waveforms (raw-audio model, learnable frontend)
   torch::Device device = torch::kCPU;
+  double FramesPerSecond() const {
+    return waveform ? double(frontend.sample_rate) : double(frontend.sample_rate) / frontend.hop_length;
+  }
 };
 // InputError for a missing folder or checkpoint; ConfigError for an unusable device.
 LoadedRun OpenRun(const std::filesystem::path& run_dir, const std::string& device_name);
@@ -65,7 +69,7 @@ LoadedRun OpenRun(const std::filesystem::path& run_dir, const std::string& devic
 // Windows of `frames` frames every `hop` frames over a whole spectrogram (the last one reaches its end; short
 // spectrograms are padded as in training); their first frames go to *start_frames when given.
 std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
-                                          std::vector<double>* start_frames);
+                                          std::vector<double>* start_frames, bool waveform);
 
 // The items of a corpus that have their audio file (the rest are counted by the caller and left out).
 data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing);

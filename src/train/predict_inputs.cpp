@@ -8,20 +8,21 @@
 
 namespace mer::train {
 
-features::FrontendConfig RunFrontend(const std::filesystem::path& run_dir) {
+RunInputSpec RunInputs(const std::filesystem::path& run_dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
   const std::filesystem::path path = run_dir / "config.json";
   if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path.string() + ": not found (not a run folder?)");
   try {
-    return features::FrontendConfigFromRunConfig(config::LoadJsonFile(path));
+    return RunInputSpecFromConfig(config::LoadJsonFile(path));
   } catch (const ConfigError& e) {
     throw InputError(path.string() + ": " + e.what());
   }
 }
 
-std::vector<PredictInput> PredictInputs(const features::FrontendConfig& config,
-                                        const std::vector<std::filesystem::path>& files, int threads) {
+std::vector<PredictInput> PredictInputs(const RunInputSpec& spec, const std::vector<std::filesystem::path>& files,
+                                        int threads) {
+  const features::FrontendConfig& config = spec.frontend;
   const features::Frontend frontend(config);
   std::vector<PredictInput> inputs(files.size());
   audio::DecodeOptions decode;
@@ -30,8 +31,14 @@ std::vector<PredictInput> PredictInputs(const features::FrontendConfig& config,
   ParallelFor(files.size(), threads, [&](std::size_t i) {
     inputs[i].file = files[i];
     try {
-      const audio::MonoAudio audio = audio::DecodeMono(files[i], decode);
-      inputs[i].spectrogram = frontend.ComputeParallel(audio.samples.data(), audio.samples.size(), per_file);
+      audio::MonoAudio audio = audio::DecodeMono(files[i], decode);
+      if (spec.waveform) {
+        inputs[i].spectrogram.n_mels = 1;
+        inputs[i].spectrogram.frames = static_cast<int64_t>(audio.samples.size());
+        inputs[i].spectrogram.values = std::move(audio.samples);
+      } else {
+        inputs[i].spectrogram = frontend.ComputeParallel(audio.samples.data(), audio.samples.size(), per_file);
+      }
     } catch (const Error& e) {
       inputs[i].error = e.what();
     } catch (const std::bad_alloc&) {

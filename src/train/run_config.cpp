@@ -10,9 +10,61 @@ using config::ThrowInvalid;
 
 }  // namespace
 
+bool IsRawAudioModel(const std::string& model_name) { return model_name == "raw_cnn"; }
+
+nlohmann::json LearnableFrontendConfig::ToJson() const {
+  if (!enabled) return false;
+  return {{"train_stft", train_stft}, {"train_mel", train_mel}};
+}
+
+int64_t RunConfig::CropLength() const {
+  if (IsRawAudioModel(model.name)) return model.input_frames;
+  if (!learnable.enabled) return model.input_frames;
+  const int64_t frames = model.input_frames;
+  // center: frames = 1 + samples / hop; otherwise frames = 1 + (samples - n_fft) / hop.
+  return frontend.center ? (frames - 1) * frontend.hop_length + 1
+                         : (frames - 1) * frontend.hop_length + frontend.n_fft;
+}
+
+namespace {
+
+LearnableFrontendConfig ReadLearnable(const nlohmann::json& run_config) {
+  LearnableFrontendConfig l;
+  const auto frontend = run_config.find("frontend");
+  if (frontend == run_config.end() || !frontend->is_object() || !frontend->contains("learnable")) return l;
+  const nlohmann::json& j = frontend->at("learnable");
+  if (j.is_boolean()) {
+    l.enabled = j.get<bool>();
+    return l;
+  }
+  if (!j.is_object()) ThrowInvalid("frontend.learnable", j, "true, false or {\"train_stft\": bool, \"train_mel\": bool}");
+  config::FieldReader r(j, "frontend.learnable");
+  r.Read("train_stft", &l.train_stft);
+  r.Read("train_mel", &l.train_mel);
+  r.RejectUnknownKeys();
+  l.enabled = true;
+  return l;
+}
+
+}  // namespace
+
+RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config) {
+  RunInputSpec spec;
+  spec.frontend = features::FrontendConfigFromRunConfig(run_config);
+  const std::string model = run_config.contains("model") ? run_config["model"].value("name", "") : "";
+  spec.waveform = ReadLearnable(run_config).enabled || IsRawAudioModel(model);
+  return spec;
+}
+
 void ModelConfig::Validate() const {
   if (name.empty()) ThrowInvalid("model.name", name, "a registered model name");
-  if (input_frames < 8 || input_frames > 100000) ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
+  if (IsRawAudioModel(name)) {
+    if (input_frames < 1024 || input_frames > 10000000) {
+      ThrowInvalid("model.input_frames", input_frames, "a number of samples in [1024, 10000000] for " + name);
+    }
+  } else if (input_frames < 8 || input_frames > 100000) {
+    ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
+  }
   if (!(dropout >= 0 && dropout < 1)) ThrowInvalid("model.dropout", dropout, "a number in [0, 1)");
   if (channels < 1 || channels > 64) ThrowInvalid("model.channels", channels, "an integer in [1, 64]");
   if (!(quadrant_weight >= 0 && quadrant_weight <= 100)) ThrowInvalid("model.quadrant_weight", quadrant_weight, "a number in [0, 100]");
@@ -55,6 +107,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   RunConfig c;
   if (!j.contains("data")) throw ConfigError("missing section 'data' (at least {\"dataset\": ..., \"root\": ...})");
   c.frontend = features::FrontendConfigFromRunConfig(j);  // validates before the data root is touched
+  c.learnable = ReadLearnable(j);
   {
     const nlohmann::json section = j.value("model", nlohmann::json::object());  // FieldReader keeps a reference
     config::FieldReader r(section, "model");
@@ -102,6 +155,12 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     r.RejectUnknownKeys();
     t.Validate();
   }
+  if (c.learnable.enabled && IsRawAudioModel(c.model.name)) {
+    throw ConfigError("frontend.learnable is invalid with model " + c.model.name + ": it reads the raw waveform, not a spectrogram");
+  }
+  if (c.learnable.enabled && c.model.name == "emb_cl") {
+    throw ConfigError("frontend.learnable is not available for emb_cl (its retrieval embeds fixed log-mel features)");
+  }
   c.data = data::ParseDataConfig(j["data"]);
   c.resolved = {{"data", c.data.ToJson()},
                 {"frontend", c.frontend},
@@ -114,6 +173,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
                            {"monitor", c.train.monitor}, {"max_steps", c.train.max_steps},
                            {"workers", c.train.workers}, {"threads", c.train.threads}, {"seed", c.train.seed},
                            {"eval_hop", c.train.eval_hop}}}};
+  if (c.learnable.enabled) c.resolved["frontend"]["learnable"] = c.learnable.ToJson();
   return c;
 }
 

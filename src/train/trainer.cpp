@@ -132,14 +132,31 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train)
       : task.task == "dynamic"  ? FitCurveNormalizer(corpus, split.train)
                                 : data::LabelNormalizer{};
-  const double frames_per_second = double(config.frontend.sample_rate) / config.frontend.hop_length;
-  const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend);
-  const FeatureNorm feature_norm = FeatureNorm::Fit(
-      split.train, [&](std::size_t i) { return cache.Get(corpus.items[i].audio); }, config.frontend.n_mels);
+  // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
+  const bool waveform = config.WaveformInput(), raw = IsRawAudioModel(config.model.name);
+  const int64_t crop = config.CropLength();  // loader columns per model input: frames or samples
+  const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend, std::size_t{512} << 20,
+                                 waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
+  const double frames_per_second = cache.FramesPerSecond();
+  // Input standardisation fitted on the training items: per mel band, or one scale for a raw waveform. The
+  // learnable frontend standardises inside the model with the fixed log-mel's per-band statistics.
+  FeatureNorm feature_norm, band_norm;
+  if (config.learnable.enabled) {
+    const data::FeatureCache mel_cache(config.data.EffectiveCacheDir(), config.frontend);
+    band_norm = FeatureNorm::Fit(
+        split.train, [&](std::size_t i) { return mel_cache.Get(corpus.items[i].audio); }, config.frontend.n_mels);
+  } else {
+    feature_norm = FeatureNorm::Fit(
+        split.train, [&](std::size_t i) { return cache.Get(corpus.items[i].audio); }, waveform ? 1 : config.frontend.n_mels);
+  }
 
   models::ModelSpec spec;
-  spec.n_mels = config.frontend.n_mels;
-  spec.frames = config.model.input_frames;
+  spec.n_mels = raw ? 1 : config.frontend.n_mels;
+  spec.frames = raw ? crop : config.model.input_frames;
+  spec.learnable_frontend = config.learnable.enabled;
+  spec.train_stft = config.learnable.train_stft;
+  spec.train_mel = config.learnable.train_mel;
+  spec.frontend = config.frontend;
   spec.outputs = static_cast<int>(task.outputs.size());
   spec.dropout = config.model.dropout;
   spec.task = task.task;
@@ -151,6 +168,9 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   spec.margin = config.model.margin;
   torch::manual_seed(config.train.seed);
   std::shared_ptr<models::EmotionModel> model = models::CreateModel(config.model.name, spec);
+  if (auto* learnable = dynamic_cast<models::WithLearnableFrontend*>(model.get())) {
+    learnable->SetBandNorm(band_norm.mean, band_norm.std);
+  }
   model->to(device);
   std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(config.train, *model);
 
@@ -158,6 +178,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                          {"config", config.resolved},
                          {"model", config.model.name},
                          {"spec", SpecToJson(spec)},
+                         {"crop", crop},
                          {"task", task.ToJson()},
                          {"normalizer", normalizer.ToJson()},
                          {"feature_norm", feature_norm.ToJson()},
@@ -200,12 +221,12 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   data::LoaderOptions loader_options;
   loader_options.mode = "train";
   loader_options.batch_size = static_cast<std::size_t>(config.train.batch_size);
-  loader_options.crop_frames = config.model.input_frames;
+  loader_options.crop_frames = crop;
   loader_options.workers = config.train.workers;
   loader_options.seed = config.train.seed;
   data::DataLoader loader(corpus, split.train, cache, loader_options);
   const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
-  const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * config.model.input_frames));
+  const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
   const bool terminal = options.progress && ::isatty(STDERR_FILENO);
 
   int epoch = meta["epoch"].get<int>();
@@ -311,7 +332,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     if (terminal) std::fprintf(stderr, "\n");
     const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     // Validation: track-level metrics over sliding windows.
-    const Scored scored = ScoreItems(*model, corpus, val, cache, config.model.input_frames, eval_hop, task,
+    const Scored scored = ScoreItems(*model, corpus, val, cache, crop, eval_hop, task,
                                      feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
     const nlohmann::json val_metrics = ComputeMetrics(task, scored.truth, scored.predicted);
     const double monitored = MonitorValue(task, val_metrics);
@@ -355,12 +376,12 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   for (const char* part : {"val", "test"}) {
     const auto& indices = split.Part(part);
     if (indices.empty()) continue;
-    const Scored scored = ScoreItems(*best_checkpoint.model, corpus, indices, cache, config.model.input_frames,
+    const Scored scored = ScoreItems(*best_checkpoint.model, corpus, indices, cache, crop,
                                      eval_hop, task, feature_norm, normalizer, device, config.train.workers,
                                      config.train.batch_size);
     report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
     if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(best_checkpoint.model.get())) {
-      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, config.model.input_frames,
+      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop,
                                                   eval_hop, feature_norm, normalizer, device, config.train.workers,
                                                   config.train.batch_size);
     }

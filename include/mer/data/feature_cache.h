@@ -14,12 +14,16 @@
 
 namespace mer::data {
 
+// What the cache holds per audio file: the log-mel of the frontend, or the decoded mono waveform at the frontend's
+// sample rate as a one-band "spectrogram" [1, samples] (for raw-audio models and the learnable frontend).
+enum class FeatureKind { kLogMel, kWaveform };
+
 class FeatureCache {
  public:
   // An empty dir disables the disk cache. Recently used spectrograms are also kept in memory, up to
   // `memory_bytes` (0 disables), so epochs after the first read neither disk nor checksum.
   FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config,
-               std::size_t memory_bytes = std::size_t{512} << 20);
+               std::size_t memory_bytes = std::size_t{512} << 20, FeatureKind kind = FeatureKind::kLogMel);
   ~FeatureCache();
 
   // The log-mel of the whole audio file. Throws InputError naming the file when it cannot be decoded.
@@ -30,6 +34,9 @@ class FeatureCache {
   // Where the entry for `audio` lives (its key depends on the file's current size and mtime).
   std::filesystem::path EntryPath(const std::filesystem::path& audio) const;
   const features::Frontend& frontend() const { return *frontend_; }
+  FeatureKind kind() const { return kind_; }
+  // Columns per second of audio: frames (sample_rate / hop_length) or samples (sample_rate).
+  double FramesPerSecond() const;
 
   struct Stats {
     uint64_t hits = 0, misses = 0, rejected = 0;  // disk entries used, computed, found corrupt or stale
@@ -44,6 +51,7 @@ class FeatureCache {
   std::unique_ptr<Memory> memory_;
 
   std::filesystem::path dir_;
+  FeatureKind kind_ = FeatureKind::kLogMel;
   uint64_t config_hash_;
   std::unique_ptr<features::Frontend> frontend_;
   mutable std::atomic<uint64_t> hits_{0}, misses_{0}, rejected_{0}, memory_hits_{0};

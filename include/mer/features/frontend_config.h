@@ -39,6 +39,7 @@ void from_json(const nlohmann::json& j, FrontendConfig& config);
 void to_json(nlohmann::json& j, const FrontendConfig& config);
 
 // The `frontend` object of a full config (absent: defaults), with dotted `frontend.KEY=VALUE` overrides applied.
+// Its "learnable" key (the trainable frontend of `mer train`) is left to the run config.
 FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config);
 
 }  // namespace mer::features

@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include "mer/features/frontend_config.h"
+
 namespace mer::models {
 
 struct ModelSpec {
@@ -25,6 +27,10 @@ struct ModelSpec {
   std::string music_encoder = "cnn";  // "cnn" (over the log-mel) or "gru" (over the feature sequence)
   double cca_weight = 0.5;            // lambda of lambda * CCA + (1 - lambda) * KL rank loss
   double margin = 1.0;                // rank loss margin
+  // frontend.learnable: the model reads the waveform [batch, 1, samples] and computes the log-mel itself
+  bool learnable_frontend = false;
+  bool train_stft = true, train_mel = true;
+  features::FrontendConfig frontend;  // the fixed frontend the learnable one starts from
 };
 
 // One training batch as the trainer hands it to a model with its own objective.
@@ -43,6 +49,23 @@ struct EmotionModel : torch::nn::Module {
     (void)batch;
     return {};
   }
+  virtual bool HasTrainingLoss() const { return false; }
+};
+
+// frontend.learnable around any model: waveform -> LearnableFrontend -> per-band standardisation (statistics of the
+// fixed log-mel on the training items, kept as buffers so they travel with the weights) -> the model.
+struct LearnableFrontendImpl;
+struct WithLearnableFrontend : EmotionModel {
+  WithLearnableFrontend(const ModelSpec& spec, std::shared_ptr<EmotionModel> inner);
+  void SetBandNorm(const std::vector<float>& mean, const std::vector<float>& std);
+  torch::Tensor Features(const torch::Tensor& waveform);  // [batch, n_mels, frames], standardised
+  torch::Tensor forward(torch::Tensor waveform) override;
+  torch::Tensor TrainingLoss(const TrainingBatch& batch) override;
+  bool HasTrainingLoss() const override { return inner->HasTrainingLoss(); }
+
+  std::shared_ptr<LearnableFrontendImpl> frontend;
+  std::shared_ptr<EmotionModel> inner;
+  torch::Tensor band_mean, band_std;
 };
 
 // A model that places music and emotions in one space (emb_cl): each side is a diagonal Gaussian.
@@ -61,7 +84,7 @@ struct ModelEntry {
   ModelFactory create;
 };
 
-// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff and emb_cl (idempotent).
+// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff, emb_cl and raw_cnn (idempotent).
 void RegisterBuiltinModels();
 std::vector<std::string> RegisteredModels();
 // ConfigError listing the registered names when `name` is unknown; ConfigError when the spec does not fit.
@@ -71,5 +94,6 @@ int64_t ParameterCount(const torch::nn::Module& module);
 // Defined in each model's file, called by RegisterBuiltinModels.
 ModelEntry AdffEntry();
 ModelEntry EmbClEntry();
+ModelEntry RawCnnEntry();
 
 }  // namespace mer::models

@@ -47,16 +47,17 @@ struct TrackPrediction {
   std::vector<double> times;               // window centres in seconds
   std::vector<std::vector<double>> curve;  // [window][output]
 };
-// One input of Predict: the log-mel of a file computed with the run's frontend, or the error that prevented it.
+// One input of Predict: the log-mel of a file computed with the run's frontend (or, for waveform-input runs, the
+// mono waveform at its sample rate as [1, samples]), or the error that prevented it.
 struct PredictInput {
   std::filesystem::path file;
   std::string error;
   features::Spectrogram spectrogram;
 };
-// The frontend a run was trained with (read from its config.json, without LibTorch), and the inputs it needs.
-features::FrontendConfig RunFrontend(const std::filesystem::path& run_dir);
-std::vector<PredictInput> PredictInputs(const features::FrontendConfig& frontend,
-                                        const std::vector<std::filesystem::path>& files, int threads);
+// What a run's inputs are (read from its config.json, without LibTorch), and those inputs for some files.
+RunInputSpec RunInputs(const std::filesystem::path& run_dir);
+std::vector<PredictInput> PredictInputs(const RunInputSpec& spec, const std::vector<std::filesystem::path>& files,
+                                        int threads);
 std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs);
 
 // mer search, the LibTorch half: for an emb_cl run, fills cache->emotion and cache->normalizer from the run and

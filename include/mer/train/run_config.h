@@ -18,7 +18,7 @@ struct ModelConfig {
   std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn, adff, emb_cl
   std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging",
                                   // "quadrants", "dynamic" (valence/arousal per window from the 2 Hz curves)
-  int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512)
+  int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512); samples for raw_cnn
   double dropout = 0.0;
   int channels = 4;               // adff: time slices of the window stacked as input channels
   double quadrant_weight = 0.0;   // adff: multi-task weight of the quadrant cross-entropy (0 = VA regression only)
@@ -51,13 +51,40 @@ struct TrainConfig {
   void Validate() const;
 };
 
+// frontend.learnable: the spectrogram computed inside the model from the waveform, as a convolution with
+// Fourier-initialised kernels (STFT) and a matrix initialised from the fixed mel filterbank, each trainable or
+// frozen. JSON: false (off, default), true (both trainable) or {"train_stft": bool, "train_mel": bool}.
+struct LearnableFrontendConfig {
+  bool enabled = false;
+  bool train_stft = true;
+  bool train_mel = true;
+  nlohmann::json ToJson() const;
+};
+
+// Models that take the raw waveform (no spectrogram) as input.
+bool IsRawAudioModel(const std::string& model_name);
+
 struct RunConfig {
   data::DataConfig data;
   features::FrontendConfig frontend;
+  LearnableFrontendConfig learnable;
   ModelConfig model;
   TrainConfig train;
   nlohmann::json resolved;  // the whole config with every default filled in, as saved in the run folder
+
+  // The model reads the waveform (raw-audio models, learnable frontend) rather than the cached log-mel.
+  bool WaveformInput() const { return learnable.enabled || IsRawAudioModel(model.name); }
+  // Length of a model input in the loader's columns: frames of log-mel, or samples of waveform (raw-audio models
+  // count model.input_frames in samples; the learnable frontend needs the samples that make input_frames frames).
+  int64_t CropLength() const;
 };
+
+// The parts of a saved run config that turning audio into model inputs needs (LibTorch-free).
+struct RunInputSpec {
+  features::FrontendConfig frontend;
+  bool waveform = false;
+};
+RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config);
 
 // Reads a config file, applies `--set a.b=value` overrides, validates every section. Throws ConfigError naming
 // the file and the key.
