@@ -1,5 +1,6 @@
 #include "mer/models/learnable_frontend.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "mer/features/mel_filterbank.h"
@@ -27,8 +28,13 @@ LearnableFrontendImpl::LearnableFrontendImpl(const features::FrontendConfig& c, 
     }
   }
   stft_kernels = register_parameter("stft_kernels", kernels.to(torch::kFloat), train_stft);
-  const std::vector<float> dense = features::MelFilterbank(c.sample_rate, c.n_fft, c.n_mels, c.fmin, c.EffectiveFmax(), c.mel_scale, c.norm).Dense();
-  mel_matrix = register_parameter("mel_matrix", torch::tensor(dense).reshape({c.n_mels, n_freqs}), train_mel);
+  const std::vector<float> dense =
+      features::MelFilterbank(c.sample_rate, c.n_fft, c.n_mels, c.fmin, c.EffectiveFmax(), c.mel_scale, c.norm).Dense();
+  // Slaney-normalised weights are ~1e-3: stored divided by their maximum so that optimiser steps (Adam's are about
+  // lr in size) are relative to weights of order 1, and multiplied back in forward().
+  const float peak = std::max(1e-12f, *std::max_element(dense.begin(), dense.end()));
+  mel_scale = register_buffer("mel_scale", torch::tensor(peak));
+  mel_matrix = register_parameter("mel_matrix", torch::tensor(dense).reshape({c.n_mels, n_freqs}) / peak, train_mel);
 }
 
 torch::Tensor LearnableFrontendImpl::forward(torch::Tensor x) {
@@ -48,7 +54,7 @@ torch::Tensor LearnableFrontendImpl::forward(torch::Tensor x) {
   } else if (config.power != 2.0) {
     power = power.clamp_min(kPowerFloor).pow(config.power / 2.0);
   }
-  torch::Tensor mel = torch::matmul(mel_matrix, power);  // [batch, n_mels, frames]
+  torch::Tensor mel = torch::matmul(mel_matrix * mel_scale, power);  // [batch, n_mels, frames]
   if (config.log == "db") {
     mel = 10.0 * torch::log10(mel.clamp_min(kAmin));
     if (config.top_db) {

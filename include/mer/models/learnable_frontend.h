@@ -22,7 +22,8 @@ struct LearnableFrontendImpl : torch::nn::Module {
 
   features::FrontendConfig config;
   torch::Tensor stft_kernels;  // [2 * n_freqs, 1, n_fft]
-  torch::Tensor mel_matrix;    // [n_mels, n_freqs]
+  torch::Tensor mel_matrix;    // [n_mels, n_freqs], in units of mel_scale (the filterbank's largest weight)
+  torch::Tensor mel_scale;     // scalar buffer
 };
 TORCH_MODULE(LearnableFrontend);
 
