@@ -137,6 +137,10 @@ Batch DataLoader::Produce(std::size_t batch) const {
     e.first_frame = offset;
     e.features = CutFrames(s, first + offset, e.frames, first + count, pad);
     e.labels = normalizer_ ? normalizer_->Normalize(item.labels) : item.labels;
+    if (options_.mode == "train" && options_.transform) {
+      std::mt19937_64 rng(Mix(task.seed, 0x617567));  // independent of the crop offset drawn from task.seed
+      options_.transform(e, rng);
+    }
     out.examples.push_back(std::move(e));
   }
   return out;

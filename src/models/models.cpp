@@ -147,7 +147,9 @@ void WithLearnableFrontend::SetBandNorm(const std::vector<float>& mean, const st
 }
 
 torch::Tensor WithLearnableFrontend::Features(const torch::Tensor& waveform) {
-  return (frontend->forward(waveform) - band_mean.view({1, -1, 1})) / band_std.view({1, -1, 1});
+  torch::Tensor features = (frontend->forward(waveform) - band_mean.view({1, -1, 1})) / band_std.view({1, -1, 1});
+  if (is_training() && train_transform) train_transform(features);
+  return features;
 }
 
 torch::Tensor WithLearnableFrontend::forward(torch::Tensor waveform) { return inner->forward(Features(waveform)); }

@@ -17,13 +17,15 @@ nlohmann::json LearnableFrontendConfig::ToJson() const {
   return {{"train_stft", train_stft}, {"train_mel", train_mel}};
 }
 
+int64_t SamplesForFrames(const features::FrontendConfig& frontend, int64_t frames) {
+  // center: frames = 1 + samples / hop; otherwise frames = 1 + (samples - n_fft) / hop.
+  return frontend.center ? (frames - 1) * frontend.hop_length + 1 : (frames - 1) * frontend.hop_length + frontend.n_fft;
+}
+
 int64_t RunConfig::CropLength() const {
   if (IsRawAudioModel(model.name)) return model.input_frames;
   if (!learnable.enabled) return model.input_frames;
-  const int64_t frames = model.input_frames;
-  // center: frames = 1 + samples / hop; otherwise frames = 1 + (samples - n_fft) / hop.
-  return frontend.center ? (frames - 1) * frontend.hop_length + 1
-                         : (frames - 1) * frontend.hop_length + frontend.n_fft;
+  return SamplesForFrames(frontend, model.input_frames);
 }
 
 namespace {
@@ -100,8 +102,8 @@ void TrainConfig::Validate() const {
 RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (!j.is_object()) ThrowInvalid("config", j, "a JSON object with data, frontend, model and train");
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "data" && it.key() != "frontend" && it.key() != "model" && it.key() != "train") {
-      throw ConfigError("unknown section '" + it.key() + "'; valid sections: data, frontend, model, train");
+    if (it.key() != "data" && it.key() != "frontend" && it.key() != "model" && it.key() != "train" && it.key() != "augment") {
+      throw ConfigError("unknown section '" + it.key() + "'; valid sections: data, frontend, model, train, augment");
     }
   }
   RunConfig c;
@@ -155,6 +157,17 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     r.RejectUnknownKeys();
     t.Validate();
   }
+  if (j.contains("augment")) {
+    const nlohmann::json section = j["augment"];
+    c.augment = data::ParseAugmentConfig(section);
+  }
+  if (c.augment.SpecOps() && IsRawAudioModel(c.model.name)) {
+    throw ConfigError("augment.time_masks/freq_masks are invalid with model " + c.model.name + ": it has no spectrogram");
+  }
+  if (c.augment.mixup_alpha > 0 && (c.model.name == "emb_cl" || (c.model.name == "adff" && c.model.quadrant_weight > 0))) {
+    throw ConfigError("augment.mixup_alpha is not available for " + c.model.name +
+                      (c.model.name == "adff" ? " with model.quadrant_weight > 0" : "") + " (its own training loss pairs items)");
+  }
   if (c.learnable.enabled && IsRawAudioModel(c.model.name)) {
     throw ConfigError("frontend.learnable is invalid with model " + c.model.name + ": it reads the raw waveform, not a spectrogram");
   }
@@ -174,6 +187,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
                            {"workers", c.train.workers}, {"threads", c.train.threads}, {"seed", c.train.seed},
                            {"eval_hop", c.train.eval_hop}}}};
   if (c.learnable.enabled) c.resolved["frontend"]["learnable"] = c.learnable.ToJson();
+  if (c.augment.Any()) c.resolved["augment"] = c.augment.ToJson();
   return c;
 }
 

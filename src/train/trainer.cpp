@@ -49,6 +49,14 @@ class SignalGuard {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
+// SpecAugment on a log-mel example, masks filled with its mean (what standardisation maps to about 0).
+void SpecAugmentWithMean(data::Example* e, const data::AugmentConfig& augment, std::mt19937_64* rng) {
+  double mean = 0;
+  for (float v : e->features) mean += v;
+  mean /= std::max<std::size_t>(1, e->features.size());
+  data::SpecAugment(&e->features, e->n_mels, e->frames, augment, rng, static_cast<float>(mean));
+}
+
 uint64_t Mix(uint64_t a, uint64_t b) {
   uint64_t x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull);
   x ^= x >> 31;
@@ -224,7 +232,53 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   loader_options.crop_frames = crop;
   loader_options.workers = config.train.workers;
   loader_options.seed = config.train.seed;
-  data::DataLoader loader(corpus, split.train, cache, loader_options);
+  // Augmentation, training only. Waveform operations run on waveform crops in the loader threads; a log-mel model
+  // then gets the frontend of each augmented crop (its top_db floor is the crop's, not the file's). SpecAugment
+  // masks log-mel crops in the loader, or the learnable frontend's output inside the model. mixup is per batch.
+  const data::AugmentConfig& augment = config.augment;
+  std::unique_ptr<data::FeatureCache> wave_cache;
+  const data::FeatureCache* train_cache = &cache;
+  const double crop_seconds = static_cast<double>(crop) / frames_per_second;
+  if (augment.WaveformOps()) {
+    int64_t length = crop;  // samples the model input needs
+    const features::Frontend* frontend = nullptr;
+    if (!waveform) {
+      wave_cache = std::make_unique<data::FeatureCache>(config.data.EffectiveCacheDir(), config.frontend,
+                                                        std::size_t{512} << 20, data::FeatureKind::kWaveform);
+      train_cache = wave_cache.get();
+      length = SamplesForFrames(config.frontend, config.model.input_frames);
+      frontend = &cache.frontend();
+    }
+    loader_options.crop_frames = static_cast<int64_t>(std::ceil(static_cast<double>(length) * (1 + augment.time_stretch)));
+    const int sample_rate = config.frontend.sample_rate;
+    loader_options.transform = [&augment, length, sample_rate, frontend](data::Example& e, std::mt19937_64& rng) {
+      std::vector<float> x = data::AugmentWaveform(e.features, length, sample_rate, augment, &rng);
+      e.frames = length;
+      e.features = std::move(x);
+      if (frontend == nullptr) return;
+      features::Spectrogram s = frontend->Compute(e.features);
+      e.n_mels = s.n_mels;
+      e.frames = s.frames;
+      e.features = std::move(s.values);
+      if (augment.SpecOps()) SpecAugmentWithMean(&e, augment, &rng);
+    };
+  } else if (augment.SpecOps() && !waveform) {
+    loader_options.transform = [&augment](data::Example& e, std::mt19937_64& rng) { SpecAugmentWithMean(&e, augment, &rng); };
+  }
+  auto* learnable_model = dynamic_cast<models::WithLearnableFrontend*>(model.get());
+  uint64_t mask_seed = 0;
+  if (learnable_model != nullptr && augment.SpecOps()) {
+    learnable_model->train_transform = [&augment, &mask_seed](torch::Tensor& features) {
+      std::mt19937_64 rng(mask_seed);
+      for (int64_t b = 0; b < features.size(0); ++b) {
+        const data::SpecMasks masks = data::DrawSpecMasks(static_cast<int>(features.size(1)), features.size(2), augment, &rng);
+        for (const auto& [start, width] : masks.time) features[b].narrow(1, start, width).fill_(0.0);  // 0 = band mean
+        for (const auto& [start, width] : masks.freq) features[b].narrow(0, start, width).fill_(0.0);
+      }
+    };
+  }
+  const double train_frames_per_second = train_cache->FramesPerSecond();
+  data::DataLoader loader(corpus, split.train, *train_cache, loader_options);
   const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
   const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
   const bool terminal = options.progress && ::isatty(STDERR_FILENO);
@@ -265,15 +319,16 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       // Dropout draws from torch's generator: seeding it per step makes a resumed run identical. (Seeding costs
       // about 0.4 ms, so it is skipped when nothing random happens in a step.)
       if (config.model.dropout > 0) torch::manual_seed(Mix(config.train.seed, static_cast<uint64_t>(global_step)));
-      const torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, device);
+      torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, torch::kCPU);
+      mask_seed = Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d61736b);
       std::vector<float> targets;
       std::vector<int64_t> quadrants;
       for (const auto& e : batch->examples) {
         const data::Item& item = corpus.items[e.item];
         std::vector<float> raw = item.labels, t;
         if (task.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
-          const double from = item.start_seconds + e.first_frame / frames_per_second;
-          raw = *CurveMean(item, from, from + e.frames / frames_per_second, true);
+          const double from = item.start_seconds + e.first_frame / train_frames_per_second;
+          raw = *CurveMean(item, from, from + crop_seconds, true);
           t = normalizer.Normalize(raw);
         } else {
           t = task.Target(item.labels, normalizer);
@@ -282,8 +337,21 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
+      const bool mixup = augment.mixup_alpha > 0 && b > 1;
+      if (mixup) {  // inputs and targets (quadrants: one-hot) mixed with the same lambda and partners
+        std::mt19937_64 rng(Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d6978));
+        const data::MixupPlan plan = data::MakeMixupPlan(static_cast<std::size_t>(b), augment.mixup_alpha, &rng);
+        data::MixRows(x.data_ptr<float>(), static_cast<std::size_t>(x.numel() / b), plan);
+        if (task.task == "quadrants") {
+          std::vector<float> one_hot(static_cast<std::size_t>(b) * 4, 0.0f);
+          for (int64_t i = 0; i < b; ++i) one_hot[static_cast<std::size_t>(i * 4 + static_cast<int64_t>(targets[i]))] = 1.0f;
+          targets = std::move(one_hot);
+        }
+        data::MixRows(targets.data(), targets.size() / static_cast<std::size_t>(b), plan);
+      }
+      x = x.to(device);
       models::TrainingBatch training{x, {}, {}};
-      if (task.task == "quadrants") {
+      if (task.task == "quadrants" && !mixup) {
         training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device);
       } else {
         training.target = torch::tensor(targets).reshape({b, -1}).to(device);
@@ -292,7 +360,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       torch::Tensor loss = model->TrainingLoss(training);
       if (!loss.defined()) {
         const torch::Tensor output = model->forward(x);
-        loss = task.task == "quadrants" ? torch::nn::functional::cross_entropy(output, training.target)
+        loss = task.task == "quadrants" && mixup ? -(training.target * torch::log_softmax(output, 1)).sum(1).mean()
+               : task.task == "quadrants"        ? torch::nn::functional::cross_entropy(output, training.target)
                : task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, training.target)
                                         : torch::mse_loss(output, training.target);
       }

@@ -246,6 +246,55 @@ TEST_F(LoaderTest, WindowsCoverTheWholeItemAndFullModeKeepsItWhole) {
   EXPECT_EQ(whole[0].examples[0].frames, frames);
 }
 
+TEST_F(LoaderTest, TheTransformAugmentsTrainingExamplesOnlyAndIsSeeded) {
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.crop_frames = 64;
+  o.seed = 3;
+  o.transform = [](Example& e, std::mt19937_64& rng) {
+    for (float& v : e.features) v += static_cast<float>(rng() % 1000) + 5000.0f;  // far outside any log-mel value
+  };
+  DataLoader train(*corpus_, All(), *cache_, o);
+  const auto a = Epoch(train, 0);
+  for (const auto& b : a) {
+    for (const auto& e : b.examples) EXPECT_GT(e.features[0], 4000.0f);
+  }
+  o.workers = 3;
+  DataLoader again(*corpus_, All(), *cache_, o);
+  const auto b = Epoch(again, 0);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (std::size_t k = 0; k < a[i].examples.size(); ++k) EXPECT_EQ(a[i].examples[k].features, b[i].examples[k].features);
+  }
+  for (const char* mode : {"windows", "full"}) {  // evaluation modes ignore it
+    o.mode = mode;
+    o.hop_frames = 64;
+    DataLoader evaluation(*corpus_, {0, 1}, *cache_, o);
+    for (const auto& batch : Epoch(evaluation, 0)) {
+      for (const auto& e : batch.examples) {
+        EXPECT_LT(e.features[0], 1000.0f) << mode;
+        EXPECT_EQ(e.features[1], cache_->Get(corpus_->items[e.item].audio).at(0, e.first_frame + 1)) << mode;
+      }
+    }
+  }
+}
+
+TEST_F(LoaderTest, WaveformEntriesAreTheDecodedAudio) {
+  FeatureCache waves(dir_->path() / "cache", SmallFrontend(), std::size_t{64} << 20, FeatureKind::kWaveform);
+  const features::Spectrogram w = waves.Get(corpus_->items[0].audio);
+  EXPECT_EQ(w.n_mels, 1);
+  EXPECT_NEAR(static_cast<double>(w.frames), 17.0 * 22050, 22050 * 0.05);
+  EXPECT_DOUBLE_EQ(waves.FramesPerSecond(), 22050.0);
+  EXPECT_DOUBLE_EQ(cache_->FramesPerSecond(), 22050.0 / 512);
+  audio::DecodeOptions decode;
+  decode.target_sample_rate = 22050;
+  EXPECT_EQ(w.values, audio::DecodeMono(corpus_->items[0].audio, decode).samples);
+  EXPECT_EQ(waves.Get(corpus_->items[0].audio).values, w.values);  // from the disk entry the second time
+  // A crop past the end pads a waveform with silence, a log-mel with its floor.
+  const auto crop = CutFrames(w, w.frames - 10, 20, w.frames, 0.0f);
+  EXPECT_EQ(crop[15], 0.0f);
+}
+
 TEST_F(LoaderTest, SegmentItemsUseOnlyTheirFrames) {
   Corpus segments = *corpus_;
   segments.items.resize(1);

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +30,9 @@ struct LoaderOptions {
   int workers = 2;                  // threads producing batches ahead; 0 = produce in the caller's thread
   std::size_t prefetch_batches = 4;
   uint64_t seed = 0;
+  // "train" mode only: called on every example with a generator seeded from (seed, epoch, position), e.g. to
+  // augment it; may change its size (a waveform crop turned into log-mel). Evaluation modes never call it.
+  std::function<void(struct Example&, std::mt19937_64&)> transform;
 };
 
 struct Example {

@@ -66,6 +66,8 @@ struct WithLearnableFrontend : EmotionModel {
   std::shared_ptr<LearnableFrontendImpl> frontend;
   std::shared_ptr<EmotionModel> inner;
   torch::Tensor band_mean, band_std;
+  // Training only: applied to the standardised features [batch, n_mels, frames] (SpecAugment), when set.
+  std::function<void(torch::Tensor&)> train_transform;
 };
 
 // A model that places music and emotions in one space (emb_cl): each side is a diagonal Gaussian.

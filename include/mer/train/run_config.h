@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/data/augment.h"
 #include "mer/data/data_config.h"
 #include "mer/features/frontend_config.h"
 
@@ -70,6 +71,7 @@ struct RunConfig {
   LearnableFrontendConfig learnable;
   ModelConfig model;
   TrainConfig train;
+  data::AugmentConfig augment;  // training only
   nlohmann::json resolved;  // the whole config with every default filled in, as saved in the run folder
 
   // The model reads the waveform (raw-audio models, learnable frontend) rather than the cached log-mel.
@@ -78,6 +80,9 @@ struct RunConfig {
   // count model.input_frames in samples; the learnable frontend needs the samples that make input_frames frames).
   int64_t CropLength() const;
 };
+
+// Samples of audio that the frontend turns into exactly `frames` frames.
+int64_t SamplesForFrames(const features::FrontendConfig& frontend, int64_t frames);
 
 // The parts of a saved run config that turning audio into model inputs needs (LibTorch-free).
 struct RunInputSpec {
