@@ -131,6 +131,78 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   EXPECT_EQ(nlohmann::json::parse(rebuilt.out)["results"], hits["results"]);
 }
 
+TEST_F(ModelFamilies, RawCnnLearnsFromTheWaveform) {
+  const fs::path run = *dir_ / "raw_cnn";
+  const nlohmann::json changes = {{"model", {{"name", "raw_cnn"}, {"input_frames", 44100}}},
+                                  {"train", {{"epochs", 60}, {"batch_size", 16}, {"lr", 0.002}}}};
+  const auto r = RunMer("train --config " + Q(Config("raw_cnn", changes)) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("raw_cnn (284802 parameters)"), std::string::npos) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
+  // Prediction reads the waveform too: 2 s windows over a 20 s song every second.
+  const auto p = RunMer("predict --run " + Q(run) + " --json --hop 1 " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const auto prediction = nlohmann::json::parse(p.out)[0];
+  EXPECT_GE(prediction["curve"].size(), 18u);
+  EXPECT_GT(prediction["track"]["valence"].get<double>(), 0.5);
+  // Spectrogram masks make no sense without a spectrogram.
+  const auto bad = RunMer("train --config " + Q(Config("raw_bad", changes)) + " --set augment.time_masks=2 --out " + Q(*dir_ / "raw_bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("it has no spectrogram"), std::string::npos) << bad.err;
+}
+
+TEST_F(ModelFamilies, LearnableFrontendTrainsAndItsFiltersMove) {
+  const fs::path run = *dir_ / "learnable";
+  const nlohmann::json changes = {{"frontend", {{"learnable", true}}}};
+  const auto r = RunMer("train --config " + Q(Config("learnable", changes)) + " --out " + Q(run) + " --device cpu" +
+                        " --set train.epochs=30 --set train.batch_size=16 --set train.lr=0.001");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
+  EXPECT_EQ(ReadJson(run / "config.json")["frontend"]["learnable"],
+            nlohmann::json({{"train_stft", true}, {"train_mel", true}}));
+  const auto e = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["r2"].get<double>(), metrics["test"]["r2"].get<double>(), 1e-6);
+  const auto p = RunMer("predict --run " + Q(run) + " " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  // Wrong shapes of the option are config errors naming it.
+  const auto bad = RunMer("train --config " + Q(Config("learnable_bad", nlohmann::json::parse(R"({"frontend": {"learnable": {"train_fft": true}}})"))) +
+                          " --out " + Q(*dir_ / "learnable_bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown key 'frontend.learnable.train_fft'"), std::string::npos) << bad.err;
+}
+
+TEST_F(ModelFamilies, AugmentedTrainingIsSeededAndEvaluationIsNot) {
+  const nlohmann::json changes = {
+      {"train", {{"epochs", 2}, {"workers", 2}}},
+      {"augment", {{"gain_db", 6}, {"noise_probability", 0.5}, {"time_shift", 0.2}, {"pitch_shift", 2},
+                   {"time_stretch", 0.1}, {"mixup_alpha", 0.4}, {"time_masks", 2}, {"freq_masks", 2}}}};
+  const fs::path config = Config("augmented", changes);
+  for (const char* name : {"aug_a", "aug_b"}) {
+    const auto r = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / name) + " --device cpu");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // The same seed: the same augmented batches, the same model, whatever the loader threads' timing.
+  EXPECT_EQ(ReadJson(*dir_ / "aug_a/metrics.json"), ReadJson(*dir_ / "aug_b/metrics.json"));
+  EXPECT_EQ(ReadJson(*dir_ / "aug_a/config.json")["augment"]["pitch_shift"], 2);
+  // Another seed augments differently.
+  const auto c = RunMer("train --config " + Q(config) + " --set train.seed=9 --out " + Q(*dir_ / "aug_c"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(ReadJson(*dir_ / "aug_a/metrics.json")["test"], ReadJson(*dir_ / "aug_c/metrics.json")["test"]);
+  // Evaluation is not augmented: eval of the run reproduces its test metrics exactly.
+  const auto e = RunMer("eval --run " + Q(*dir_ / "aug_a") + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["r2"].get<double>(),
+              ReadJson(*dir_ / "aug_a/metrics.json")["test"]["r2"].get<double>(), 1e-9);
+  const auto bad = RunMer("train --config " + Q(config) + " --set augment.gain=3 --out " + Q(*dir_ / "aug_bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown key 'augment.gain'"), std::string::npos) << bad.err;
+}
+
 // Every committed run config is valid and trains one step on a small synthetic corpus of its dataset.
 TEST_F(ModelFamilies, EveryCommittedConfigTrainsAStep) {
   int checked = 0;
