@@ -19,6 +19,7 @@ Command AddFeaturesCommand(CLI::App& parent);
 std::vector<Command> AddDataCommands(CLI::App& parent);  // data check, data synth
 std::vector<Command> AddRunCommands(CLI::App& parent);   // train, eval, predict
 Command AddSearchCommand(CLI::App& parent);
+Command AddReportCommand(CLI::App& parent);
 
 // Exit codes shared by every subcommand.
 constexpr int kExitOk = 0;

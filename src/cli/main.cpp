@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   for (auto& command : AddDataCommands(app)) commands.push_back(std::move(command));
   for (auto& command : AddRunCommands(app)) commands.push_back(std::move(command));
   commands.push_back(AddSearchCommand(app));
+  commands.push_back(AddReportCommand(app));
   try {
     app.parse(argc, argv);
     for (auto& command : commands) {

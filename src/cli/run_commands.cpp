@@ -1,6 +1,6 @@
 // mer train --config FILE [--set a.b=value]... [--out DIR] [--device cpu|cuda|auto] [--resume]
-// mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--device ...]
-// mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--device ...]
+// mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR] [--device ...]
+// mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
 #include "mer/train/plugin.h"
+#include "plots.h"
 
 namespace mer::cli {
 namespace {
@@ -36,7 +37,7 @@ int RunTrain(const TrainArgs& a) {
 }
 
 struct EvalArgs {
-  std::string run, split = "test", predictions, device = "auto";
+  std::string run, split = "test", predictions, device = "auto", plots;
   bool json = false;
 };
 
@@ -60,6 +61,12 @@ int RunEval(const EvalArgs& a) {
   o.run_dir = a.run;
   o.split = a.split;
   o.predictions_csv = a.predictions;
+  if (!a.plots.empty() && a.predictions.empty()) o.predictions_csv = std::filesystem::path(a.plots) / "predictions.csv";
+  if (!a.plots.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.plots, ec);
+    if (ec) throw OutputError(a.plots + ": cannot create (" + ec.message() + ")");
+  }
   o.device = a.device;
   nlohmann::json result;
   train::PluginError error;
@@ -71,6 +78,12 @@ int RunEval(const EvalArgs& a) {
               << result["items"] << " " << result["split"].get<std::string>() << " items\n";
     PrintMetrics(result["metrics"], "  ");
   }
+  if (!a.plots.empty()) {
+    const auto written = WriteEvalPlots(a.run, o.predictions_csv, a.plots);
+    std::cerr << "mer eval: wrote";
+    for (const auto& f : written) std::cerr << " " << f.string();
+    std::cerr << "\n";
+  }
   return kExitOk;
 }
 
@@ -79,6 +92,7 @@ struct PredictArgs {
   std::vector<std::string> files;
   double hop = 0;
   bool json = false;
+  std::string plot;
 };
 
 int RunPredict(const PredictArgs& a) {
@@ -101,6 +115,14 @@ int RunPredict(const PredictArgs& a) {
       ++failed;
       if (a.json) all.push_back({{"file", p.file.string()}, {"error", p.error}});
       continue;
+    }
+    if (!a.plot.empty()) {  // one file: --plot as given; several: FILE-1.svg, FILE-2.svg, ...
+      std::filesystem::path path = a.plot;
+      if (a.files.size() > 1) {
+        const std::size_t index = static_cast<std::size_t>(&p - predictions.data()) + 1;
+        path.replace_filename(path.stem().string() + "-" + std::to_string(index) + path.extension().string());
+      }
+      WriteEmotionCurve(p, path);
     }
     if (a.json) {
       nlohmann::json track = nlohmann::json::object(), curve = nlohmann::json::array();
@@ -144,6 +166,7 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   eval->add_flag("--json", e->json, "Print JSON");
   eval->add_option("--predictions", e->predictions, "Write id,true_*,pred_* rows to this CSV");
   eval->add_option("--device", e->device, "cpu, cuda or auto (default)");
+  eval->add_option("--plots", e->plots, "Write loss.svg, validation.svg and scatter.svg (predicted vs true) here");
 
   auto p = std::make_shared<PredictArgs>();
   CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");
@@ -152,6 +175,7 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   predict->add_flag("--json", p->json, "Print JSON with the per-window curve");
   predict->add_option("--hop", p->hop, "Seconds between windows (default: half a window)");
   predict->add_option("--device", p->device, "cpu, cuda or auto (default)");
+  predict->add_option("--plot", p->plot, "Write the emotion curve over time as SVG (several files: FILE-1.svg, ...)");
 
   return {{train, [t] { return RunTrain(*t); }}, {eval, [e] { return RunEval(*e); }},
           {predict, [p] { return RunPredict(*p); }}};

@@ -113,7 +113,11 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     throw ConfigError("--out " + run.string() + " already holds a run; use --resume to continue it or another --out");
   }
   const torch::Device device = ResolveDevice(options.device);
+  // train.threads, else $OMP_NUM_THREADS when set (several trainings sharing a machine), else every core.
+  const char* omp_threads = std::getenv("OMP_NUM_THREADS");
+  const int env_threads = omp_threads ? std::atoi(omp_threads) : 0;
   torch::set_num_threads(config.train.threads > 0 ? config.train.threads
+                         : env_threads > 0        ? env_threads
                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   fs::create_directories(run, ec);
   if (ec) throw OutputError(run.string() + ": cannot create the run folder: " + ec.message());
@@ -325,15 +329,15 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       std::vector<int64_t> quadrants;
       for (const auto& e : batch->examples) {
         const data::Item& item = corpus.items[e.item];
-        std::vector<float> raw = item.labels, t;
+        std::vector<float> labels = item.labels, t;
         if (task.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
           const double from = item.start_seconds + e.first_frame / train_frames_per_second;
-          raw = *CurveMean(item, from, from + crop_seconds, true);
-          t = normalizer.Normalize(raw);
+          labels = *CurveMean(item, from, from + crop_seconds, true);
+          t = normalizer.Normalize(labels);
         } else {
           t = task.Target(item.labels, normalizer);
         }
-        if (task.task != "tagging") quadrants.push_back(data::Quadrant(raw[0], raw[1], task.midpoint));
+        if (task.task != "tagging") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());

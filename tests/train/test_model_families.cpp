@@ -134,7 +134,7 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
 TEST_F(ModelFamilies, RawCnnLearnsFromTheWaveform) {
   const fs::path run = *dir_ / "raw_cnn";
   const nlohmann::json changes = {{"model", {{"name", "raw_cnn"}, {"input_frames", 44100}}},
-                                  {"train", {{"epochs", 40}, {"batch_size", 16}, {"lr", 0.001}, {"threads", 2}}}};
+                                  {"train", {{"epochs", 40}, {"batch_size", 16}, {"lr", 0.001}}}};
   const auto r = RunMer("train --config " + Q(Config("raw_cnn", changes)) + " --out " + Q(run) + " --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("raw_cnn (284802 parameters)"), std::string::npos) << r.err;
@@ -157,7 +157,7 @@ TEST_F(ModelFamilies, LearnableFrontendTrainsAndItsFiltersMove) {
   const fs::path run = *dir_ / "learnable";
   const nlohmann::json changes = {{"frontend", {{"learnable", true}}}};
   const auto r = RunMer("train --config " + Q(Config("learnable", changes)) + " --out " + Q(run) + " --device cpu" +
-                        " --set train.epochs=30 --set train.batch_size=16 --set train.lr=0.001 --set train.threads=2");
+                        " --set train.epochs=30 --set train.batch_size=16 --set train.lr=0.001");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto metrics = ReadJson(run / "metrics.json");
   EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();

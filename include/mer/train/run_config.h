@@ -46,7 +46,7 @@ struct TrainConfig {
   std::string monitor = "auto";    // validation metric: auto = r2 (regression), f1_micro (tagging), accuracy
   int64_t max_steps = 0;           // cap on optimiser steps; 0 = none
   int workers = 1;                 // data loader threads (0: load in the training thread)
-  int threads = 0;                 // torch threads; 0 = all cores
+  int threads = 0;                 // torch threads; 0 = $OMP_NUM_THREADS if set, else all cores
   uint64_t seed = 1;
   double eval_hop = 0.5;           // evaluation windows start every eval_hop * input_frames frames
   void Validate() const;

@@ -1,0 +1,53 @@
+// `mer report`: every run under a folder (a folder with metrics.json and config.json) summarised per group as
+// mean +- standard deviation across its seeds and folds, next to the papers' published numbers where given.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mer::report {
+
+struct RunRecord {
+  std::filesystem::path dir;
+  std::string group;  // RUN/sweep.json "group" when a sweep wrote one, else "<model> <dataset>"
+  std::string model, dataset, task;
+  uint64_t seed = 0;
+  int fold = -1;                          // -1: not a k-fold run
+  std::map<std::string, double> metrics;  // test metrics, flattened with dots ("valence.r2", "retrieval....mrr")
+};
+// Runs found recursively under `runs_dir`; InputError for a folder that does not exist; runs whose files cannot be
+// read are skipped with a warning on stderr.
+std::vector<RunRecord> CollectRuns(const std::filesystem::path& runs_dir);
+
+// A published number: `value` null when the paper's table has not been entered (shown as "–").
+struct PaperResult {
+  std::string model, dataset, metric;
+  std::optional<double> value;
+  std::string source;  // the paper, e.g. "Huang et al., Interspeech 2022, Table 2"
+};
+// A JSON array of {"model", "dataset", "metric", "value", "source"}; InputError naming the file when malformed.
+std::vector<PaperResult> LoadPaperResults(const std::filesystem::path& path);
+
+struct SummaryRow {
+  std::string group, model, dataset, task, metric;
+  double mean = 0, std = 0;  // std: sample standard deviation (n - 1), 0 for one run
+  int runs = 0;
+  std::optional<double> paper;
+  std::string paper_source;
+};
+std::vector<SummaryRow> Summarise(const std::vector<RunRecord>& runs, const std::vector<PaperResult>& papers);
+
+// The metrics shown in the Markdown table and the bar charts for a task (all of them go to summary.csv).
+std::vector<std::string> HeadlineMetrics(const std::string& task);
+
+std::string SummaryCsv(const std::vector<SummaryRow>& rows);
+std::string SummaryMarkdown(const std::vector<SummaryRow>& rows);
+// Writes summary.csv, summary.md and one bar chart per headline metric (bars_<metric>.svg) into `out_dir`;
+// returns the files written.
+std::vector<std::filesystem::path> WriteReport(const std::vector<SummaryRow>& rows, const std::filesystem::path& out_dir);
+
+}  // namespace mer::report

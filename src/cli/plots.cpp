@@ -1,0 +1,116 @@
+#include "plots.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+#include "mer/data/csv.h"
+#include "mer/report/svg.h"
+
+namespace mer::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& predictions_csv, const fs::path& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
+  std::vector<fs::path> written;
+  // Training curves.
+  const fs::path log_path = run_dir / "train_log.jsonl";
+  std::ifstream log(log_path);
+  if (log) {
+    report::Series loss{"train loss", {}, {}, {}}, monitor{"validation", {}, {}, {}};
+    std::string line, monitor_name = "validation metric";
+    while (std::getline(log, line)) {
+      try {
+        const auto j = nlohmann::json::parse(line);
+        const double epoch = j.at("epoch").get<double>();
+        loss.x.push_back(epoch);
+        loss.y.push_back(j.at("train_loss").get<double>());
+        if (j.contains("monitor_value") && j["monitor_value"].is_number()) {
+          monitor.x.push_back(epoch);
+          monitor.y.push_back(j["monitor_value"].get<double>());
+          monitor_name = "validation " + j.value("monitor", std::string("metric"));
+        }
+      } catch (const nlohmann::json::exception&) {
+        throw InputError(log_path.string() + ": a line is not valid JSON");
+      }
+    }
+    report::ChartOptions o;
+    o.title = "Training loss";
+    o.x_label = "epoch";
+    o.y_label = "loss";
+    written.push_back(out_dir / "loss.svg");
+    WriteFileAtomically(written.back(), report::LineChart({loss}, o));
+    o.title = monitor_name + " per epoch";
+    o.y_label = monitor_name;
+    monitor.name = monitor_name;
+    written.push_back(out_dir / "validation.svg");
+    WriteFileAtomically(written.back(), report::LineChart({monitor}, o));
+  }
+  // Predicted vs true.
+  const data::CsvTable table = data::ReadCsv(predictions_csv);
+  std::vector<report::Series> series;
+  for (const auto& column : table.header) {
+    if (column.rfind("pred_", 0) != 0) continue;
+    const std::string name = column.substr(5);
+    const auto truth = table.FindColumn("true_" + name);
+    if (!truth) continue;
+    const std::size_t pred = table.Column(column);
+    report::Series s{name, {}, {}, {}};
+    for (const auto& row : table.rows) {
+      s.x.push_back(table.Number(row, *truth));
+      s.y.push_back(table.Number(row, pred));
+    }
+    series.push_back(std::move(s));
+  }
+  const bool regression = std::any_of(series.begin(), series.end(), [](const report::Series& s) {
+    return s.name == "valence" || s.name == "arousal";
+  });
+  if (regression) {
+    series.erase(std::remove_if(series.begin(), series.end(),
+                                [](const report::Series& s) { return s.name != "valence" && s.name != "arousal"; }),
+                 series.end());
+    report::ChartOptions o;
+    o.title = "Predicted vs true (" + std::to_string(table.rows.size()) + " rows)";
+    o.x_label = "true";
+    o.y_label = "predicted";
+    o.diagonal = true;
+    o.width = 620;
+    o.height = 520;
+    written.push_back(out_dir / "scatter.svg");
+    WriteFileAtomically(written.back(), report::ScatterChart(series, o));
+  }
+  return written;
+}
+
+void WriteEmotionCurve(const train::TrackPrediction& p, const fs::path& path) {
+  // Valence and arousal when present; otherwise the four outputs with the largest track-level values.
+  std::vector<std::size_t> shown;
+  for (std::size_t k = 0; k < p.names.size(); ++k) {
+    if (p.names[k] == "valence" || p.names[k] == "arousal") shown.push_back(k);
+  }
+  if (shown.empty()) {
+    std::vector<std::size_t> order(p.names.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p.track[a] > p.track[b]; });
+    shown.assign(order.begin(), order.begin() + static_cast<long>(std::min<std::size_t>(4, order.size())));
+  }
+  std::vector<report::Series> series;
+  for (std::size_t k : shown) {
+    report::Series s{p.names[k], p.times, {}, {}};
+    for (const auto& row : p.curve) s.y.push_back(row[k]);
+    series.push_back(std::move(s));
+  }
+  report::ChartOptions o;
+  o.title = p.file.filename().string();
+  o.x_label = "seconds (window centre)";
+  o.y_label = shown.size() == 2 && p.names[shown[0]] == "valence" ? "valence / arousal" : "value";
+  WriteFileAtomically(path, report::LineChart(series, o));
+}
+
+}  // namespace mer::cli

@@ -1,0 +1,207 @@
+#include "mer/report/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+#include "mer/report/svg.h"
+
+namespace mer::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void Flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, double>* out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_number()) {
+      (*out)[key] = it->get<double>();
+    } else if (it->is_object()) {
+      Flatten(*it, key, out);
+    }  // arrays (the confusion matrix) are not summarised
+  }
+}
+
+std::string Fixed(double v, int digits = 3) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, v);
+  return buffer;
+}
+
+std::string CsvField(const std::string& s) {
+  return s.find_first_of(",\"\n") == std::string::npos ? s : "\"" + s + "\"";  // (no quotes in our own fields)
+}
+
+}  // namespace
+
+std::vector<RunRecord> CollectRuns(const fs::path& runs_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(runs_dir, ec)) throw InputError(runs_dir.string() + ": not a folder");
+  std::vector<fs::path> dirs;
+  for (auto it = fs::recursive_directory_iterator(runs_dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().filename() == "metrics.json") dirs.push_back(it->path().parent_path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<RunRecord> runs;
+  for (const auto& dir : dirs) {
+    try {
+      const nlohmann::json metrics = nlohmann::json::parse(ReadFile(dir / "metrics.json"));
+      const nlohmann::json config = nlohmann::json::parse(ReadFile(dir / "config.json"));
+      RunRecord r;
+      r.dir = dir;
+      r.model = config.at("model").at("name").get<std::string>();
+      r.dataset = config.at("data").at("dataset").get<std::string>();
+      r.task = metrics.value("task", "");
+      r.seed = config.at("train").at("seed").get<uint64_t>();
+      if (config.at("data").value("split", "") == "kfold") r.fold = config.at("data").value("fold", 0);
+      r.group = r.model + " " + r.dataset;
+      if (fs::exists(dir / "sweep.json", ec)) {
+        r.group = nlohmann::json::parse(ReadFile(dir / "sweep.json")).value("group", r.group);
+      }
+      if (metrics.contains("test")) Flatten(metrics.at("test"), "", &r.metrics);
+      runs.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      std::cerr << "mer report: skipping " << dir.string() << ": unreadable metrics.json or config.json\n";
+    }
+  }
+  return runs;
+}
+
+std::vector<PaperResult> LoadPaperResults(const fs::path& path) {
+  std::vector<PaperResult> out;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(ReadFile(path));
+    for (const auto& e : j.at("results")) {
+      PaperResult p;
+      p.model = e.at("model").get<std::string>();
+      p.dataset = e.at("dataset").get<std::string>();
+      p.metric = e.at("metric").get<std::string>();
+      if (e.contains("value") && e.at("value").is_number()) p.value = e.at("value").get<double>();
+      p.source = e.at("source").get<std::string>();
+      out.push_back(std::move(p));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": not a paper results file ({\"results\": [{model, dataset, metric, value, source}]})");
+  }
+  return out;
+}
+
+std::vector<std::string> HeadlineMetrics(const std::string& task) {
+  if (task == "tagging") return {"f1_micro", "f1_macro", "roc_auc_macro", "average_precision_macro"};
+  if (task == "quadrants") return {"accuracy", "f1_macro"};
+  return {"valence.r2", "arousal.r2", "r2", "rmse", "pearson", "retrieval.music_to_emotion.mrr",
+          "retrieval.emotion_to_music.mrr"};
+}
+
+std::vector<SummaryRow> Summarise(const std::vector<RunRecord>& runs, const std::vector<PaperResult>& papers) {
+  std::map<std::string, std::vector<const RunRecord*>> groups;
+  for (const auto& r : runs) groups[r.group].push_back(&r);
+  std::vector<SummaryRow> rows;
+  for (const auto& [group, members] : groups) {
+    std::set<std::string> metrics;
+    for (const RunRecord* r : members) {
+      for (const auto& [k, v] : r->metrics) metrics.insert(k);
+    }
+    for (const auto& metric : metrics) {
+      std::vector<double> values;
+      for (const RunRecord* r : members) {
+        const auto it = r->metrics.find(metric);
+        if (it != r->metrics.end() && std::isfinite(it->second)) values.push_back(it->second);
+      }
+      if (values.empty()) continue;
+      SummaryRow row;
+      row.group = group;
+      row.model = members.front()->model;
+      row.dataset = members.front()->dataset;
+      row.task = members.front()->task;
+      row.metric = metric;
+      row.runs = static_cast<int>(values.size());
+      for (double v : values) row.mean += v / static_cast<double>(values.size());
+      if (values.size() > 1) {
+        double ss = 0;
+        for (double v : values) ss += (v - row.mean) * (v - row.mean);
+        row.std = std::sqrt(ss / static_cast<double>(values.size() - 1));
+      }
+      for (const auto& p : papers) {
+        if (p.model == row.model && p.dataset == row.dataset && p.metric == metric) {
+          row.paper = p.value;
+          row.paper_source = p.source;
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+std::string SummaryCsv(const std::vector<SummaryRow>& rows) {
+  std::string csv = "group,model,dataset,task,metric,mean,std,runs,paper,paper_source\n";
+  for (const auto& r : rows) {
+    csv += CsvField(r.group) + "," + r.model + "," + r.dataset + "," + r.task + "," + r.metric + "," + Fixed(r.mean, 6) +
+           "," + Fixed(r.std, 6) + "," + std::to_string(r.runs) + "," + (r.paper ? Fixed(*r.paper, 4) : "") + "," +
+           CsvField(r.paper_source) + "\n";
+  }
+  return csv;
+}
+
+std::string SummaryMarkdown(const std::vector<SummaryRow>& rows) {
+  std::string md = "| group | dataset | task | metric | mer (mean ± sd) | runs | paper | source |\n"
+                   "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& r : rows) {
+    const auto headline = HeadlineMetrics(r.task);
+    if (std::find(headline.begin(), headline.end(), r.metric) == headline.end()) continue;
+    md += "| " + r.group + " | " + r.dataset + " | " + r.task + " | " + r.metric + " | " + Fixed(r.mean) + " ± " +
+          Fixed(r.std) + " | " + std::to_string(r.runs) + " | " + (r.paper ? Fixed(*r.paper) : "–") + " | " +
+          (r.paper_source.empty() ? "–" : r.paper_source) + " |\n";
+  }
+  return md;
+}
+
+std::vector<fs::path> WriteReport(const std::vector<SummaryRow>& rows, const fs::path& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
+  std::vector<fs::path> written = {out_dir / "summary.csv", out_dir / "summary.md"};
+  WriteFileAtomically(written[0], SummaryCsv(rows));
+  WriteFileAtomically(written[1], SummaryMarkdown(rows));
+  // One bar chart per headline metric: a bar (mean, sd error bar) per group, the paper's number beside it.
+  std::set<std::string> metrics;
+  for (const auto& r : rows) {
+    const auto headline = HeadlineMetrics(r.task);
+    if (std::find(headline.begin(), headline.end(), r.metric) != headline.end()) metrics.insert(r.metric);
+  }
+  for (const auto& metric : metrics) {
+    std::vector<std::string> groups;
+    Series ours{"mer", {}, {}, {}}, paper{"paper", {}, {}, {}};
+    bool any_paper = false;
+    for (const auto& r : rows) {
+      if (r.metric != metric) continue;
+      groups.push_back(r.group);
+      ours.y.push_back(r.mean);
+      ours.error.push_back(r.std);
+      paper.y.push_back(r.paper ? *r.paper : NAN);
+      any_paper = any_paper || r.paper.has_value();
+    }
+    std::vector<Series> series = {ours};
+    if (any_paper) series.push_back(paper);
+    ChartOptions o;
+    o.title = metric + " per group (mean ± sd over seeds and folds)";
+    o.y_label = metric;
+    o.width = std::max(720, 140 * static_cast<int>(groups.size()) + 220);
+    std::string file = "bars_" + metric + ".svg";
+    std::replace(file.begin(), file.end(), '/', '_');
+    written.push_back(out_dir / file);
+    WriteFileAtomically(written.back(), BarChart(groups, series, o));
+  }
+  return written;
+}
+
+}  // namespace mer::report

@@ -1,0 +1,200 @@
+// Reports and pictures: SVG charts are well-formed and put points where the data says; runs are grouped and
+// summarised (mean, sample sd) with the papers' numbers beside them; `mer report`, `mer eval --plots`,
+// `mer predict --plot` and scripts/sweep.sh (resumable) from the CLI.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mer/core/error.h"
+#include "mer/report/report.h"
+#include "mer/report/svg.h"
+#include "support/test_support.h"
+
+namespace mer {
+namespace {
+
+namespace fs = std::filesystem;
+using test::RunMer;
+
+std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Well-formed enough for a browser: one root element, balanced <svg>, no NaN coordinates.
+void ExpectSvg(const std::string& svg) {
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u) << svg.substr(0, 80);
+  EXPECT_EQ(Count(svg, "<svg"), 1);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+  EXPECT_EQ(svg.find("inf"), std::string::npos);
+}
+
+TEST(Svg, NiceTicksCoverTheRange) {
+  const auto t = report::NiceTicks(0.13, 0.87);
+  EXPECT_LE(t.front(), 0.13);
+  EXPECT_GE(t.back(), 0.87);
+  EXPECT_NEAR(t[1] - t[0], 0.2, 1e-12);
+  EXPECT_EQ(report::NiceTicks(-3, 47).size(), 7u);  // -10, 0, ..., 50
+}
+
+TEST(Svg, ChartsDrawEveryPointAndEscapeText) {
+  report::ChartOptions o;
+  o.title = "a < b & c";
+  const report::Series s{"valence", {1, 2, 3}, {0.5, 0.7, 0.6}, {}};
+  const std::string line = report::LineChart({s}, o);
+  ExpectSvg(line);
+  EXPECT_NE(line.find("a &lt; b &amp; c"), std::string::npos);
+  EXPECT_EQ(Count(line, "<polyline"), 1);
+  // Three points in the polyline, increasing x.
+  const std::regex points("points=\"([^\"]*)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, points));
+  EXPECT_EQ(Count(m[1].str(), ","), 3);
+  o.diagonal = true;
+  const std::string scatter = report::ScatterChart({s, {"arousal", {1, 2}, {2, 1}, {}}}, o);
+  ExpectSvg(scatter);
+  EXPECT_EQ(Count(scatter, "<circle"), 5);
+  EXPECT_NE(scatter.find("stroke-dasharray"), std::string::npos);  // the y = x line
+  const std::string bars = report::BarChart({"x", "y"}, {{"mer", {}, {0.8, -0.2}, {0.05, 0.1}}}, o);
+  ExpectSvg(bars);
+  EXPECT_EQ(Count(bars, "<rect x="), 2 + 1 + 1);  // two bars, the frame, one legend swatch
+  // NaN values are left out rather than drawn.
+  ExpectSvg(report::LineChart({{"gap", {1, 2, 3}, {1, NAN, 3}, {}}}, o));
+}
+
+TEST(Report, GroupsRunsIntoMeanAndSampleSd) {
+  test::TempDir dir;
+  const auto make = [&](const std::string& name, const std::string& model, int seed, double r2, const char* group) {
+    fs::create_directories(dir / name);
+    std::ofstream(dir / name / "config.json") << nlohmann::json(
+        {{"model", {{"name", model}}}, {"data", {{"dataset", "emomusic"}, {"split", "ratio"}}}, {"train", {{"seed", seed}}}});
+    std::ofstream(dir / name / "metrics.json") << nlohmann::json(
+        {{"task", "regression"}, {"test", {{"r2", r2}, {"valence", {{"r2", r2 - 0.1}}}, {"confusion", {1, 2}}}}});
+    if (group) std::ofstream(dir / name / "sweep.json") << nlohmann::json({{"group", group}});
+  };
+  make("a/seed1", "quan_cnn", 1, 0.6, nullptr);
+  make("a/seed2", "quan_cnn", 2, 0.8, nullptr);
+  make("b/seed1", "adff", 1, 0.7, "adff+lr");
+  fs::create_directories(dir / "broken");
+  std::ofstream(dir / "broken" / "metrics.json") << "{";
+  const auto runs = report::CollectRuns(dir.path());
+  ASSERT_EQ(runs.size(), 3u);
+  const std::vector<report::PaperResult> papers = {{"quan_cnn", "emomusic", "r2", 0.55, "Quan & Dong"}};
+  const auto rows = report::Summarise(runs, papers);
+  const auto r2 = std::find_if(rows.begin(), rows.end(), [](const report::SummaryRow& r) {
+    return r.group == "quan_cnn emomusic" && r.metric == "r2";
+  });
+  ASSERT_NE(r2, rows.end());
+  EXPECT_NEAR(r2->mean, 0.7, 1e-12);
+  EXPECT_NEAR(r2->std, std::sqrt(0.02), 1e-12);  // sample sd of 0.6, 0.8
+  EXPECT_EQ(r2->runs, 2);
+  ASSERT_TRUE(r2->paper.has_value());
+  EXPECT_EQ(*r2->paper, 0.55);
+  EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const report::SummaryRow& r) { return r.group == "adff+lr"; }));
+  EXPECT_FALSE(std::any_of(rows.begin(), rows.end(), [](const report::SummaryRow& r) { return r.metric.find("confusion") != std::string::npos; }));
+  const std::string md = report::SummaryMarkdown(rows);
+  EXPECT_NE(md.find("| quan_cnn emomusic | emomusic | regression | r2 | 0.700 ± 0.141 | 2 | 0.550 | Quan & Dong |"), std::string::npos) << md;
+  const auto files = report::WriteReport(rows, dir / "out");
+  EXPECT_TRUE(fs::exists(dir / "out/summary.csv"));
+  EXPECT_TRUE(fs::exists(dir / "out/bars_r2.svg"));
+  ExpectSvg(test::ReadBytes(dir / "out/bars_valence.r2.svg"));
+  EXPECT_THROW(report::CollectRuns(dir / "nowhere"), InputError);
+}
+
+TEST(Report, ThePaperResultsFileLoadsAndNamesItsSources) {
+  const auto papers = report::LoadPaperResults(test::TestData("../docs/paper_results.json"));
+  EXPECT_GE(papers.size(), 10u);
+  for (const auto& p : papers) EXPECT_FALSE(p.source.empty()) << p.model << " " << p.metric;
+}
+
+class ReportCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const auto r = RunMer("data synth --dataset emomusic --out " + Q(*dir_ / "emo") + " --songs 40 --seconds 20 --seed 3");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::TempDir* dir_;
+};
+test::TempDir* ReportCli::dir_ = nullptr;
+
+TEST_F(ReportCli, EvalPlotsAndPredictPlot) {
+  const fs::path run = *dir_ / "run";
+  auto r = RunMer("train --config " + Q(test::TestData("../configs/demo.json")) + " --set data.root=" + Q(*dir_ / "emo") +
+                  " --set data.cache_dir=" + Q(*dir_ / "cache") + " --set train.epochs=3 --out " + Q(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunMer("eval --run " + Q(run) + " --plots " + Q(*dir_ / "plots"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"loss.svg", "validation.svg", "scatter.svg", "predictions.csv"}) {
+    ASSERT_TRUE(fs::exists(*dir_ / "plots" / f)) << f;
+  }
+  const std::string scatter = test::ReadBytes(*dir_ / "plots/scatter.svg");
+  ExpectSvg(scatter);
+  const std::string csv = test::ReadBytes(*dir_ / "plots/predictions.csv");
+  const int rows = static_cast<int>(std::count(csv.begin(), csv.end(), '\n')) - 1;
+  EXPECT_EQ(Count(scatter, "<circle"), 2 * rows);  // valence and arousal of every test song
+  const std::string loss = test::ReadBytes(*dir_ / "plots/loss.svg");
+  ExpectSvg(loss);
+  std::smatch points;
+  ASSERT_TRUE(std::regex_search(loss, points, std::regex("points=\"([^\"]*)\"")));
+  EXPECT_EQ(Count(points[1].str(), ","), 3);  // one point per epoch
+  const fs::path song = *dir_ / "emo/clips_45seconds" / fs::directory_iterator(*dir_ / "emo/clips_45seconds")->path().filename();
+  r = RunMer("predict --run " + Q(run) + " --plot " + Q(*dir_ / "curve.svg") + " " + Q(song));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string curve = test::ReadBytes(*dir_ / "curve.svg");
+  ExpectSvg(curve);
+  EXPECT_EQ(Count(curve, "<polyline"), 2);
+  EXPECT_NE(curve.find(">valence<"), std::string::npos);
+  EXPECT_NE(curve.find("seconds"), std::string::npos);
+  r = RunMer("predict --run " + Q(run) + " --plot " + Q(*dir_ / "many.svg") + " " + Q(song) + " " + Q(song));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(*dir_ / "many-1.svg"));
+  EXPECT_TRUE(fs::exists(*dir_ / "many-2.svg"));
+}
+
+TEST_F(ReportCli, SweepRunsTheGridResumesAndReports) {
+  const fs::path runs = *dir_ / "sweep";
+  const std::string sweep = "bash " + Q(test::TestData("../scripts/sweep.sh")) + " --seeds '1 2' --grid train.lr=0.002,0.004" +
+                            " --set train.epochs=2 --data emomusic=" + Q(*dir_ / "emo") + " --out " + Q(runs) + " 2>&1";
+  const auto run = [](const std::string& command) {
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    while (pipe && fgets(buffer, sizeof(buffer), pipe)) out += buffer;
+    const int status = pipe ? pclose(pipe) : -1;
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+  };
+  auto [code, out] = run("MER_BUILD_DIR=" + Q(fs::path(MER_BINARY).parent_path()) + " " + sweep);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("4 runs (0 already done, 4 trained, 0 resumed, 0 failed)"), std::string::npos) << out;
+  for (const char* r : {"demo+train.lr-0.002/seed1", "demo+train.lr-0.004/seed2"}) {
+    EXPECT_TRUE(fs::exists(runs / r / "metrics.json")) << r;
+    EXPECT_TRUE(fs::exists(runs / r / "eval.json")) << r;
+  }
+  const std::string summary = test::ReadBytes(runs / "report/summary.md");
+  EXPECT_NE(summary.find("| demo+train.lr-0.002 | emomusic | regression | valence.r2 |"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| 2 |"), std::string::npos) << summary;  // two seeds per group
+  // A finished sweep is skipped; an interrupted run (checkpoint, no metrics) is resumed.
+  fs::remove(runs / "demo+train.lr-0.004/seed1/metrics.json");
+  std::tie(code, out) = run("MER_BUILD_DIR=" + Q(fs::path(MER_BINARY).parent_path()) + " " + sweep);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("4 runs (3 already done, 0 trained, 1 resumed, 0 failed)"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(runs / "demo+train.lr-0.004/seed1/metrics.json"));
+  // mer report on its own.
+  const auto r = RunMer("report " + Q(runs) + " --out " + Q(*dir_ / "report2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(*dir_ / "report2/bars_valence.r2.svg"));
+  EXPECT_EQ(RunMer("report " + Q(*dir_ / "nothing")).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace mer
