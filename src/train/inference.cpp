@@ -205,7 +205,7 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.task = TaskInfo::FromJson(meta.at("task"));
   run.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
   run.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));
-  run.frontend = meta.at("config").at("frontend").get<features::FrontendConfig>();
+  run.frontend = RunInputSpecFromConfig(meta.at("config")).frontend;
   run.frames = meta.value("crop", meta.at("spec").at("frames").get<int64_t>());
   run.waveform = RunInputSpecFromConfig(meta.at("config")).waveform;
   return run;
