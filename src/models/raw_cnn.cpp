@@ -1,7 +1,9 @@
 // raw_cnn: a 1-D CNN on the raw waveform, after "Music Emotion Recognition using Deep Neural Networks" (PMEmo):
 // 5 s chunks of mono audio at 22,050 Hz (model.input_frames counts samples; windows overlap by half at evaluation).
-//  - stem: Conv1d(1 -> 32, width 64, stride 16) + batch norm + ReLU + max-pool 4 (a learned filterbank);
-//  - multi-scale block: three Conv1d(32 -> 32) of widths 3, 9 and 27 in parallel, concatenated (96 channels),
+//  - stem: three Conv1d(1 -> 16) of widths 64, 256 and 1024 samples in parallel, stride 16 (a learned filterbank
+//    from onsets to pitch: a 64-sample kernel cannot tell a low major third from a minor one, which cost valence),
+//    concatenated (48 channels), batch norm + ReLU + max-pool 4;
+//  - multi-scale block: three Conv1d(48 -> 32) of widths 3, 9 and 27 in parallel, concatenated (96 channels),
 //    batch norm + ReLU + max-pool 4;
 //  - Conv1d(96 -> 128, width 9) + batch norm + ReLU + max-pool 4;
 //  - adaptive average pooling to 8 steps (any input length gives the same size), dense 128 + ReLU, dropout, outputs
@@ -13,16 +15,21 @@ namespace mer::models {
 namespace {
 
 constexpr int kPooledSteps = 8;
+constexpr int kStemChannels = 16;  // per stem width
 
 struct RawCnnImpl : EmotionModel {
   explicit RawCnnImpl(const ModelSpec& spec) {
     if (spec.n_mels != 1) throw ConfigError("raw_cnn reads the waveform (one channel), not a spectrogram");
     if (spec.frames < 16 * 4 * 4 * 4 * 2) throw ConfigError("raw_cnn needs input_frames >= 2048 samples");
-    stem = register_module("stem", torch::nn::Conv1d(torch::nn::Conv1dOptions(1, 32, 64).stride(16)));
-    stem_bn = register_module("stem_bn", torch::nn::BatchNorm1d(32));
+    // Three stems of widths 64, 256 and 1024 samples (3 to 46 ms at 22.05 kHz: onsets to pitch), stride 16.
+    for (int width : {64, 256, 1024}) {
+      stems.push_back(register_module("stem" + std::to_string(width),
+                                      torch::nn::Conv1d(torch::nn::Conv1dOptions(1, kStemChannels, width).stride(16).padding((width - 64) / 2))));
+    }
+    stem_bn = register_module("stem_bn", torch::nn::BatchNorm1d(3 * kStemChannels));
     for (int width : {3, 9, 27}) {
       branches.push_back(register_module("branch" + std::to_string(width),
-                                         torch::nn::Conv1d(torch::nn::Conv1dOptions(32, 32, width).padding(width / 2))));
+                                         torch::nn::Conv1d(torch::nn::Conv1dOptions(3 * kStemChannels, 32, width).padding(width / 2))));
     }
     branch_bn = register_module("branch_bn", torch::nn::BatchNorm1d(96));
     conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(96, 128, 9).padding(4)));
@@ -33,7 +40,9 @@ struct RawCnnImpl : EmotionModel {
   }
   // x: [batch, 1, samples]
   torch::Tensor forward(torch::Tensor x) override {
-    x = torch::max_pool1d(torch::relu(stem_bn->forward(stem->forward(x))), 4);
+    std::vector<torch::Tensor> stem_outputs;
+    for (auto& stem : stems) stem_outputs.push_back(stem->forward(x));
+    x = torch::max_pool1d(torch::relu(stem_bn->forward(torch::cat(stem_outputs, 1))), 4);
     std::vector<torch::Tensor> parallel;
     for (auto& branch : branches) parallel.push_back(branch->forward(x));
     x = torch::max_pool1d(torch::relu(branch_bn->forward(torch::cat(parallel, 1))), 4);
@@ -42,7 +51,8 @@ struct RawCnnImpl : EmotionModel {
     x = torch::relu(dense->forward(x));
     return head->forward(dropout->options.p() > 0 ? dropout->forward(x) : x);
   }
-  torch::nn::Conv1d stem{nullptr}, conv{nullptr};
+  std::vector<torch::nn::Conv1d> stems;
+  torch::nn::Conv1d conv{nullptr};
   std::vector<torch::nn::Conv1d> branches;
   torch::nn::BatchNorm1d stem_bn{nullptr}, branch_bn{nullptr}, conv_bn{nullptr};
   torch::nn::Linear dense{nullptr}, head{nullptr};
@@ -53,7 +63,7 @@ TORCH_MODULE(RawCnn);
 }  // namespace
 
 ModelEntry RawCnnEntry() {
-  return {"raw_cnn", "1-D CNN on the raw waveform: strided stem, parallel widths 3/9/27, adaptive pooling, dense",
+  return {"raw_cnn", "1-D CNN on the raw waveform: parallel strided stems 64/256/1024, parallel widths 3/9/27, adaptive pooling, dense",
           [](const ModelSpec& s) { return RawCnn(s).ptr(); }};
 }
 
