@@ -101,14 +101,15 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp, music encoder "cnn"
 class RawCnn(nn.Module):  # src/models/raw_cnn.cpp
     def __init__(self, outputs=2):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv1d(1, 32, 64, stride=16), nn.BatchNorm1d(32), nn.ReLU(), nn.MaxPool1d(4))
-        self.branches = nn.ModuleList([nn.Conv1d(32, 32, w, padding=w // 2) for w in (3, 9, 27)])
+        self.stems = nn.ModuleList([nn.Conv1d(1, 16, w, stride=16, padding=(w - 64) // 2) for w in (64, 256, 1024)])
+        self.stem = nn.Sequential(nn.BatchNorm1d(48), nn.ReLU(), nn.MaxPool1d(4))
+        self.branches = nn.ModuleList([nn.Conv1d(48, 32, w, padding=w // 2) for w in (3, 9, 27)])
         self.after = nn.Sequential(nn.BatchNorm1d(96), nn.ReLU(), nn.MaxPool1d(4), nn.Conv1d(96, 128, 9, padding=4),
                                    nn.BatchNorm1d(128), nn.ReLU(), nn.MaxPool1d(4), nn.AdaptiveAvgPool1d(8))
         self.dense, self.head = nn.Linear(1024, 128), nn.Linear(128, outputs)
 
     def loss(self, x, y, quadrant):
-        x = self.stem(x)
+        x = self.stem(torch.cat([s(x) for s in self.stems], 1))
         x = self.after(torch.cat([b(x) for b in self.branches], 1)).flatten(1)
         return F.mse_loss(self.head(torch.relu(self.dense(x))), y)
 

@@ -282,6 +282,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     };
   }
   const double train_frames_per_second = train_cache->FramesPerSecond();
+  const bool own_loss = model->HasTrainingLoss();  // only such models read the quadrant of each target
   data::DataLoader loader(corpus, split.train, *train_cache, loader_options);
   const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
   const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
@@ -337,7 +338,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         } else {
           t = task.Target(item.labels, normalizer);
         }
-        if (task.task != "tagging") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
+        if (own_loss && task.task != "tagging") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
