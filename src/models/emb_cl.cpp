@@ -94,8 +94,10 @@ struct EmbClImpl : EmbeddingModel {
   }
 
   // Valence/arousal (z-scored) of each window from the music side: the KL-weighted mean of the grid.
-  torch::Tensor forward(torch::Tensor x) override {
-    const Gaussian music = Music(std::move(x));
+  torch::Tensor forward(torch::Tensor x) override { return EstimateEmotion(EmbedMusic(std::move(x))); }
+  torch::Tensor EstimateEmotion(const torch::Tensor& embedded) override {
+    const int64_t dim = embedded.size(1) / 2;
+    const Gaussian music{{}, embedded.narrow(1, 0, dim), embedded.narrow(1, dim, dim)};
     const auto options = torch::TensorOptions().dtype(music.mu.dtype()).device(music.mu.device());
     const torch::Tensor axis = torch::linspace(-kGridExtent, kGridExtent, kGridSide, options);
     const torch::Tensor grid = torch::stack({axis.repeat_interleave(kGridSide), axis.repeat({kGridSide})}, 1);

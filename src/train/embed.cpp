@@ -81,9 +81,10 @@ std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const 
       const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
                                              windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
       const torch::Tensor x = FeaturesTensor(batch, run.feature_norm, run.device);
-      const torch::Tensor embedding = model->EmbedMusic(x).to(torch::kCPU, torch::kDouble).sum(0);
+      const torch::Tensor music = model->EmbedMusic(x);  // the encoder runs once for both
+      const torch::Tensor embedding = music.to(torch::kCPU, torch::kDouble).sum(0);
       const torch::Tensor va =
-          ToOutputSpace(model->forward(x), run.task, run.normalizer).to(torch::kCPU, torch::kDouble).sum(0);
+          ToOutputSpace(model->EstimateEmotion(music), run.task, run.normalizer).to(torch::kCPU, torch::kDouble).sum(0);
       embedding_sum = embedding_sum.defined() ? embedding_sum + embedding : embedding;
       va_sum = va_sum.defined() ? va_sum + va : va;
     }

@@ -2,6 +2,8 @@
 
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -89,6 +91,21 @@ ProcessResult RunMer(const std::string& arguments, const std::string& environmen
   result.out = ReadBytes(out);
   result.err = ReadBytes(err);
   return result;
+}
+
+}  // namespace mer::test
+
+namespace mer::test {
+
+fs::path WriteDemoConfig(const fs::path& dir, const std::string& name, const fs::path& corpus,
+                         const std::string& changes_json) {
+  nlohmann::json c = nlohmann::json::parse(ReadBytes(TestData("../configs/demo.json")));
+  c["data"]["root"] = corpus.string();
+  c["data"]["cache_dir"] = (dir / "cache").string();
+  c.merge_patch(nlohmann::json::parse(changes_json));
+  const fs::path path = dir / (name + ".json");
+  WriteBytes(path, c.dump(2));
+  return path;
 }
 
 }  // namespace mer::test

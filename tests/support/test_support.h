@@ -50,6 +50,11 @@ struct ProcessResult {
 ProcessResult RunMer(const std::string& arguments, const std::string& environment = "");
 
 std::string ReadBytes(const fs::path& path);
+
+// configs/demo.json pointed at `corpus` with its cache in dir/cache, `changes` merged in (JSON merge patch),
+// written to dir/<name>.json; returns that path.
+fs::path WriteDemoConfig(const fs::path& dir, const std::string& name, const fs::path& corpus,
+                         const std::string& changes_json);
 void WriteBytes(const fs::path& path, const std::string& bytes);
 
 }  // namespace mer::test

@@ -27,14 +27,8 @@ class ModelFamilies : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() { delete dir_; }
-  static fs::path Config(const std::string& name, const nlohmann::json& changes) {
-    nlohmann::json c = ReadJson(test::TestData("../configs/demo.json"));
-    c["data"]["root"] = (*dir_ / "emo").string();
-    c["data"]["cache_dir"] = (*dir_ / "cache").string();
-    c.merge_patch(changes);
-    const fs::path path = *dir_ / (name + ".json");
-    std::ofstream(path) << c.dump(2);
-    return path;
+  static fs::path Config(const std::string& name, const nlohmann::json& changes = nlohmann::json::object()) {
+    return test::WriteDemoConfig(dir_->path(), name, *dir_ / "emo", changes.dump());
   }
   static test::TempDir* dir_;
 };

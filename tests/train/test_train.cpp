@@ -33,13 +33,7 @@ class TrainTest : public ::testing::Test {
 
   // A config for the emomusic corpus with a private cache folder.
   static fs::path Config(const std::string& name, const nlohmann::json& changes = nlohmann::json::object()) {
-    nlohmann::json c = ReadJson(test::TestData("../configs/demo.json"));
-    c["data"]["root"] = (*dir_ / "emo").string();
-    c["data"]["cache_dir"] = (*dir_ / "cache").string();
-    c.merge_patch(changes);
-    const fs::path path = *dir_ / (name + ".json");
-    std::ofstream(path) << c.dump(2);
-    return path;
+    return test::WriteDemoConfig(dir_->path(), name, *dir_ / "emo", changes.dump());
   }
   static test::TempDir* dir_;
 };

@@ -76,6 +76,9 @@ struct EmbeddingModel : EmotionModel {
   virtual torch::Tensor EmbedMusic(torch::Tensor x) = 0;
   // va: [batch, 2] z-scored valence/arousal -> [batch, 2 * dim]: mean | log-variance of the emotion Gaussian.
   virtual torch::Tensor EmbedEmotion(torch::Tensor va) = 0;
+  // [batch, 2 * dim] music Gaussians (EmbedMusic's output) -> [batch, 2] z-scored valence/arousal estimate;
+  // forward(x) is EstimateEmotion(EmbedMusic(x)), so callers needing both run the encoder once.
+  virtual torch::Tensor EstimateEmotion(const torch::Tensor& music) = 0;
 };
 
 using ModelFactory = std::function<std::shared_ptr<EmotionModel>(const ModelSpec&)>;
