@@ -5,7 +5,10 @@
 //  - music encoder "cnn": three Conv1d(width 5) + batch norm + ReLU + max-pool(2) over the log-mel with the mel bands
 //    as channels (64, 64, 128 filters), global mean and max over time, dense 128;
 //    "gru": the log-mel averaged over 4 frames, a GRU(64) over the sequence, its mean over time, dense 128;
-//  - emotion encoder: valence/arousal (z-scored) through a two-layer perceptron (64, 128).
+//  - emotion encoder "mlp": valence/arousal (z-scored) through a two-layer perceptron (64, 128);
+//    "gru" (the paper's dynamic setting): a GRU(32) over the window's valence/arousal curve (model.curve_steps points
+//    at 2 Hz), its mean and last output concatenated, dense 128. A static pair (a query, the estimation grid) is read
+//    as a constant curve.
 // forward() estimates valence/arousal from the music side alone: the emotion Gaussians of a 51 x 51 grid over
 // [-2.5, 2.5]^2 (z-scored) are compared with the music Gaussian by KL(emotion || music), the music -> emotion
 // retrieval distance, and the grid points are averaged with weights softmax(-KL).
@@ -17,6 +20,7 @@ namespace mer::models {
 namespace {
 
 constexpr int kHidden = 128;
+constexpr int kEmotionGru = 32;
 constexpr int kGridSide = 51;
 constexpr double kGridExtent = 2.5;
 
@@ -61,8 +65,18 @@ struct EmbClImpl : EmbeddingModel {
     }
     dropout = register_module("dropout", torch::nn::Dropout(spec.dropout));
     music_heads = register_module("music_heads", GaussianHeads(kHidden, spec.embedding_dim));
-    emotion1 = register_module("emotion1", torch::nn::Linear(2, 64));
-    emotion2 = register_module("emotion2", torch::nn::Linear(64, kHidden));
+    if (spec.emotion_encoder == "mlp") {
+      emotion1 = register_module("emotion1", torch::nn::Linear(2, 64));
+      emotion2 = register_module("emotion2", torch::nn::Linear(64, kHidden));
+    } else if (spec.emotion_encoder == "gru") {
+      if (spec.task != "dynamic" || spec.curve_steps < 2) {
+        throw ConfigError("model.emotion_encoder = \"gru\" reads valence/arousal curves: it needs model.task = \"dynamic\"");
+      }
+      emotion_gru = register_module("emotion_gru", torch::nn::GRU(torch::nn::GRUOptions(2, kEmotionGru).batch_first(true)));
+      emotion2 = register_module("emotion2", torch::nn::Linear(2 * kEmotionGru, kHidden));
+    } else {
+      throw ConfigError("model.emotion_encoder = \"" + spec.emotion_encoder + "\" is invalid: expected mlp or gru");
+    }
     emotion_heads = register_module("emotion_heads", GaussianHeads(kHidden, spec.embedding_dim));
   }
 
@@ -80,8 +94,17 @@ struct EmbClImpl : EmbeddingModel {
     h = torch::relu(music_dense->forward(h));
     return music_heads->forward(dropout->options.p() > 0 ? dropout->forward(h) : h);
   }
+  // va: [batch, 2] -> the emotion Gaussian; a recurrent encoder reads it as a constant curve.
   Gaussian Emotion(const torch::Tensor& va) {
+    if (emotion_gru) return EmotionCurve(va.unsqueeze(1).expand({va.size(0), spec_.curve_steps, 2}).contiguous());
     return emotion_heads->forward(torch::relu(emotion2->forward(torch::relu(emotion1->forward(va)))));
+  }
+  // curve: [batch, steps, 2] -> the emotion Gaussian (the static encoder takes the curve's mean).
+  Gaussian EmotionCurve(const torch::Tensor& curve) {
+    if (!emotion_gru) return Emotion(curve.mean(1));
+    const torch::Tensor out = std::get<0>(emotion_gru->forward(curve));  // [batch, steps, kEmotionGru]
+    const torch::Tensor h = torch::cat({out.mean(1), out.select(1, out.size(1) - 1)}, 1);
+    return emotion_heads->forward(torch::relu(emotion2->forward(h)));
   }
 
   torch::Tensor EmbedMusic(torch::Tensor x) override {
@@ -92,6 +115,11 @@ struct EmbClImpl : EmbeddingModel {
     const Gaussian g = Emotion(va);
     return torch::cat({g.mu, g.log_sigma}, 1);
   }
+  torch::Tensor EmbedEmotionCurve(torch::Tensor curve) override {
+    const Gaussian g = EmotionCurve(curve);
+    return torch::cat({g.mu, g.log_sigma}, 1);
+  }
+  int CurveSteps() const override { return emotion_gru ? spec_.curve_steps : 0; }
 
   // Valence/arousal (z-scored) of each window from the music side: the KL-weighted mean of the grid.
   torch::Tensor forward(torch::Tensor x) override { return EstimateEmotion(EmbedMusic(std::move(x))); }
@@ -108,7 +136,8 @@ struct EmbClImpl : EmbeddingModel {
 
   bool HasTrainingLoss() const override { return true; }
   torch::Tensor TrainingLoss(const TrainingBatch& batch) override {
-    const Gaussian music = Music(batch.x), emotion = Emotion(batch.target);
+    if (emotion_gru && !batch.curve.defined()) throw Error("internal error: emb_cl (gru emotion encoder) got no curves");
+    const Gaussian music = Music(batch.x), emotion = emotion_gru ? EmotionCurve(batch.curve) : Emotion(batch.target);
     torch::Tensor loss = (1 - spec_.cca_weight) *
                          KlRankLoss(music.mu, music.log_sigma, emotion.mu, emotion.log_sigma, spec_.margin);
     if (spec_.cca_weight > 0 && batch.x.size(0) >= 2) {  // a covariance needs two items
@@ -120,7 +149,7 @@ struct EmbClImpl : EmbeddingModel {
   ModelSpec spec_;
   std::vector<torch::nn::Conv1d> convs;
   std::vector<torch::nn::BatchNorm1d> norms;
-  torch::nn::GRU gru{nullptr};
+  torch::nn::GRU gru{nullptr}, emotion_gru{nullptr};
   torch::nn::Linear music_dense{nullptr}, emotion1{nullptr}, emotion2{nullptr};
   torch::nn::Dropout dropout{nullptr};
   GaussianHeads music_heads{nullptr}, emotion_heads{nullptr};

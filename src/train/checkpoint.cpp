@@ -19,6 +19,8 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.quadrant_weight = j.value("quadrant_weight", s.quadrant_weight);
   s.embedding_dim = j.value("embedding_dim", s.embedding_dim);
   s.music_encoder = j.value("music_encoder", s.music_encoder);
+  s.emotion_encoder = j.value("emotion_encoder", s.emotion_encoder);
+  s.curve_steps = j.value("curve_steps", s.curve_steps);
   s.cca_weight = j.value("cca_weight", s.cca_weight);
   s.margin = j.value("margin", s.margin);
   s.learnable_frontend = j.value("learnable_frontend", false);
@@ -38,6 +40,8 @@ nlohmann::json SpecToJson(const models::ModelSpec& s) {
           {"quadrant_weight", s.quadrant_weight},
           {"embedding_dim", s.embedding_dim},
           {"music_encoder", s.music_encoder},
+          {"emotion_encoder", s.emotion_encoder},
+          {"curve_steps", s.curve_steps},
           {"cca_weight", s.cca_weight},
           {"margin", s.margin},
           {"learnable_frontend", s.learnable_frontend},

@@ -23,11 +23,28 @@ EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::T
   return d;
 }
 
-// The emotion encoder as plain dense layers, checked against the model itself on a few points.
+std::vector<double> ExportTensor(const torch::OrderedDict<std::string, torch::Tensor>& parameters, const std::string& name) {
+  const torch::Tensor* t = parameters.find(name);
+  if (t == nullptr) throw Error("emb_cl checkpoint has no tensor " + name);
+  const torch::Tensor c = t->detach().to(torch::kCPU, torch::kDouble).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+// The emotion encoder as plain layers, checked against the model itself on a few points.
 EmotionEncoder ExportEmotionEncoder(models::EmbeddingModel& model, const torch::Device& device) {
   const auto parameters = model.named_parameters();
   EmotionEncoder e;
-  e.hidden1 = ExportDense(parameters, "emotion1");
+  e.steps = model.CurveSteps();
+  if (e.steps > 0) {
+    e.gru.w_ih = ExportTensor(parameters, "emotion_gru.weight_ih_l0");
+    e.gru.w_hh = ExportTensor(parameters, "emotion_gru.weight_hh_l0");
+    e.gru.b_ih = ExportTensor(parameters, "emotion_gru.bias_ih_l0");
+    e.gru.b_hh = ExportTensor(parameters, "emotion_gru.bias_hh_l0");
+    e.gru.in = 2;
+    e.gru.hidden = static_cast<int>(e.gru.b_hh.size() / 3);
+  } else {
+    e.hidden1 = ExportDense(parameters, "emotion1");
+  }
   e.hidden2 = ExportDense(parameters, "emotion2");
   e.mu = ExportDense(parameters, "emotion_heads.mu");
   e.log_sigma = ExportDense(parameters, "emotion_heads.log_sigma");

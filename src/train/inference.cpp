@@ -112,20 +112,49 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
 
 nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
                                const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                               int64_t hop, const FeatureNorm& norm, const data::LabelNormalizer& normalizer,
-                               const torch::Device& device, int workers, int batch_size) {
-  // Track level: the music Gaussian's mean and log-variance averaged over the windows; the emotion side from the
-  // track's own valence/arousal label.
+                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
+                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
+                               int batch_size) {
   const auto forward = [&](const torch::Tensor& x) { return model.EmbedMusic(x); };
-  const auto music = MeanOverWindows(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size);
-  std::vector<float> va;
-  for (std::size_t i : indices) {
-    const auto z = normalizer.Normalize({corpus.items[i].labels[0], corpus.items[i].labels[1]});
-    va.insert(va.end(), z.begin(), z.end());
+  std::vector<std::vector<double>> music;
+  std::vector<float> emotion_input;  // [n, 2] valence/arousal, or [n, steps, 2] curves
+  const int steps = model.CurveSteps();
+  const bool windows = task.task == "dynamic";
+  if (windows) {
+    // Window level, as the dynamic task is scored: each annotated window's music Gaussian against the emotion of
+    // its own stretch of the curve (the curve itself for a recurrent emotion encoder, else its mean).
+    const double frames_per_second = cache.FramesPerSecond();
+    const double seconds = static_cast<double>(frames) / frames_per_second;
+    ForEachWindowBatch(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size,
+                       [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+                         for (std::size_t b = 0; b < examples.size(); ++b) {
+                           const data::Item& item = corpus.items[examples[b].item];
+                           const double from = item.start_seconds + examples[b].first_frame / frames_per_second;
+                           const auto mean = CurveMean(item, from, from + seconds, false);
+                           if (!mean) continue;
+                           const std::vector<float> e = steps > 0 ? CurveSamples(item, from, from + seconds, steps, normalizer)
+                                                                  : normalizer.Normalize(*mean);
+                           emotion_input.insert(emotion_input.end(), e.begin(), e.end());
+                           const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
+                           music.emplace_back(row, row + out.size(1));
+                         }
+                       });
+    if (music.empty()) return nlohmann::json::object();
+  } else {
+    // Track level: the music Gaussian's mean and log-variance averaged over the windows; the emotion side from the
+    // track's own valence/arousal label.
+    music = MeanOverWindows(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size);
+    for (std::size_t i : indices) {
+      const auto z = normalizer.Normalize({corpus.items[i].labels[0], corpus.items[i].labels[1]});
+      emotion_input.insert(emotion_input.end(), z.begin(), z.end());
+    }
   }
   torch::NoGradGuard no_grad;
-  const int64_t n = static_cast<int64_t>(indices.size());
-  const torch::Tensor emotion = model.EmbedEmotion(torch::tensor(va).reshape({n, 2}).to(device)).to(torch::kCPU, torch::kDouble);
+  const int64_t n = static_cast<int64_t>(music.size());
+  const torch::Tensor input = torch::tensor(emotion_input).to(device);
+  const torch::Tensor emotion = (windows && steps > 0 ? model.EmbedEmotionCurve(input.reshape({n, steps, 2}))
+                                                      : model.EmbedEmotion(input.reshape({n, 2})))
+                                    .to(torch::kCPU, torch::kDouble);
   std::vector<double> flat;
   for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
   const torch::Tensor m = torch::tensor(flat, torch::kDouble).reshape({n, -1});
@@ -142,7 +171,9 @@ nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus
   };
   const metrics::Matrix music_to_emotion = rows(models::KlMatrix(e_mu, e_ls, m_mu, m_ls));
   const metrics::Matrix emotion_to_music = rows(models::KlMatrix(m_mu, m_ls, e_mu, e_ls));
-  return {{"music_to_emotion", metrics::Retrieval(music_to_emotion).ToJson()},
+  return {{"level", windows ? "window" : "track"},
+          {"rows", n},
+          {"music_to_emotion", metrics::Retrieval(music_to_emotion).ToJson()},
           {"emotion_to_music", metrics::Retrieval(emotion_to_music).ToJson()}};
 }
 
@@ -279,8 +310,8 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
   if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(run.checkpoint.model.get())) {
     result["metrics"]["retrieval"] =
-        RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.feature_norm, run.normalizer,
-                        run.device, config.at("train").at("workers").get<int>(), 16);
+        RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.task, run.feature_norm,
+                        run.normalizer, run.device, config.at("train").at("workers").get<int>(), 16);
   }
   if (!options.predictions_csv.empty()) {
     const bool dynamic = !scored.times.empty();

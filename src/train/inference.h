@@ -30,11 +30,13 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
                                               const data::LabelNormalizer& normalizer, const torch::Device& device,
                                               int workers, int batch_size);
 
-// emb_cl: retrieval both ways on the items (music -> emotion, emotion -> music): MRR, ranks, recall@k, chance.
+// emb_cl: retrieval both ways (music -> emotion, emotion -> music): MRR, ranks, recall@k, chance. Rows are the
+// items (track level), or for the dynamic task the annotated windows, each against its own stretch of the curve.
 nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
                                const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                               int64_t hop, const FeatureNorm& norm, const data::LabelNormalizer& normalizer,
-                               const torch::Device& device, int workers, int batch_size);
+                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
+                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
+                               int batch_size);
 
 // Rows to score: one per item (track level: the mean over its windows), or for the dynamic task one per window
 // that covers annotated curve values (truth: the curve's mean over the window).

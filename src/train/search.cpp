@@ -13,7 +13,7 @@ namespace mer::train {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int kCacheFormat = 1;
+constexpr int kCacheFormat = 2;  // 2: the emotion encoder may be recurrent
 constexpr double kVarianceFloor = 1e-6;  // as in models::KlMatrix
 
 nlohmann::json DenseToJson(const EmotionEncoder::Dense& d) {
@@ -41,19 +41,70 @@ std::vector<double> EmotionEncoder::Dense::Apply(const std::vector<double>& x, b
   return y;
 }
 
+std::vector<double> EmotionEncoder::Gru::MeanAndLast(const std::vector<double>& x, int steps) const {
+  const auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  // The input is the same at every step: its projection is computed once.
+  std::vector<double> gi(b_ih);
+  for (int o = 0; o < 3 * hidden; ++o) {
+    for (int i = 0; i < in; ++i) gi[o] += w_ih[static_cast<std::size_t>(o) * in + i] * x[i];
+  }
+  std::vector<double> h(static_cast<std::size_t>(hidden), 0.0), gh(static_cast<std::size_t>(3 * hidden));
+  std::vector<double> out(static_cast<std::size_t>(2 * hidden), 0.0);
+  for (int t = 0; t < steps; ++t) {
+    for (int o = 0; o < 3 * hidden; ++o) {
+      double s = b_hh[o];
+      for (int i = 0; i < hidden; ++i) s += w_hh[static_cast<std::size_t>(o) * hidden + i] * h[i];
+      gh[o] = s;
+    }
+    for (int k = 0; k < hidden; ++k) {
+      const double r = sigmoid(gi[k] + gh[k]);
+      const double z = sigmoid(gi[hidden + k] + gh[hidden + k]);
+      const double n = std::tanh(gi[2 * hidden + k] + r * gh[2 * hidden + k]);
+      h[k] = (1 - z) * n + z * h[k];
+      out[k] += h[k] / steps;
+    }
+  }
+  std::copy(h.begin(), h.end(), out.begin() + hidden);
+  return out;
+}
+
 std::pair<std::vector<double>, std::vector<double>> EmotionEncoder::Encode(double valence_z, double arousal_z) const {
-  const std::vector<double> h = hidden2.Apply(hidden1.Apply({valence_z, arousal_z}, true), true);
+  const std::vector<double> h = steps > 0 ? hidden2.Apply(gru.MeanAndLast({valence_z, arousal_z}, steps), true)
+                                          : hidden2.Apply(hidden1.Apply({valence_z, arousal_z}, true), true);
   return {mu.Apply(h, false), log_sigma.Apply(h, false)};
 }
 
 nlohmann::json EmotionEncoder::ToJson() const {
-  return {{"hidden1", DenseToJson(hidden1)}, {"hidden2", DenseToJson(hidden2)}, {"mu", DenseToJson(mu)},
-          {"log_sigma", DenseToJson(log_sigma)}};
+  nlohmann::json j = {{"hidden2", DenseToJson(hidden2)}, {"mu", DenseToJson(mu)}, {"log_sigma", DenseToJson(log_sigma)}};
+  if (steps > 0) {
+    j["gru"] = {{"in", gru.in},     {"hidden", gru.hidden}, {"steps", steps},       {"w_ih", gru.w_ih},
+                {"w_hh", gru.w_hh}, {"b_ih", gru.b_ih},     {"b_hh", gru.b_hh}};
+  } else {
+    j["hidden1"] = DenseToJson(hidden1);
+  }
+  return j;
 }
 
 EmotionEncoder EmotionEncoder::FromJson(const nlohmann::json& j) {
   EmotionEncoder e;
-  e.hidden1 = DenseFromJson(j.at("hidden1"));
+  if (j.contains("gru")) {
+    const nlohmann::json& g = j.at("gru");
+    e.gru.in = g.at("in").get<int>();
+    e.gru.hidden = g.at("hidden").get<int>();
+    e.steps = g.at("steps").get<int>();
+    e.gru.w_ih = g.at("w_ih").get<std::vector<double>>();
+    e.gru.w_hh = g.at("w_hh").get<std::vector<double>>();
+    e.gru.b_ih = g.at("b_ih").get<std::vector<double>>();
+    e.gru.b_hh = g.at("b_hh").get<std::vector<double>>();
+    const std::size_t gates = static_cast<std::size_t>(3 * e.gru.hidden);
+    if (e.steps < 1 || e.gru.in != 2 || e.gru.w_ih.size() != gates * 2 ||
+        e.gru.w_hh.size() != gates * static_cast<std::size_t>(e.gru.hidden) || e.gru.b_ih.size() != gates ||
+        e.gru.b_hh.size() != gates) {
+      throw std::runtime_error("recurrent layer sizes do not match");
+    }
+  } else {
+    e.hidden1 = DenseFromJson(j.at("hidden1"));
+  }
   e.hidden2 = DenseFromJson(j.at("hidden2"));
   e.mu = DenseFromJson(j.at("mu"));
   e.log_sigma = DenseFromJson(j.at("log_sigma"));

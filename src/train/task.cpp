@@ -73,6 +73,28 @@ std::optional<std::vector<float>> CurveMean(const data::Item& item, double from,
   return std::vector<float>{c.valence[k], c.arousal[k]};
 }
 
+std::vector<float> CurveSamples(const data::Item& item, double from, double to, int steps,
+                                const data::LabelNormalizer& normalizer) {
+  if (!item.dynamic || item.dynamic->valence.empty()) return {};
+  const data::Curve& c = *item.dynamic;
+  const double last = static_cast<double>(c.valence.size() - 1);
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(steps) * 2);
+  for (int k = 0; k < steps; ++k) {
+    const double t = from + (to - from) * (k + 0.5) / steps;
+    const double x = std::clamp((t - c.start_seconds) / c.hop_seconds, 0.0, last);
+    const std::size_t i = static_cast<std::size_t>(x);
+    const std::size_t j = std::min(i + 1, c.valence.size() - 1);
+    const double w = x - static_cast<double>(i);
+    const std::vector<float> z = normalizer.Normalize({static_cast<float>(c.valence[i] * (1 - w) + c.valence[j] * w),
+                                                       static_cast<float>(c.arousal[i] * (1 - w) + c.arousal[j] * w)});
+    out.insert(out.end(), z.begin(), z.end());
+  }
+  return out;
+}
+
+int CurveStepsFor(double seconds) { return std::max(2, static_cast<int>(std::lround(seconds * 2.0))); }
+
 data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) {
   data::LabelNormalizer n;
   n.names = {"valence", "arousal"};

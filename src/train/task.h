@@ -70,6 +70,14 @@ FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogr
 // nothing when no curve value falls inside; `nearest` then returns the closest value instead.
 std::optional<std::vector<float>> CurveMean(const data::Item& item, double from, double to, bool nearest);
 
+// Dynamic task: the curve at `steps` evenly spaced points over [from, to) seconds (each at the middle of its
+// step, linearly interpolated between annotations, the first/last annotation outside them), z-scored by
+// `normalizer`, as steps x {valence, arousal}; empty when the item has no curve.
+std::vector<float> CurveSamples(const data::Item& item, double from, double to, int steps,
+                                const data::LabelNormalizer& normalizer);
+// How many 2 Hz curve points cover a window of `seconds` (at least 2).
+int CurveStepsFor(double seconds);
+
 // Dynamic task: z-score statistics of the training items' curve values.
 data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train);
 

@@ -176,6 +176,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   spec.quadrant_weight = config.model.quadrant_weight;
   spec.embedding_dim = config.model.embedding_dim;
   spec.music_encoder = config.model.music_encoder;
+  spec.emotion_encoder = config.model.emotion_encoder;
+  if (task.task == "dynamic") spec.curve_steps = CurveStepsFor(static_cast<double>(crop) / frames_per_second);
   spec.cca_weight = config.model.cca_weight;
   spec.margin = config.model.margin;
   torch::manual_seed(config.train.seed);
@@ -328,6 +330,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       mask_seed = Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d61736b);
       std::vector<float> targets;
       std::vector<int64_t> quadrants;
+      std::vector<float> curves;  // dynamic task: [batch, curve_steps, 2]
       for (const auto& e : batch->examples) {
         const data::Item& item = corpus.items[e.item];
         std::vector<float> labels = item.labels, t;
@@ -335,6 +338,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
           const double from = item.start_seconds + e.first_frame / train_frames_per_second;
           labels = *CurveMean(item, from, from + crop_seconds, true);
           t = normalizer.Normalize(labels);
+          const std::vector<float> c = CurveSamples(item, from, from + crop_seconds, spec.curve_steps, normalizer);
+          curves.insert(curves.end(), c.begin(), c.end());
         } else {
           t = task.Target(item.labels, normalizer);
         }
@@ -355,13 +360,14 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         data::MixRows(targets.data(), targets.size() / static_cast<std::size_t>(b), plan);
       }
       x = x.to(device);
-      models::TrainingBatch training{x, {}, {}};
+      models::TrainingBatch training{x, {}, {}, {}};
       if (task.task == "quadrants" && !mixup) {
         training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device);
       } else {
         training.target = torch::tensor(targets).reshape({b, -1}).to(device);
       }
       if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device);
+      if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, spec.curve_steps, 2}).to(device);
       torch::Tensor loss = model->TrainingLoss(training);
       if (!loss.defined()) {
         const torch::Tensor output = model->forward(x);
@@ -455,8 +461,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                                      config.train.batch_size);
     report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
     if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(best_checkpoint.model.get())) {
-      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop,
-                                                  eval_hop, feature_norm, normalizer, device, config.train.workers,
+      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop, eval_hop, task,
+                                                  feature_norm, normalizer, device, config.train.workers,
                                                   config.train.batch_size);
     }
   }

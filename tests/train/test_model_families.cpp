@@ -125,6 +125,53 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   EXPECT_EQ(nlohmann::json::parse(rebuilt.out)["results"], hits["results"]);
 }
 
+// The dynamic setting: the emotion side is a GRU over each window's valence/arousal curve; retrieval is scored per
+// annotated window against its own stretch of the curve, and mer search reads a query as a constant curve.
+TEST_F(ModelFamilies, EmbClWithARecurrentEmotionEncoderRetrievesWindows) {
+  const fs::path run = *dir_ / "emb_cl_gru";
+  const nlohmann::json changes = {
+      {"model", {{"name", "emb_cl"}, {"task", "dynamic"}, {"emotion_encoder", "gru"}, {"input_frames", 108}, {"embedding_dim", 16}}},
+      {"train", {{"batch_size", 16}}}};
+  const auto r = RunMer("train --config " + Q(Config("emb_cl_gru", changes)) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  const auto& retrieval = metrics["test"]["retrieval"];
+  EXPECT_EQ(retrieval["level"], "window") << retrieval.dump();
+  EXPECT_GT(retrieval["rows"].get<int>(), 20) << retrieval.dump();
+  for (const char* direction : {"music_to_emotion", "emotion_to_music"}) {
+    const auto& m = retrieval[direction];
+    EXPECT_EQ(m["candidates"], retrieval["rows"]) << m.dump();
+    EXPECT_GE(m["mrr"].get<double>(), 2.5 * m["chance_mrr"].get<double>()) << direction << ": " << m.dump();
+    EXPECT_LE(m["mean_rank"].get<double>(), m["candidates"].get<double>() / 4) << direction << ": " << m.dump();
+  }
+  EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.6) << metrics.dump();
+  const auto e = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mrr"].get<double>(),
+              retrieval["emotion_to_music"]["mrr"].get<double>(), 1e-9);
+  // search with the exported recurrent encoder: the cached second query (no LibTorch) ranks as the first.
+  const fs::path library = *dir_ / "library_gru";
+  fs::create_directories(library);
+  std::vector<fs::path> songs;
+  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
+  std::sort(songs.begin(), songs.end());
+  ASSERT_GE(songs.size(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) fs::copy_file(songs[i], library / songs[i].filename());
+  const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 0.5 --arousal 0.5 --json";
+  const auto first = RunMer(query);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto second = RunMer(query, "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["embedded"].get<int>(), 0);
+  EXPECT_EQ(nlohmann::json::parse(second.out)["results"], nlohmann::json::parse(first.out)["results"]);
+  EXPECT_EQ(nlohmann::json::parse(first.out)["results"].size(), 10u);
+  // The recurrent encoder needs curves: with a static task it is a config error naming the key.
+  const auto bad = RunMer("train --config " + Q(Config("emb_cl_gru_static", changes)) + " --set model.task=auto --out " +
+                          Q(*dir_ / "emb_cl_gru_static"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("model.emotion_encoder = \"gru\" reads valence/arousal curves"), std::string::npos) << bad.err;
+}
+
 TEST_F(ModelFamilies, RawCnnLearnsFromTheWaveform) {
   const fs::path run = *dir_ / "raw_cnn";
   const nlohmann::json changes = {{"model", {{"name", "raw_cnn"}, {"input_frames", 44100}}},

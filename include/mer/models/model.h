@@ -25,6 +25,8 @@ struct ModelSpec {
   // emb_cl
   int embedding_dim = 32;
   std::string music_encoder = "cnn";  // "cnn" (over the log-mel) or "gru" (over the feature sequence)
+  std::string emotion_encoder = "mlp";  // "mlp" (a static valence/arousal pair) or "gru" (a valence/arousal curve)
+  int curve_steps = 0;  // dynamic task: points of the valence/arousal curve sampled over one window (2 Hz)
   double cca_weight = 0.5;            // lambda of lambda * CCA + (1 - lambda) * KL rank loss
   double margin = 1.0;                // rank loss margin
   // frontend.learnable: the model reads the waveform [batch, 1, samples] and computes the log-mel itself
@@ -38,6 +40,7 @@ struct TrainingBatch {
   torch::Tensor x;         // [batch, n_mels, frames] standardised log-mel
   torch::Tensor target;    // regression: [batch, outputs] z-scored; tagging: [batch, tags]; quadrants: [batch] int64
   torch::Tensor quadrant;  // valence/arousal tasks: [batch] int64 quadrant index 0..3 of each target; else undefined
+  torch::Tensor curve;     // dynamic task: [batch, curve_steps, 2] z-scored valence/arousal over each window
 };
 
 struct EmotionModel : torch::nn::Module {
@@ -76,6 +79,10 @@ struct EmbeddingModel : EmotionModel {
   virtual torch::Tensor EmbedMusic(torch::Tensor x) = 0;
   // va: [batch, 2] z-scored valence/arousal -> [batch, 2 * dim]: mean | log-variance of the emotion Gaussian.
   virtual torch::Tensor EmbedEmotion(torch::Tensor va) = 0;
+  // curve: [batch, steps, 2] z-scored valence/arousal over each window -> [batch, 2 * dim]. A static encoder takes
+  // the curve's mean; a recurrent one reads the sequence of CurveSteps() points.
+  virtual torch::Tensor EmbedEmotionCurve(torch::Tensor curve) { return EmbedEmotion(curve.mean(1)); }
+  virtual int CurveSteps() const { return 0; }  // 0: a static emotion encoder
   // [batch, 2 * dim] music Gaussians (EmbedMusic's output) -> [batch, 2] z-scored valence/arousal estimate;
   // forward(x) is EstimateEmotion(EmbedMusic(x)), so callers needing both run the encoder once.
   virtual torch::Tensor EstimateEmotion(const torch::Tensor& music) = 0;

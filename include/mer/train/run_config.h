@@ -25,6 +25,8 @@ struct ModelConfig {
   double quadrant_weight = 0.0;   // adff: multi-task weight of the quadrant cross-entropy (0 = VA regression only)
   int embedding_dim = 32;         // emb_cl: dimension of the shared space
   std::string music_encoder = "cnn";  // emb_cl: "cnn" or "gru"
+  std::string emotion_encoder = "mlp";  // emb_cl: "mlp" (static valence/arousal pair) or "gru" (the window's
+                                        // valence/arousal curve; needs task "dynamic")
   double cca_weight = 0.5;        // emb_cl: lambda in lambda * CCA + (1 - lambda) * KL rank loss
   double margin = 1.0;            // emb_cl: rank loss margin
   void Validate() const;

@@ -15,7 +15,9 @@
 
 namespace mer::train {
 
-// The emb_cl emotion encoder (two ReLU layers, then the mean and log-variance heads), weights copied from the run.
+// The emb_cl emotion encoder, weights copied from the run: "mlp" (two ReLU layers) or "gru" (a GRU over the query
+// read as a constant curve of `steps` points, its mean and last output, one ReLU layer), then the mean and
+// log-variance heads.
 struct EmotionEncoder {
   struct Dense {
     int in = 0, out = 0;
@@ -23,7 +25,16 @@ struct EmotionEncoder {
     std::vector<double> bias;    // [out]
     std::vector<double> Apply(const std::vector<double>& x, bool relu) const;
   };
-  Dense hidden1, hidden2, mu, log_sigma;
+  // torch::nn::GRU's single layer: gates r, z, n stacked in that order, as in its weight_ih_l0 / weight_hh_l0.
+  struct Gru {
+    int in = 0, hidden = 0;
+    std::vector<double> w_ih, w_hh, b_ih, b_hh;  // [3 * hidden][in], [3 * hidden][hidden], [3 * hidden] x 2
+    // The same input `x` for `steps` steps from a zero state -> mean over steps | last output, [2 * hidden].
+    std::vector<double> MeanAndLast(const std::vector<double>& x, int steps) const;
+  };
+  Dense hidden1, hidden2, mu, log_sigma;  // "gru": hidden1 unused, hidden2 reads the GRU's [2 * hidden]
+  Gru gru;
+  int steps = 0;  // > 0: the recurrent encoder
   // z-scored valence/arousal -> (mean, log-variance), [dim] each.
   std::pair<std::vector<double>, std::vector<double>> Encode(double valence_z, double arousal_z) const;
   nlohmann::json ToJson() const;
