@@ -161,6 +161,29 @@ torch::Tensor WithLearnableFrontend::TrainingLoss(const TrainingBatch& batch) {
   return inner->TrainingLoss(features);
 }
 
+namespace {
+EmbeddingModel& InnerEmbedding(const std::shared_ptr<EmotionModel>& inner) {
+  EmbeddingModel* embedding = inner->Embedding();
+  if (embedding == nullptr) throw Error("internal error: the model behind the learnable frontend does not embed");
+  return *embedding;
+}
+}  // namespace
+
+torch::Tensor WithLearnableFrontend::EmbedMusic(torch::Tensor waveform) {
+  return InnerEmbedding(inner).EmbedMusic(Features(waveform));
+}
+torch::Tensor WithLearnableFrontend::EmbedEmotion(torch::Tensor va) { return InnerEmbedding(inner).EmbedEmotion(va); }
+torch::Tensor WithLearnableFrontend::EmbedEmotionCurve(torch::Tensor curve) {
+  return InnerEmbedding(inner).EmbedEmotionCurve(curve);
+}
+torch::Tensor WithLearnableFrontend::EstimateEmotion(const torch::Tensor& music) {
+  return InnerEmbedding(inner).EstimateEmotion(music);
+}
+int WithLearnableFrontend::CurveSteps() const {
+  const EmbeddingModel* embedding = inner->Embedding();
+  return embedding != nullptr ? embedding->CurveSteps() : 0;
+}
+
 int64_t ParameterCount(const torch::nn::Module& module) {
   int64_t count = 0;
   for (const auto& p : module.parameters()) count += p.numel();

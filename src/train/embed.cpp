@@ -8,10 +8,16 @@
 namespace mer::train {
 namespace {
 
+// The emb_cl parameter `name`, also behind the learnable frontend (where it is "model.<name>").
+const torch::Tensor* FindParameter(const torch::OrderedDict<std::string, torch::Tensor>& parameters, const std::string& name) {
+  const torch::Tensor* t = parameters.find(name);
+  return t != nullptr ? t : parameters.find("model." + name);
+}
+
 EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::Tensor>& parameters,
                                   const std::string& name) {
-  const torch::Tensor* weight = parameters.find(name + ".weight");
-  const torch::Tensor* bias = parameters.find(name + ".bias");
+  const torch::Tensor* weight = FindParameter(parameters, name + ".weight");
+  const torch::Tensor* bias = FindParameter(parameters, name + ".bias");
   if (weight == nullptr || bias == nullptr) throw Error("emb_cl checkpoint has no layer " + name);
   EmotionEncoder::Dense d;
   const torch::Tensor w = weight->detach().to(torch::kCPU, torch::kDouble).contiguous();
@@ -24,7 +30,7 @@ EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::T
 }
 
 std::vector<double> ExportTensor(const torch::OrderedDict<std::string, torch::Tensor>& parameters, const std::string& name) {
-  const torch::Tensor* t = parameters.find(name);
+  const torch::Tensor* t = FindParameter(parameters, name);
   if (t == nullptr) throw Error("emb_cl checkpoint has no tensor " + name);
   const torch::Tensor c = t->detach().to(torch::kCPU, torch::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
@@ -70,7 +76,7 @@ EmotionEncoder ExportEmotionEncoder(models::EmbeddingModel& model, const torch::
 std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const std::string& device,
                                     const std::vector<PredictInput>& inputs, SearchCache* cache) {
   LoadedRun run = OpenRun(run_dir, device);
-  auto* model = dynamic_cast<models::EmbeddingModel*>(run.checkpoint.model.get());
+  auto* model = run.checkpoint.model->Embedding();
   if (model == nullptr) {
     throw ConfigError("--run " + run_dir.string() + ": model '" + run.checkpoint.meta.at("model").get<std::string>() +
                       "' does not embed emotions; mer search needs an emb_cl run");

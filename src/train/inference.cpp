@@ -308,7 +308,7 @@ nlohmann::json Evaluate(const EvalOptions& options) {
                            {"items_missing", lost}, {"task", run.task.task},
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
   if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
-  if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(run.checkpoint.model.get())) {
+  if (auto* embedding = run.checkpoint.model->Embedding()) {
     result["metrics"]["retrieval"] =
         RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.task, run.feature_norm,
                         run.normalizer, run.device, config.at("train").at("workers").get<int>(), 16);

@@ -179,9 +179,6 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (c.learnable.enabled && IsRawAudioModel(c.model.name)) {
     throw ConfigError("frontend.learnable is invalid with model " + c.model.name + ": it reads the raw waveform, not a spectrogram");
   }
-  if (c.learnable.enabled && c.model.name == "emb_cl") {
-    throw ConfigError("frontend.learnable is not available for emb_cl (its retrieval embeds fixed log-mel features)");
-  }
   c.data = data::ParseDataConfig(j["data"]);
   c.resolved = {{"data", c.data.ToJson()},
                 {"frontend", c.frontend},

@@ -460,7 +460,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                                      eval_hop, task, feature_norm, normalizer, device, config.train.workers,
                                      config.train.batch_size);
     report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
-    if (auto* embedding = dynamic_cast<models::EmbeddingModel*>(best_checkpoint.model.get())) {
+    if (auto* embedding = best_checkpoint.model->Embedding()) {
       report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop, eval_hop, task,
                                                   feature_norm, normalizer, device, config.train.workers,
                                                   config.train.batch_size);

@@ -219,6 +219,40 @@ TEST_F(ModelFamilies, LearnableFrontendTrainsAndItsFiltersMove) {
   EXPECT_NE(bad.err.find("unknown key 'frontend.learnable.train_fft'"), std::string::npos) << bad.err;
 }
 
+// frontend.learnable around emb_cl: the wrapped model still embeds (retrieval, search from the waveform).
+TEST_F(ModelFamilies, LearnableFrontendAroundEmbClRetrievesAndSearches) {
+  const fs::path run = *dir_ / "learnable_emb_cl";
+  const nlohmann::json changes = {{"frontend", {{"learnable", true}}},
+                                  {"model", {{"name", "emb_cl"}, {"embedding_dim", 16}}},
+                                  {"train", {{"epochs", 8}, {"batch_size", 16}}}};
+  const auto r = RunMer("train --config " + Q(Config("learnable_emb_cl", changes)) + " --out " + Q(run) + " --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto metrics = ReadJson(run / "metrics.json");
+  const auto& retrieval = metrics["test"]["retrieval"];
+  for (const char* direction : {"music_to_emotion", "emotion_to_music"}) {
+    const auto& m = retrieval[direction];
+    ASSERT_TRUE(m.is_object()) << metrics.dump();
+    EXPECT_GE(m["mrr"].get<double>(), 2 * m["chance_mrr"].get<double>()) << direction << ": " << m.dump();
+  }
+  const auto e = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mrr"].get<double>(),
+              retrieval["emotion_to_music"]["mrr"].get<double>(), 1e-9);
+  const fs::path library = *dir_ / "library_learnable";
+  fs::create_directories(library);
+  std::vector<fs::path> songs;
+  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
+  std::sort(songs.begin(), songs.end());
+  for (std::size_t i = 0; i < 6 && i < songs.size(); ++i) fs::copy_file(songs[i], library / songs[i].filename());
+  const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 7 --arousal 7 --json";
+  const auto first = RunMer(query);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(nlohmann::json::parse(first.out)["results"].size(), 6u);
+  const auto second = RunMer(query, "MER_TORCH_PLUGIN=/nonexistent/libmer_torch.so");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["results"], nlohmann::json::parse(first.out)["results"]);
+}
+
 TEST_F(ModelFamilies, AugmentedTrainingIsSeededAndEvaluationIsNot) {
   const nlohmann::json changes = {
       {"train", {{"epochs", 2}, {"workers", 2}}},

@@ -43,6 +43,7 @@ struct TrainingBatch {
   torch::Tensor curve;     // dynamic task: [batch, curve_steps, 2] z-scored valence/arousal over each window
 };
 
+struct EmbeddingModel;
 struct EmotionModel : torch::nn::Module {
   // x: [batch, n_mels, frames] log-mel; returns [batch, outputs].
   virtual torch::Tensor forward(torch::Tensor x) = 0;
@@ -53,24 +54,8 @@ struct EmotionModel : torch::nn::Module {
     return {};
   }
   virtual bool HasTrainingLoss() const { return false; }
-};
-
-// frontend.learnable around any model: waveform -> LearnableFrontend -> per-band standardisation (statistics of the
-// fixed log-mel on the training items, kept as buffers so they travel with the weights) -> the model.
-struct LearnableFrontendImpl;
-struct WithLearnableFrontend : EmotionModel {
-  WithLearnableFrontend(const ModelSpec& spec, std::shared_ptr<EmotionModel> inner);
-  void SetBandNorm(const std::vector<float>& mean, const std::vector<float>& std);
-  torch::Tensor Features(const torch::Tensor& waveform);  // [batch, n_mels, frames], standardised
-  torch::Tensor forward(torch::Tensor waveform) override;
-  torch::Tensor TrainingLoss(const TrainingBatch& batch) override;
-  bool HasTrainingLoss() const override { return inner->HasTrainingLoss(); }
-
-  std::shared_ptr<LearnableFrontendImpl> frontend;
-  std::shared_ptr<EmotionModel> inner;
-  torch::Tensor band_mean, band_std;
-  // Training only: applied to the standardised features [batch, n_mels, frames] (SpecAugment), when set.
-  std::function<void(torch::Tensor&)> train_transform;
+  // The model as an embedding model (emb_cl, also behind the learnable frontend), or nullptr.
+  virtual EmbeddingModel* Embedding() { return nullptr; }
 };
 
 // A model that places music and emotions in one space (emb_cl): each side is a diagonal Gaussian.
@@ -83,9 +68,36 @@ struct EmbeddingModel : EmotionModel {
   // the curve's mean; a recurrent one reads the sequence of CurveSteps() points.
   virtual torch::Tensor EmbedEmotionCurve(torch::Tensor curve) { return EmbedEmotion(curve.mean(1)); }
   virtual int CurveSteps() const { return 0; }  // 0: a static emotion encoder
+  EmbeddingModel* Embedding() override { return this; }
   // [batch, 2 * dim] music Gaussians (EmbedMusic's output) -> [batch, 2] z-scored valence/arousal estimate;
   // forward(x) is EstimateEmotion(EmbedMusic(x)), so callers needing both run the encoder once.
   virtual torch::Tensor EstimateEmotion(const torch::Tensor& music) = 0;
+};
+
+// frontend.learnable around any model: waveform -> LearnableFrontend -> per-band standardisation (statistics of the
+// fixed log-mel on the training items, kept as buffers so they travel with the weights) -> the model. Around an
+// embedding model it is one too (Embedding() is non-null): the music side reads the waveform, the rest is the inner
+// model's.
+struct LearnableFrontendImpl;
+struct WithLearnableFrontend : EmbeddingModel {
+  WithLearnableFrontend(const ModelSpec& spec, std::shared_ptr<EmotionModel> inner);
+  void SetBandNorm(const std::vector<float>& mean, const std::vector<float>& std);
+  torch::Tensor Features(const torch::Tensor& waveform);  // [batch, n_mels, frames], standardised
+  torch::Tensor forward(torch::Tensor waveform) override;
+  torch::Tensor TrainingLoss(const TrainingBatch& batch) override;
+  bool HasTrainingLoss() const override { return inner->HasTrainingLoss(); }
+  EmbeddingModel* Embedding() override { return inner->Embedding() != nullptr ? this : nullptr; }
+  torch::Tensor EmbedMusic(torch::Tensor waveform) override;
+  torch::Tensor EmbedEmotion(torch::Tensor va) override;
+  torch::Tensor EmbedEmotionCurve(torch::Tensor curve) override;
+  torch::Tensor EstimateEmotion(const torch::Tensor& music) override;
+  int CurveSteps() const override;
+
+  std::shared_ptr<LearnableFrontendImpl> frontend;
+  std::shared_ptr<EmotionModel> inner;
+  torch::Tensor band_mean, band_std;
+  // Training only: applied to the standardised features [batch, n_mels, frames] (SpecAugment), when set.
+  std::function<void(torch::Tensor&)> train_transform;
 };
 
 using ModelFactory = std::function<std::shared_ptr<EmotionModel>(const ModelSpec&)>;
