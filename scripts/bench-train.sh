@@ -2,13 +2,13 @@
 # Side-by-side training benchmark: each model in mer vs the same model, batch, optimiser and random-crop loading in
 # PyTorch/Python (scripts/bench/quan_cnn_torch.py, scripts/bench/models_torch.py), on the same synthetic corpus,
 # all cores. Prints samples/s of both (first epoch excluded as warm-up) and the ratio per model.
-#   scripts/bench-train.sh [SONGS=200] [EPOCHS=6] [MODELS="quan_cnn adff emb_cl raw_cnn learnable"]
+#   scripts/bench-train.sh [SONGS=200] [EPOCHS=6] [MODELS="quan_cnn adff emb_cl emb_cl_gru raw_cnn learnable"]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${MER_BUILD_DIR:-$root/build}
 songs=${1:-200}
 epochs=${2:-6}
-models=${3:-quan_cnn adff emb_cl raw_cnn learnable}
+models=${3:-quan_cnn adff emb_cl emb_cl_gru raw_cnn learnable}
 MER_WITH_PYTHON_PEERS=1 "$root/scripts/install-deps.sh" >/dev/null
 MER_BUILD_DIR=$build_dir MER_BUILD_TARGETS="mer" "$root/scripts/build.sh" >/dev/null
 work=$(mktemp -d)
@@ -20,6 +20,7 @@ declare -A sets=(
   [quan_cnn]=""
   [adff]="--set model.name=adff --set model.quadrant_weight=0.3 --set train.batch_size=16"
   [emb_cl]="--set model.name=emb_cl --set model.embedding_dim=16 --set train.batch_size=16"
+  [emb_cl_gru]="--set model.name=emb_cl --set model.embedding_dim=16 --set model.task=dynamic --set model.emotion_encoder=gru --set train.batch_size=16"
   [raw_cnn]="--set model.name=raw_cnn --set model.input_frames=44100 --set train.batch_size=16"
   [learnable]="--set frontend.learnable=true --set train.batch_size=16"
 )

@@ -76,8 +76,8 @@ def cca(h1, h2, r=1e-4):
     return torch.linalg.svdvals(t).sum()
 
 
-class EmbCl(nn.Module):  # src/models/emb_cl.cpp, music encoder "cnn"
-    def __init__(self, dim=16):
+class EmbCl(nn.Module):  # src/models/emb_cl.cpp, music encoder "cnn"; emotion encoder "mlp" or "gru" (curves)
+    def __init__(self, dim=16, curves=False):
         super().__init__()
         layers, c_in = [], N_MELS
         for c in (64, 64, 128):
@@ -85,14 +85,23 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp, music encoder "cnn"
             c_in = c
         self.convs, self.music_dense = nn.Sequential(*layers), nn.Linear(256, 128)
         self.music_heads = nn.ModuleList([nn.Linear(128, dim) for _ in range(3)])
-        self.emotion = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 128), nn.ReLU())
+        if curves:
+            self.emotion_gru = nn.GRU(2, 32, batch_first=True)
+            self.emotion = nn.Sequential(nn.Linear(64, 128), nn.ReLU())
+        else:
+            self.emotion = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 128), nn.ReLU())
+        self.curves = curves
         self.emotion_heads = nn.ModuleList([nn.Linear(128, dim) for _ in range(3)])
 
     def loss(self, x, y, quadrant):
         x = self.convs(x)
         h = torch.relu(self.music_dense(torch.cat([x.mean(2), x.amax(2)], 1)))
         m_emb, m_mu, m_ls = (head(h) for head in self.music_heads)
-        e = self.emotion(y)
+        if self.curves:  # y: [batch, steps, 2]
+            out = self.emotion_gru(y)[0]
+            e = self.emotion(torch.cat([out.mean(1), out[:, -1]], 1))
+        else:
+            e = self.emotion(y)
         e_emb, e_mu, e_ls = (head(e) for head in self.emotion_heads)
         rank = rank_cost(kl_matrix(m_mu, m_ls, e_mu, e_ls), 1.0) + rank_cost(kl_matrix(e_mu, e_ls, m_mu, m_ls), 1.0)
         return 0.5 * rank - 0.5 * cca(m_emb, e_emb)
@@ -151,7 +160,7 @@ class Learnable(nn.Module):  # frontend.learnable around quan_cnn (src/models/le
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("corpus")
-    p.add_argument("--model", required=True, choices=["adff", "emb_cl", "raw_cnn", "learnable"])
+    p.add_argument("--model", required=True, choices=["adff", "emb_cl", "emb_cl_gru", "raw_cnn", "learnable"])
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=0.002)
@@ -175,7 +184,16 @@ def main():
             m = to_db(mel_t(x))
             inputs.append((m - m.mean(1, keepdim=True)) / m.std(1, keepdim=True).clamp_min(1e-6))
         labels.append(torch.tensor([float(r["mean_valence"]), float(r["mean_arousal"])]))
-    model = {"adff": lambda: Adff(), "emb_cl": lambda: EmbCl(), "raw_cnn": lambda: RawCnn(),
+    # emb_cl_gru (the dynamic task): each crop's valence/arousal curve at 2 Hz, interpolated between the 2 Hz
+    # annotations from 15 s (the nearest one outside them), z-scored, as mer's trainer makes it.
+    steps = round(2 * crop * HOP / SR)
+    curves = {}
+    if a.model == "emb_cl_gru":
+        for name in ("valence", "arousal"):
+            for r in csv.DictReader(open(os.path.join(a.corpus, "annotations", name + "_cont_average.csv"))):
+                values = [float(v) for k, v in r.items() if k != "song_id" and v not in ("", None)]
+                curves.setdefault(r["song_id"], []).append(torch.tensor(values))
+    model = {"adff": lambda: Adff(), "emb_cl": lambda: EmbCl(), "emb_cl_gru": lambda: EmbCl(curves=True), "raw_cnn": lambda: RawCnn(),
              "learnable": lambda: Learnable(mel_t.mel_scale.fb.T.contiguous())}[a.model]()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     order = list(range(len(inputs)))
@@ -188,14 +206,25 @@ def main():
             batch = perm[i:i + a.batch]
             if len(batch) < 2:
                 continue
-            xs = []
+            xs, starts = [], []
             for j in batch:
                 f = inputs[j]
                 s = torch.randint(0, max(1, f.shape[1] - crop + 1), (1,)).item()
+                starts.append(s)
                 c = f[:, s:s + crop]
                 xs.append(F.pad(c, (0, crop - c.shape[1])))
             x = torch.stack(xs)
             y = (torch.stack([labels[j] for j in batch]) - 5) / 2
+            if a.model == "emb_cl_gru":
+                ys = []
+                for j, s in zip(batch, starts):
+                    t = (s + (torch.arange(steps) + 0.5) * crop / steps) * HOP / SR  # seconds
+                    pos = ((t - 15.0) / 0.5).clamp(0, len(curves[rows[j]["song_id"]][0]) - 1)
+                    lo = pos.floor().long()
+                    hi = (lo + 1).clamp(max=len(curves[rows[j]["song_id"]][0]) - 1)
+                    w = pos - lo
+                    ys.append(torch.stack([c[lo] * (1 - w) + c[hi] * w for c in curves[rows[j]["song_id"]]], 1))
+                y = (torch.stack(ys) - 0.5) / 0.25
             quadrant = ((y[:, 0] < 0).long() + 2 * (y[:, 1] < 0).long())
             opt.zero_grad()
             loss = model.loss(x, y, quadrant)
