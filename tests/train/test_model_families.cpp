@@ -30,6 +30,20 @@ class ModelFamilies : public ::testing::Test {
   static fs::path Config(const std::string& name, const nlohmann::json& changes = nlohmann::json::object()) {
     return test::WriteDemoConfig(dir_->path(), name, *dir_ / "emo", changes.dump());
   }
+  // The first `count` songs of the corpus (sorted by name) copied into a new folder `name` (into `name`/sub for
+  // every second song when `nested`); the folder.
+  static fs::path Library(const std::string& name, std::size_t count, bool nested = false) {
+    std::vector<fs::path> songs;
+    for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
+    std::sort(songs.begin(), songs.end());
+    EXPECT_GE(songs.size(), count);
+    const fs::path library = *dir_ / name;
+    fs::create_directories(library / "sub");
+    for (std::size_t i = 0; i < count && i < songs.size(); ++i) {
+      fs::copy_file(songs[i], library / (nested && i % 2 ? "sub" : "") / songs[i].filename());
+    }
+    return library;
+  }
   static test::TempDir* dir_;
 };
 test::TempDir* ModelFamilies::dir_ = nullptr;
@@ -76,13 +90,7 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
               metrics["test"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(), 1e-9);
 
   // search: a library of 40 songs plus a broken file; the best matches for a happy, energetic query lean that way.
-  const fs::path library = *dir_ / "library";
-  fs::create_directories(library / "sub");
-  std::vector<fs::path> songs;
-  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
-  std::sort(songs.begin(), songs.end());
-  ASSERT_GE(songs.size(), 40u);
-  for (std::size_t i = 0; i < 40; ++i) fs::copy_file(songs[i], library / (i % 2 ? "sub" : "") / songs[i].filename());
+  const fs::path library = Library("library", 40, true);
   test::WriteBytes(library / "broken.mp3", "not audio");
   const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 7.5 --arousal 7.5 --top 5 --json";
   const auto first = RunMer(query);
@@ -150,13 +158,7 @@ TEST_F(ModelFamilies, EmbClWithARecurrentEmotionEncoderRetrievesWindows) {
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mrr"].get<double>(),
               retrieval["emotion_to_music"]["mrr"].get<double>(), 1e-9);
   // search with the exported recurrent encoder: the cached second query (no LibTorch) ranks as the first.
-  const fs::path library = *dir_ / "library_gru";
-  fs::create_directories(library);
-  std::vector<fs::path> songs;
-  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
-  std::sort(songs.begin(), songs.end());
-  ASSERT_GE(songs.size(), 12u);
-  for (std::size_t i = 0; i < 12; ++i) fs::copy_file(songs[i], library / songs[i].filename());
+  const fs::path library = Library("library_gru", 12);
   const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 0.5 --arousal 0.5 --json";
   const auto first = RunMer(query);
   ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -238,12 +240,7 @@ TEST_F(ModelFamilies, LearnableFrontendAroundEmbClRetrievesAndSearches) {
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mrr"].get<double>(),
               retrieval["emotion_to_music"]["mrr"].get<double>(), 1e-9);
-  const fs::path library = *dir_ / "library_learnable";
-  fs::create_directories(library);
-  std::vector<fs::path> songs;
-  for (const auto& song : fs::directory_iterator(*dir_ / "emo/clips_45seconds")) songs.push_back(song.path());
-  std::sort(songs.begin(), songs.end());
-  for (std::size_t i = 0; i < 6 && i < songs.size(); ++i) fs::copy_file(songs[i], library / songs[i].filename());
+  const fs::path library = Library("library_learnable", 6);
   const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 7 --arousal 7 --json";
   const auto first = RunMer(query);
   ASSERT_EQ(first.exit_code, 0) << first.err;
