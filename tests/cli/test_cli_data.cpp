@@ -11,7 +11,7 @@ namespace {
 
 using test::RunMer;
 
-std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::Q;
 
 TEST(CliData, SynthThenCheckJsonRoundTrip) {
   test::TempDir dir;

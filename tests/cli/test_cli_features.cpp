@@ -15,7 +15,7 @@ namespace {
 using test::RunMer;
 using test::TempDir;
 
-std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::Q;
 
 std::size_t CountLines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 

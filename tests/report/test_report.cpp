@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::RunMer;
 
-std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
+using test::Q;
 
 int Count(const std::string& text, const std::string& what) {
   int n = 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace mer::test {
 
@@ -50,6 +51,10 @@ struct ProcessResult {
 ProcessResult RunMer(const std::string& arguments, const std::string& environment = "");
 
 std::string ReadBytes(const fs::path& path);
+// A path single-quoted for the shell command lines of RunMer.
+inline std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
+// A JSON file's contents (test failure on a parse error, through the exception).
+inline nlohmann::json ReadJson(const fs::path& p) { return nlohmann::json::parse(ReadBytes(p)); }
 
 // configs/demo.json pointed at `corpus` with its cache in dir/cache, `changes` merged in (JSON merge patch),
 // written to dir/<name>.json; returns that path.

@@ -15,9 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 using test::RunMer;
 
-std::string Q(const fs::path& p) { return "'" + p.string() + "'"; }
-
-nlohmann::json ReadJson(const fs::path& p) { return nlohmann::json::parse(test::ReadBytes(p)); }
+using test::Q;
+using test::ReadJson;
 
 // One synthetic corpus per dataset for the whole suite (synthesis takes seconds).
 class TrainTest : public ::testing::Test {
