@@ -115,11 +115,12 @@ class RawCnn(nn.Module):  # src/models/raw_cnn.cpp
         self.branches = nn.ModuleList([nn.Conv1d(48, 32, w, padding=w // 2) for w in (3, 9, 27)])
         self.after = nn.Sequential(nn.BatchNorm1d(96), nn.ReLU(), nn.MaxPool1d(4), nn.Conv1d(96, 128, 9, padding=4),
                                    nn.BatchNorm1d(128), nn.ReLU(), nn.MaxPool1d(4), nn.AdaptiveAvgPool1d(8))
-        self.dense, self.head = nn.Linear(1024, 128), nn.Linear(128, outputs)
+        self.dense, self.head = nn.Linear(1024 + 1, 128), nn.Linear(128, outputs)
 
     def loss(self, x, y, quadrant):
-        x = self.stem(torch.cat([s(x) for s in self.stems], 1))
-        x = self.after(torch.cat([b(x) for b in self.branches], 1)).flatten(1)
+        rms = (x.pow(2).mean(-1, keepdim=True) + 1e-8).sqrt()  # the level split
+        x = self.stem(torch.cat([s(x / rms) for s in self.stems], 1))
+        x = torch.cat([self.after(torch.cat([b(x) for b in self.branches], 1)).flatten(1), rms.log().flatten(1)], 1)
         return F.mse_loss(self.head(torch.relu(self.dense(x))), y)
 
 

@@ -1,12 +1,17 @@
 // raw_cnn: a 1-D CNN on the raw waveform, after "Music Emotion Recognition using Deep Neural Networks" (PMEmo):
 // 5 s chunks of mono audio at 22,050 Hz (model.input_frames counts samples; windows overlap by half at evaluation).
+//  - level split: each window is divided by its own RMS and the log-RMS joins the dense layer. Loudness follows
+//    arousal over 20 dB, and without this the pitch/harmony features the stems learn for valence shrink tenfold on
+//    quiet songs; with it valence R² on the synthetic corpus rose from 0.62-0.70 to 0.80-0.84 (three seeds each),
+//    arousal unchanged (it still reads the level);
 //  - stem: three Conv1d(1 -> 16) of widths 64, 256 and 1024 samples in parallel, stride 16 (a learned filterbank
 //    from onsets to pitch: a 64-sample kernel cannot tell a low major third from a minor one, which cost valence),
 //    concatenated (48 channels), batch norm + ReLU + max-pool 4;
 //  - multi-scale block: three Conv1d(48 -> 32) of widths 3, 9 and 27 in parallel, concatenated (96 channels),
 //    batch norm + ReLU + max-pool 4;
 //  - Conv1d(96 -> 128, width 9) + batch norm + ReLU + max-pool 4;
-//  - adaptive average pooling to 8 steps (any input length gives the same size), dense 128 + ReLU, dropout, outputs
+//  - adaptive average pooling to 8 steps (any input length gives the same size), with the log-RMS: dense 128 + ReLU,
+//    dropout, outputs
 //    (valence/arousal regression, or the four quadrants).
 #include "mer/core/error.h"
 #include "mer/models/model.h"
@@ -16,6 +21,7 @@ namespace {
 
 constexpr int kPooledSteps = 8;
 constexpr int kStemChannels = 16;  // per stem width
+constexpr double kSilence = 1e-8;  // added to the mean square: a silent window stays finite (level log(1e-4))
 
 struct RawCnnImpl : EmotionModel {
   explicit RawCnnImpl(const ModelSpec& spec) {
@@ -34,12 +40,14 @@ struct RawCnnImpl : EmotionModel {
     branch_bn = register_module("branch_bn", torch::nn::BatchNorm1d(96));
     conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(96, 128, 9).padding(4)));
     conv_bn = register_module("conv_bn", torch::nn::BatchNorm1d(128));
-    dense = register_module("dense", torch::nn::Linear(128 * kPooledSteps, 128));
+    dense = register_module("dense", torch::nn::Linear(128 * kPooledSteps + 1, 128));
     dropout = register_module("dropout", torch::nn::Dropout(spec.dropout));
     head = register_module("head", torch::nn::Linear(128, spec.outputs));
   }
   // x: [batch, 1, samples]
   torch::Tensor forward(torch::Tensor x) override {
+    const torch::Tensor rms = (x.pow(2).mean(-1, /*keepdim=*/true) + kSilence).sqrt();  // [batch, 1, 1]
+    x = x / rms;
     std::vector<torch::Tensor> stem_outputs;
     for (auto& stem : stems) stem_outputs.push_back(stem->forward(x));
     x = torch::max_pool1d(torch::relu(stem_bn->forward(torch::cat(stem_outputs, 1))), 4);
@@ -47,7 +55,7 @@ struct RawCnnImpl : EmotionModel {
     for (auto& branch : branches) parallel.push_back(branch->forward(x));
     x = torch::max_pool1d(torch::relu(branch_bn->forward(torch::cat(parallel, 1))), 4);
     x = torch::max_pool1d(torch::relu(conv_bn->forward(conv->forward(x))), 4);
-    x = torch::adaptive_avg_pool1d(x, kPooledSteps).flatten(1);
+    x = torch::cat({torch::adaptive_avg_pool1d(x, kPooledSteps).flatten(1), rms.log().flatten(1)}, 1);
     x = torch::relu(dense->forward(x));
     return head->forward(dropout->options.p() > 0 ? dropout->forward(x) : x);
   }
@@ -63,7 +71,7 @@ TORCH_MODULE(RawCnn);
 }  // namespace
 
 ModelEntry RawCnnEntry() {
-  return {"raw_cnn", "1-D CNN on the raw waveform: parallel strided stems 64/256/1024, parallel widths 3/9/27, adaptive pooling, dense",
+  return {"raw_cnn", "1-D CNN on the raw waveform: level split (RMS), parallel strided stems 64/256/1024, parallel widths 3/9/27, adaptive pooling, dense",
           [](const ModelSpec& s) { return RawCnn(s).ptr(); }};
 }
 

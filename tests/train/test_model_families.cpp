@@ -180,11 +180,10 @@ TEST_F(ModelFamilies, RawCnnLearnsFromTheWaveform) {
                                   {"train", {{"epochs", 40}, {"batch_size", 16}, {"lr", 0.001}}}};
   const auto r = RunMer("train --config " + Q(Config("raw_cnn", changes)) + " --out " + Q(run) + " --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("raw_cnn (324274 parameters)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("raw_cnn (324402 parameters)"), std::string::npos) << r.err;
   const auto metrics = ReadJson(run / "metrics.json");
-  // Valence from the raw waveform stays near the 0.7 of the spectrogram models on this corpus (0.70-0.72 measured,
-  // 0.61 before the multi-width stem, varying with thread count): asserted at 0.6, reported in README and notes.
-  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.6) << metrics.dump();
+  // Valence 0.80-0.84 measured over three seeds (0.62-0.70 before the RMS level split, which this bound catches).
+  EXPECT_GE(metrics["test"]["valence"]["r2"].get<double>(), 0.7) << metrics.dump();
   EXPECT_GE(metrics["test"]["arousal"]["r2"].get<double>(), 0.7) << metrics.dump();
   // Prediction reads the waveform too: 2 s windows over a 20 s song every second.
   const auto p = RunMer("predict --run " + Q(run) + " --json --hop 1 " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
