@@ -1,12 +1,22 @@
 #include "checkpoint.h"
 
 #include <atomic>
+#include <map>
 
 #include <unistd.h>
 
 #include "mer/core/error.h"
 
 namespace mer::train {
+namespace {
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+}  // namespace
 
 models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   models::ModelSpec s;
@@ -106,6 +116,11 @@ LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::
   }
   const std::string name = c.meta.at("model").get<std::string>();
   c.model = models::CreateModel(name, SpecFromJson(c.meta.at("spec")));
+  // Module::load replaces tensors whatever their shape, so a checkpoint from a version of mer whose model differed
+  // (same format, other layer sizes) would load and fail at the first forward: compare every shape first.
+  std::map<std::string, std::vector<int64_t>> expected;
+  for (const auto& p : c.model->named_parameters()) expected[p.key()] = p.value().sizes().vec();
+  for (const auto& b : c.model->named_buffers()) expected[b.key()] = b.value().sizes().vec();
   try {
     torch::serialize::InputArchive model_archive;
     c.archive->read("model", model_archive);
@@ -113,6 +128,15 @@ LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::
   } catch (const std::exception&) {
     throw InputError(path.string() + ": its weights do not fit model '" + name + "' as described in the checkpoint");
   }
+  const auto check = [&](const std::string& key, const torch::Tensor& loaded) {
+    const auto& want = expected.at(key);
+    if (loaded.sizes().vec() == want) return;
+    throw InputError(path.string() + ": its weights do not fit model '" + name + "' as this mer builds it (" + key +
+                     " is " + ShapeText(loaded.sizes().vec()) + ", expected " + ShapeText(want) +
+                     "); it was written by another version of mer: train it again");
+  };
+  for (const auto& p : c.model->named_parameters()) check(p.key(), p.value());
+  for (const auto& b : c.model->named_buffers()) check(b.key(), b.value());
   c.model->to(device);
   c.model->eval();
   return c;
