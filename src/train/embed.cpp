@@ -14,26 +14,23 @@ const torch::Tensor* FindParameter(const torch::OrderedDict<std::string, torch::
   return t != nullptr ? t : parameters.find("model." + name);
 }
 
-EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::Tensor>& parameters,
-                                  const std::string& name) {
-  const torch::Tensor* weight = FindParameter(parameters, name + ".weight");
-  const torch::Tensor* bias = FindParameter(parameters, name + ".bias");
-  if (weight == nullptr || bias == nullptr) throw Error("emb_cl checkpoint has no layer " + name);
-  EmotionEncoder::Dense d;
-  const torch::Tensor w = weight->detach().to(torch::kCPU, torch::kDouble).contiguous();
-  const torch::Tensor b = bias->detach().to(torch::kCPU, torch::kDouble).contiguous();
-  d.out = static_cast<int>(w.size(0));
-  d.in = static_cast<int>(w.size(1));
-  d.weight.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
-  d.bias.assign(b.data_ptr<double>(), b.data_ptr<double>() + b.numel());
-  return d;
-}
-
 std::vector<double> ExportTensor(const torch::OrderedDict<std::string, torch::Tensor>& parameters, const std::string& name) {
   const torch::Tensor* t = FindParameter(parameters, name);
   if (t == nullptr) throw Error("emb_cl checkpoint has no tensor " + name);
   const torch::Tensor c = t->detach().to(torch::kCPU, torch::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::Tensor>& parameters,
+                                  const std::string& name) {
+  const torch::Tensor* weight = FindParameter(parameters, name + ".weight");
+  if (weight == nullptr) throw Error("emb_cl checkpoint has no layer " + name);
+  EmotionEncoder::Dense d;
+  d.out = static_cast<int>(weight->size(0));
+  d.in = static_cast<int>(weight->size(1));
+  d.weight = ExportTensor(parameters, name + ".weight");
+  d.bias = ExportTensor(parameters, name + ".bias");
+  return d;
 }
 
 // The emotion encoder as plain layers, checked against the model itself on a few points.
@@ -46,8 +43,8 @@ EmotionEncoder ExportEmotionEncoder(models::EmbeddingModel& model, const torch::
     e.gru.w_hh = ExportTensor(parameters, "emotion_gru.weight_hh_l0");
     e.gru.b_ih = ExportTensor(parameters, "emotion_gru.bias_ih_l0");
     e.gru.b_hh = ExportTensor(parameters, "emotion_gru.bias_hh_l0");
-    e.gru.in = 2;
     e.gru.hidden = static_cast<int>(e.gru.b_hh.size() / 3);
+    e.gru.in = static_cast<int>(e.gru.w_ih.size() / e.gru.b_hh.size());
   } else {
     e.hidden1 = ExportDense(parameters, "emotion1");
   }

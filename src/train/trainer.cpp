@@ -285,6 +285,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   }
   const double train_frames_per_second = train_cache->FramesPerSecond();
   const bool own_loss = model->HasTrainingLoss();  // only such models read the quadrant of each target
+  // Only a recurrent emotion encoder reads each window's curve: other models are not handed (or sampled) one.
+  const int curve_steps = model->Embedding() != nullptr ? model->Embedding()->CurveSteps() : 0;
   data::DataLoader loader(corpus, split.train, *train_cache, loader_options);
   const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
   const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
@@ -330,7 +332,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       mask_seed = Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d61736b);
       std::vector<float> targets;
       std::vector<int64_t> quadrants;
-      std::vector<float> curves;  // dynamic task: [batch, curve_steps, 2]
+      std::vector<float> curves;  // recurrent emotion encoder: [batch, curve_steps, 2]
       for (const auto& e : batch->examples) {
         const data::Item& item = corpus.items[e.item];
         std::vector<float> labels = item.labels, t;
@@ -338,8 +340,10 @@ int Train(const RunConfig& config, const TrainOptions& options) {
           const double from = item.start_seconds + e.first_frame / train_frames_per_second;
           labels = *CurveMean(item, from, from + crop_seconds, true);
           t = normalizer.Normalize(labels);
-          const std::vector<float> c = CurveSamples(item, from, from + crop_seconds, spec.curve_steps, normalizer);
-          curves.insert(curves.end(), c.begin(), c.end());
+          if (curve_steps > 0) {
+            const std::vector<float> c = CurveSamples(item, from, from + crop_seconds, curve_steps, normalizer);
+            curves.insert(curves.end(), c.begin(), c.end());
+          }
         } else {
           t = task.Target(item.labels, normalizer);
         }
@@ -367,7 +371,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         training.target = torch::tensor(targets).reshape({b, -1}).to(device);
       }
       if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device);
-      if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, spec.curve_steps, 2}).to(device);
+      if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, curve_steps, 2}).to(device);
       torch::Tensor loss = model->TrainingLoss(training);
       if (!loss.defined()) {
         const torch::Tensor output = model->forward(x);
