@@ -50,6 +50,13 @@ void PrintText(const nlohmann::ordered_json& r) {
     std::cout << "quadrants    Q1 " << r["quadrants"]["Q1"] << ", Q2 " << r["quadrants"]["Q2"] << ", Q3 "
               << r["quadrants"]["Q3"] << ", Q4 " << r["quadrants"]["Q4"] << "\n";
   }
+  if (r.contains("classes")) {
+    std::cout << "classes     ";
+    for (auto it = r["classes"].begin(); it != r["classes"].end(); ++it) {
+      std::cout << " " << it.key() << " " << (*it)["items"] << " (" << (*it)["with_audio"] << " with audio)";
+    }
+    std::cout << "\n";
+  }
   const auto& labels = r["labels"];
   const bool many = labels.size() > 8;
   std::cout << "labels       " << labels.size() << (many ? " (first 8 shown; --json lists all)" : "") << "\n";
@@ -86,7 +93,7 @@ int RunCheck(const CheckOptions& o) {
   }
   config::ApplyOverrides(run, o.overrides);
   const data::DataConfig config = data::ParseDataConfig(run["data"]);
-  const data::Corpus corpus = config.loader->Load(config.root);
+  const data::Corpus corpus = config.LoadCorpus();
   const nlohmann::ordered_json report = data::CheckCorpus(corpus, config.split);
   if (o.json) {
     std::cout << report.dump(2) << "\n";

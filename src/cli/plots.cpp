@@ -14,7 +14,8 @@ namespace mer::cli {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& predictions_csv, const fs::path& out_dir) {
+std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& predictions_csv, const fs::path& out_dir,
+                                     const nlohmann::json& metrics) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
@@ -51,6 +52,22 @@ std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& pr
     monitor.name = monitor_name;
     written.push_back(out_dir / "validation.svg");
     WriteFileAtomically(written.back(), report::LineChart({monitor}, o));
+  }
+  // Classification: the confusion matrix of the evaluated split.
+  if (metrics.contains("confusion") && metrics.contains("classes")) {
+    const auto classes = metrics["classes"].get<std::vector<std::string>>();
+    const auto counts = metrics["confusion"].get<std::vector<std::vector<double>>>();
+    report::ChartOptions o;
+    std::size_t total = 0;
+    for (const auto& row : counts) for (double v : row) total += static_cast<std::size_t>(v);
+    o.title = "Confusion matrix (" + std::to_string(total) + " items; accuracy " +
+              std::to_string(metrics.value("accuracy", 0.0)).substr(0, 5) + ", macro F1 " +
+              std::to_string(metrics.value("f1_macro", 0.0)).substr(0, 5) + ")";
+    o.width = 560;
+    o.height = 520;
+    written.push_back(out_dir / "confusion.svg");
+    WriteFileAtomically(written.back(), report::ConfusionChart(classes, counts, o));
+    return written;
   }
   // Predicted vs true.
   const data::CsvTable table = data::ReadCsv(predictions_csv);

@@ -1,6 +1,7 @@
 // mer train --config FILE [--set a.b=value]... [--out DIR] [--device cpu|cuda|auto] [--resume]
 // mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR] [--device ...]
 // mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -41,9 +42,25 @@ struct EvalArgs {
   bool json = false;
 };
 
+// A confusion matrix as a table: one row per true class, one column per predicted class.
+void PrintConfusion(const nlohmann::json& confusion, const nlohmann::json& classes, const std::string& indent) {
+  std::cout << indent << "confusion (rows: true, columns: predicted):\n" << indent << "  " << std::string(8, ' ');
+  for (const auto& c : classes) std::printf("%8.8s", c.get<std::string>().c_str());
+  std::printf("\n");
+  for (std::size_t r = 0; r < confusion.size(); ++r) {
+    std::printf("%s  %-8.8s", indent.c_str(), classes[r].get<std::string>().c_str());
+    for (const auto& v : confusion[r]) std::printf("%8zu", v.get<std::size_t>());
+    std::printf("\n");
+  }
+  std::fflush(stdout);
+}
+
 void PrintMetrics(const nlohmann::json& m, const std::string& indent) {
   for (auto it = m.begin(); it != m.end(); ++it) {
-    if (it->is_object()) {
+    if (it.key() == "classes") continue;
+    if (it.key() == "confusion" && m.contains("classes") && m["classes"].size() == it->size()) {
+      PrintConfusion(*it, m["classes"], indent);
+    } else if (it->is_object()) {
       std::cout << indent << it.key() << ":\n";
       PrintMetrics(*it, indent + "  ");
     } else if (it->is_number_float()) {
@@ -79,7 +96,7 @@ int RunEval(const EvalArgs& a) {
     PrintMetrics(result["metrics"], "  ");
   }
   if (!a.plots.empty()) {
-    const auto written = WriteEvalPlots(a.run, o.predictions_csv, a.plots);
+    const auto written = WriteEvalPlots(a.run, o.predictions_csv, a.plots, result["metrics"]);
     std::cerr << "mer eval: wrote";
     for (const auto& f : written) std::cerr << " " << f.string();
     std::cerr << "\n";
@@ -124,17 +141,25 @@ int RunPredict(const PredictArgs& a) {
       }
       WriteEmotionCurve(p, path);
     }
+    // Classification: the most probable class, of the track (mean of the windows' probabilities) and per window.
+    const auto best = [&](const std::vector<double>& row) {
+      return p.names[static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin())];
+    };
     if (a.json) {
       nlohmann::json track = nlohmann::json::object(), curve = nlohmann::json::array();
       for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
       for (std::size_t w = 0; w < p.curve.size(); ++w) {
         nlohmann::json point = {{"time", p.times[w]}};
         for (std::size_t k = 0; k < p.names.size(); ++k) point[p.names[k]] = p.curve[w][k];
+        if (p.classification) point["class"] = best(p.curve[w]);
         curve.push_back(point);
       }
-      all.push_back({{"file", p.file.string()}, {"track", track}, {"curve", curve}});
+      nlohmann::json song = {{"file", p.file.string()}, {"track", track}, {"curve", curve}};
+      if (p.classification) song["class"] = best(p.track);
+      all.push_back(song);
     } else {
       std::cout << p.file.string() << ":";
+      if (p.classification) std::cout << " class " << best(p.track) << ";";
       for (std::size_t k = 0; k < p.names.size() && k < 8; ++k) {
         char buffer[96];
         std::snprintf(buffer, sizeof(buffer), " %s %.3f", p.names[k].c_str(), p.track[k]);

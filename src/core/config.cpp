@@ -121,6 +121,22 @@ std::string FieldReader::Convert<std::string>(const std::string& key, const Json
   ThrowInvalid(FieldName(key), v, "a string");
 }
 
+template <>
+std::vector<std::string> FieldReader::Convert<std::vector<std::string>>(const std::string& key, const Json& v) const {
+  if (v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+    return v.get<std::vector<std::string>>();
+  }
+  ThrowInvalid(FieldName(key), v, "a list of strings");
+}
+
+template <>
+std::vector<double> FieldReader::Convert<std::vector<double>>(const std::string& key, const Json& v) const {
+  if (v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_number(); })) {
+    return v.get<std::vector<double>>();
+  }
+  ThrowInvalid(FieldName(key), v, "a list of numbers");
+}
+
 template <typename T>
 void FieldReader::Read(const std::string& key, T* out) {
   accepted_.push_back(key);
@@ -167,6 +183,8 @@ template void FieldReader::Read<int>(const std::string&, int*);
 template void FieldReader::Read<double>(const std::string&, double*);
 template void FieldReader::Read<bool>(const std::string&, bool*);
 template void FieldReader::Read<std::string>(const std::string&, std::string*);
+template void FieldReader::Read<std::vector<std::string>>(const std::string&, std::vector<std::string>*);
+template void FieldReader::Read<std::vector<double>>(const std::string&, std::vector<double>*);
 template void FieldReader::ReadNullable<int>(const std::string&, std::optional<int>*);
 template void FieldReader::ReadNullable<double>(const std::string&, std::optional<double>*);
 

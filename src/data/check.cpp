@@ -31,7 +31,7 @@ nlohmann::ordered_json Stats(const Corpus& corpus, const std::vector<std::size_t
       s = {{"mean", mean}, {"std", std::sqrt(std::max(0.0, sum_sq / n - mean * mean))}};
       if (with_range) s["min"] = lo, s["max"] = hi;
     }
-    if (corpus.schema.task == Task::kTagging) s["positives"] = positives;
+    if (corpus.schema.task != Task::kRegression) s["positives"] = positives;
     labels[corpus.schema.names[d]] = s;
   }
   return labels;
@@ -43,7 +43,9 @@ nlohmann::ordered_json CheckCorpus(const Corpus& corpus, const SplitConfig& spli
   nlohmann::ordered_json report;
   report["dataset"] = corpus.dataset;
   report["root"] = corpus.root.string();
-  report["task"] = corpus.schema.task == Task::kRegression ? "regression" : "tagging";
+  report["task"] = corpus.schema.task == Task::kRegression ? "regression"
+                   : corpus.schema.task == Task::kTagging  ? "tagging"
+                                                           : "classes";
   report["scale"] = {corpus.schema.scale_min, corpus.schema.scale_max};
   report["annotated"] = corpus.items.size();
   report["skipped_unlabeled"] = corpus.skipped_unlabeled;
@@ -73,6 +75,20 @@ nlohmann::ordered_json CheckCorpus(const Corpus& corpus, const SplitConfig& spli
     std::size_t q[4] = {0, 0, 0, 0};
     for (const auto& item : corpus.items) ++q[Quadrant(item.labels[v], item.labels[a], corpus.schema.midpoint)];
     report["quadrants"] = {{"Q1", q[0]}, {"Q2", q[1]}, {"Q3", q[2]}, {"Q4", q[3]}};
+  }
+  if (corpus.schema.task == Task::kClasses) {  // items per class, and per class with audio
+    nlohmann::ordered_json classes = nlohmann::ordered_json::object();
+    for (std::size_t c = 0; c < corpus.schema.names.size(); ++c) {
+      std::size_t n = 0, audio = 0;
+      for (const auto& item : corpus.items) {
+        if (item.labels[c] < 0.5f) continue;
+        ++n;
+        std::error_code ec;
+        audio += std::filesystem::is_regular_file(item.audio, ec);
+      }
+      classes[corpus.schema.names[c]] = {{"items", n}, {"with_audio", audio}};
+    }
+    report["classes"] = classes;
   }
   nlohmann::ordered_json warnings = corpus.warnings;
   try {

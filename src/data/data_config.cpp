@@ -3,13 +3,18 @@
 #include <cstdlib>
 
 #include "mer/core/error.h"
+#include "mer/data/split.h"
 
 namespace mer::data {
 
 void SplitConfig::Validate() const {
   using config::ThrowInvalid;
-  if (method != "auto" && method != "official" && method != "ratio" && method != "kfold") {
-    ThrowInvalid("data.split", method, "one of \"auto\", \"official\", \"ratio\", \"kfold\"");
+  if (method != "auto" && method != "official" && method != "ratio" && method != "kfold" && method != "file") {
+    ThrowInvalid("data.split", method, "one of \"auto\", \"official\", \"ratio\", \"kfold\", \"file\"");
+  }
+  if (method == "file" && file.empty()) ThrowInvalid("data.split", method, "a split_file to go with \"file\"");
+  if (!file.empty() && method != "file") {
+    ThrowInvalid("data.split_file", file.string(), "no split file unless data.split is \"file\" or \"auto\" (it is \"" + method + "\")");
   }
   if (!(val_ratio >= 0 && val_ratio < 1)) ThrowInvalid("data.val_ratio", val_ratio, "a number in [0, 1)");
   if (!(test_ratio >= 0 && test_ratio < 1)) ThrowInvalid("data.test_ratio", test_ratio, "a number in [0, 1)");
@@ -32,9 +37,15 @@ nlohmann::json DataConfig::ToJson() const {
   nlohmann::json j = {{"dataset", dataset},       {"root", root.string()},          {"split", split.method},
                       {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
                       {"fold", split.fold},       {"seed", split.seed},             {"group_by_artist", split.group_by_artist},
-                      {"cache_dir", cache_dir.string()}};
+                      {"cache_dir", cache_dir.string()}, {"split_file", split.file.string()}};
   if (loader) j.update(loader->Options());
   return j;
+}
+
+Corpus DataConfig::LoadCorpus() const {
+  Corpus corpus = loader->Load(root);
+  if (!split.file.empty()) ApplySplitFile(&corpus, split.file);
+  return corpus;
 }
 
 DataConfig ParseDataConfig(const nlohmann::json& data) {
@@ -47,7 +58,9 @@ DataConfig ParseDataConfig(const nlohmann::json& data) {
   std::string root;
   r.Read("root", &root);
   c.root = root;
-  r.ReadChoice("split", {"auto", "official", "ratio", "kfold"}, &c.split.method);
+  r.ReadChoice("split", {"auto", "official", "ratio", "kfold", "file"}, &c.split.method);
+  std::string split_file;
+  r.Read("split_file", &split_file);
   r.Read("val_ratio", &c.split.val_ratio);
   r.Read("test_ratio", &c.split.test_ratio);
   r.Read("folds", &c.split.folds);
@@ -64,13 +77,21 @@ DataConfig ParseDataConfig(const nlohmann::json& data) {
   c.cache_dir = cache;
   c.loader->ReadOptions(r);
   r.RejectUnknownKeys();
+  if (!split_file.empty()) {
+    c.split.file = std::filesystem::path(split_file).is_absolute() ? std::filesystem::path(split_file)
+                                                                   : std::filesystem::path(root) / split_file;
+    if (c.split.method == "auto") c.split.method = "file";
+  }
   c.split.Validate();
   std::error_code ec;
   if (root.empty()) config::ThrowInvalid("data.root", root, "the folder holding the dataset");
   if (!std::filesystem::is_directory(c.root, ec)) {
     throw ConfigError("data.root = \"" + root + "\" is invalid: not a folder");
   }
-  if (c.split.method == "official" && c.loader->OfficialSplitDescription().empty()) {
+  if (!c.split.file.empty() && !std::filesystem::is_regular_file(c.split.file, ec)) {
+    throw ConfigError("data.split_file = \"" + split_file + "\" is invalid: " + c.split.file.string() + " is not a file");
+  }
+  if (c.split.method == "official" && !c.loader->HasOfficialSplit()) {
     throw ConfigError("data.split = \"official\" is invalid: " + c.dataset +
                       " has no official split (use \"ratio\" or \"kfold\")");
   }

@@ -46,6 +46,8 @@ std::unique_ptr<DatasetLoader> MakePmemo2018Loader();
 std::unique_ptr<DatasetLoader> MakeDeamLoader();
 std::unique_ptr<DatasetLoader> MakeEmoMusicLoader();
 std::unique_ptr<DatasetLoader> MakeDeezerLoader();
+std::unique_ptr<DatasetLoader> MakeFourQLoader();
+std::unique_ptr<DatasetLoader> MakeCsvLoader();
 
 // CAL500 song names are "artist-title"; three artists contain '-' themselves.
 std::string Cal500Artist(const std::string& song);

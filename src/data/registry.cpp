@@ -33,6 +33,8 @@ void RegisterBuiltinDatasets() {
   RegisterDataset({"pmemo2018", "PMEmo 2018 release layout", MakePmemo2018Loader});
   RegisterDataset({"deam", "DEAM: 1,802 songs, static + dynamic valence/arousal [1, 9]", MakeDeamLoader});
   RegisterDataset({"emomusic", "1000 Songs (MediaEval 2013): 744 clips, valence/arousal [1, 9]", MakeEmoMusicLoader});
+  RegisterDataset({"fourq", "4Q (Panda et al. 2018): 900 AllMusic clips, classes Q1..Q4 (or AllMusic mood tags)", MakeFourQLoader});
+  RegisterDataset({"csv", "your own data: one CSV/TSV row per clip, label columns declared in the config", MakeCsvLoader});
   RegisterDataset({"deezer", "Deezer mood detection: 18,644 tracks, standardised valence/arousal", MakeDeezerLoader});
 }
 

@@ -101,6 +101,9 @@ Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
   const bool has_official =
       std::any_of(corpus.items.begin(), corpus.items.end(), [](const Item& i) { return !i.official_split.empty(); });
   split.method = c.method == "auto" ? (has_official ? "official" : "ratio") : c.method;
+  if (split.method == "file" && !has_official) {
+    throw ConfigError("data.split_file: " + c.file.string() + " puts no item of " + corpus.dataset + " in a part");
+  }
   if (split.method == "official" && !has_official) {
     throw ConfigError("data.split = \"official\": " + corpus.dataset + " has no official split");
   }
@@ -110,7 +113,7 @@ Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
   std::vector<std::size_t> all(corpus.items.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   std::vector<std::size_t> rest;  // train + val, before carving val
-  if (split.method == "official") {
+  if (split.method == "official" || split.method == "file") {
     std::vector<std::size_t> official_val;
     for (std::size_t i : all) {
       const std::string& s = corpus.items[i].official_split;
@@ -157,6 +160,7 @@ nlohmann::json Split::ToJson(const Corpus& corpus, const SplitConfig& c) const {
   nlohmann::json j = {{"dataset", corpus.dataset}, {"method", method}, {"seed", c.seed},
                       {"train", ids(train)},     {"val", ids(val)},   {"test", ids(test)}};
   if (method == "kfold") j["folds"] = c.folds, j["fold"] = c.fold;
+  if (method == "file") j["file"] = c.file.string();
   return j;
 }
 

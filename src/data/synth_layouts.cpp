@@ -407,6 +407,56 @@ void WriteDeezer(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::m
   w.Text("test.csv", parts[2]);
 }
 
+// 4Q (Panda et al. 2018): Q1..Q4 folders of <Song>.mp3, `Song,Quadrant` annotations (LF) and the metadata with
+// every field quoted (CRLF) and `; `-separated AllMusic moods. The quadrant is the song's mean valence/arousal
+// quadrant; every tenth clip is missing, as 180 of the 900 are in the shared copy.
+void WriteFourQ(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
+  static const char* const kMoods[4][3] = {{"Happy", "Exuberant", "Cheerful"},
+                                           {"Angry", "Tense", "Aggressive"},
+                                           {"Sad", "Gloomy", "Melancholy"},
+                                           {"Calm", "Tender", "Peaceful"}};
+  std::string annotations = "Song,Quadrant\n";
+  std::string metadata =
+      "\"Song\",\"Artist\",\"Title\",\"Quadrant\",\"PQuad\",\"MoodsTotal\",\"Moods\",\"MoodsFoundStr\",\"MoodsStr\","
+      "\"MoodsStrSplit\",\"Genres\",\"GenresStr\",\"Sample\",\"SampleURL\"\r\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = "MT" + Fmt("%010.0f", static_cast<double>(4000 + i * 7919));
+    s.artist = Artist(i);
+    s.title = "Song " + std::to_string(i);
+    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
+    const std::string quadrant = kQuadrantNames[q];
+    s.audio = i % 10 == 9 ? fs::path() : fs::path(quadrant) / (s.id + ".mp3");
+    std::string moods;
+    for (int k = 0; k < 2 + static_cast<int>(rng() % 2); ++k) moods += (moods.empty() ? "" : "; ") + std::string(kMoods[q][k]);
+    annotations += s.id + "," + quadrant + "\n";
+    metadata += "\"" + s.id + "\",\"" + s.artist + "\",\"" + s.title + "\",\"" + quadrant + "\",1,3,3,\"" + moods + "\",\"" +
+                moods + "\",\"" + moods + "\",1,\"Electronic\",1,\"http://example.invalid/" + s.id + ".mp3\"\r\n";
+  }
+  w.Text("panda_dataset_taffc_annotations.csv", annotations);
+  w.Text("panda_dataset_taffc_metadata.csv", metadata);
+}
+
+// `csv` (a user's own data): clips.csv with the audio path under audio/<artist>/, the artist, valence and arousal
+// in [1, 9], the quadrant as a class name (happy, angry, sad, calm) and `;`-separated tags; every tenth clip is in
+// the test part of the `part` column. Train with data.audio_column = "path" and the label keys of your choice.
+void WriteCsvLayout(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
+  static const char* const kMood[4] = {"happy", "angry", "sad", "calm"};
+  std::string table = "path,artist,valence,arousal,mood,tags,part\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.artist = Artist(i);
+    s.audio = fs::path("audio") / s.artist / ("clip_" + std::to_string(i) + ".mp3");
+    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
+    std::string tags;
+    for (const auto& instrument : s.instruments) tags += (tags.empty() ? "" : ";") + instrument;
+    table += s.audio.generic_string() + "," + s.artist + "," + Fmt("%.4f", 1 + 8 * s.MeanValence()) + "," +
+             Fmt("%.4f", 1 + 8 * s.MeanArousal()) + "," + kMood[q] + "," + tags + "," +
+             (i % 10 == 9 ? "test" : i % 10 == 8 ? "val" : "train") + "\n";
+  }
+  w.Text("clips.csv", table);
+}
+
 using LayoutWriter = void (*)(const SynthConfig&, std::vector<Song>&, Writer&, std::mt19937_64&);
 
 // One writer per registered dataset; the layouts with curves need songs long enough to reach past 15 s.
@@ -420,7 +470,8 @@ const std::map<std::string, Layout>& Layouts() {
       {"cal500", {WriteCal500, false, true}},     {"cal500exp", {WriteCal500Exp, false, true}},
       {"pmemo", {WritePmemo, true, false}},       {"pmemo2018", {WritePmemo2018, true, false}},
       {"deam", {WriteDeam, true, false}},         {"emomusic", {WriteEmoMusic, true, false}},
-      {"deezer", {WriteDeezer, false, false}}};
+      {"deezer", {WriteDeezer, false, false}},   {"fourq", {WriteFourQ, false, false}},
+      {"csv", {WriteCsvLayout, false, false}}};
   return layouts;
 }
 

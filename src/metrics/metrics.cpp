@@ -147,7 +147,11 @@ TaggingMetrics Tagging(const Matrix& truth, const Matrix& scores, double thresho
   return m;
 }
 
-ClassificationMetrics Classification(const std::vector<int>& truth, const std::vector<int>& predicted, int classes) {
+ClassificationMetrics Classification(const std::vector<int>& truth, const std::vector<int>& predicted, int classes,
+                                     const std::vector<std::string>& names) {
+  if (!names.empty() && names.size() != static_cast<std::size_t>(classes)) {
+    throw Error("metrics: " + std::to_string(names.size()) + " class names for " + std::to_string(classes) + " classes");
+  }
   if (truth.empty() || truth.size() != predicted.size()) throw Error("metrics: truth and predictions differ in length");
   ClassificationMetrics m;
   m.confusion.assign(static_cast<std::size_t>(classes), std::vector<std::size_t>(static_cast<std::size_t>(classes), 0));
@@ -174,6 +178,15 @@ ClassificationMetrics Classification(const std::vector<int>& truth, const std::v
     f1_sum += F1(tp, fp, fn);
   }
   m.f1_macro = f1_sum / present.size();
+  for (int c = 0; c < classes; ++c) {
+    double tp = m.confusion[c][c], predicted_c = 0, true_c = 0;
+    for (int o = 0; o < classes; ++o) predicted_c += m.confusion[o][c], true_c += m.confusion[c][o];
+    m.names.push_back(names.empty() ? std::to_string(c) : names[c]);
+    m.precision.push_back(predicted_c > 0 ? tp / predicted_c : 0.0);  // zero_division=0
+    m.recall.push_back(true_c > 0 ? tp / true_c : 0.0);
+    m.f1.push_back(F1(tp, predicted_c - tp, true_c - tp));
+    m.support.push_back(static_cast<std::size_t>(true_c));
+  }
   return m;
 }
 
@@ -203,7 +216,12 @@ nlohmann::json TaggingMetrics::ToJson() const {
 }
 
 nlohmann::json ClassificationMetrics::ToJson() const {
-  return {{"accuracy", accuracy}, {"f1_macro", f1_macro}, {"confusion", confusion}};
+  nlohmann::json per_class = nlohmann::json::object();
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    per_class[names[c]] = {{"precision", precision[c]}, {"recall", recall[c]}, {"f1", f1[c]}, {"support", support[c]}};
+  }
+  return {{"accuracy", accuracy}, {"f1_macro", f1_macro}, {"confusion", confusion}, {"classes", names},
+          {"per_class", per_class}};
 }
 
 }  // namespace mer::metrics

@@ -96,7 +96,7 @@ std::vector<PaperResult> LoadPaperResults(const fs::path& path) {
 
 std::vector<std::string> HeadlineMetrics(const std::string& task) {
   if (task == "tagging") return {"f1_micro", "f1_macro", "roc_auc_macro", "average_precision_macro"};
-  if (task == "quadrants") return {"accuracy", "f1_macro"};
+  if (task == "quadrants" || task == "classes") return {"accuracy", "f1_macro"};
   return {"valence.r2", "arousal.r2", "r2", "rmse", "pearson", "retrieval.music_to_emotion.mrr",
           "retrieval.emotion_to_music.mrr"};
 }

@@ -194,4 +194,36 @@ std::string BarChart(const std::vector<std::string>& categories, const std::vect
   return svg + Legend(series, o) + "</svg>\n";
 }
 
+std::string ConfusionChart(const std::vector<std::string>& classes, const std::vector<std::vector<double>>& counts,
+                           const ChartOptions& o) {
+  const std::size_t n = classes.size();
+  std::string svg = Header(o);
+  if (n == 0) return svg + "</svg>\n";
+  const double left = 110, top = 60, size = std::min((o.width - left - 30) / n, (o.height - top - 60) / n);
+  for (std::size_t r = 0; r < n; ++r) {
+    double row_total = 0;
+    for (double v : counts[r]) row_total += v;
+    const double y = top + size * static_cast<double>(r);
+    svg += "<text x=\"" + Num(left - 8) + "\" y=\"" + Num(y + size / 2 + 4) + "\" text-anchor=\"end\">" +
+           Escape(classes[r]) + "</text>\n";
+    for (std::size_t c = 0; c < n; ++c) {
+      const double share = row_total > 0 ? counts[r][c] / row_total : 0.0;
+      const double x = left + size * static_cast<double>(c);
+      const int shade = static_cast<int>(std::lround(255 - 200 * share));
+      svg += "<rect class=\"cell\" x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" width=\"" + Num(size) + "\" height=\"" +
+             Num(size) + "\" fill=\"rgb(" + std::to_string(shade) + "," + std::to_string(shade) + ",255)\" stroke=\"#888\"/>\n";
+      svg += "<text x=\"" + Num(x + size / 2) + "\" y=\"" + Num(y + size / 2 + 4) + "\" text-anchor=\"middle\">" +
+             Label(counts[r][c]) + "</text>\n";
+    }
+  }
+  for (std::size_t c = 0; c < n; ++c) {
+    svg += "<text x=\"" + Num(left + size * (static_cast<double>(c) + 0.5)) + "\" y=\"" +
+           Num(top + size * static_cast<double>(n) + 18) + "\" text-anchor=\"middle\">" + Escape(classes[c]) + "</text>\n";
+  }
+  svg += "<text x=\"" + Num(left + size * static_cast<double>(n) / 2) + "\" y=\"" + Num(top + size * static_cast<double>(n) + 40) +
+         "\" text-anchor=\"middle\">predicted</text>\n<text x=\"20\" y=\"" + Num(top + size * static_cast<double>(n) / 2) +
+         "\" transform=\"rotate(-90 20 " + Num(top + size * static_cast<double>(n) / 2) + ")\" text-anchor=\"middle\">true</text>\n";
+  return svg + "</svg>\n";
+}
+
 }  // namespace mer::report

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, const data::LabelNormalizer& normalizer) {
   if (task.task == "tagging") return torch::sigmoid(raw);
-  if (task.task == "quadrants") return torch::softmax(raw, 1);  // regression and dynamic: back to the labels' scale
+  if (task.IsClassification()) return torch::softmax(raw, 1);  // regression and dynamic: back to the labels' scale
   if (normalizer.mean.empty()) return raw;
   const auto options = torch::TensorOptions().dtype(raw.dtype()).device(raw.device());
   const torch::Tensor mean = torch::tensor(std::vector<float>(normalizer.mean.begin(), normalizer.mean.end()), options);
@@ -277,7 +277,7 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   const nlohmann::json& config = run.checkpoint.meta.at("config");
   const data::DataConfig data_config = data::ParseDataConfig(config.at("data"));
   std::size_t missing = 0;
-  const data::Corpus corpus = WithAudio(data_config.loader->Load(data_config.root), &missing);
+  const data::Corpus corpus = WithAudio(data_config.LoadCorpus(), &missing);
   const fs::path split_path = options.run_dir / "split.json";
   nlohmann::json split;
   try {
@@ -345,6 +345,7 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
     TrackPrediction p;
     p.file = input.file;
     p.names = run.task.outputs;
+    p.classification = run.task.IsClassification();
     p.error = input.error;
     if (!p.error.empty()) {
       out.push_back(std::move(p));

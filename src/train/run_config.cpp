@@ -121,7 +121,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     const nlohmann::json section = j.value("model", nlohmann::json::object());  // FieldReader keeps a reference
     config::FieldReader r(section, "model");
     r.Read("name", &c.model.name);
-    r.ReadChoice("task", {"auto", "regression", "tagging", "quadrants", "dynamic"}, &c.model.task);
+    r.ReadChoice("task", {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"}, &c.model.task);
     r.Read("input_frames", &c.model.input_frames);
     r.Read("dropout", &c.model.dropout);
     r.Read("channels", &c.model.channels);

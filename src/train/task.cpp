@@ -11,12 +11,23 @@ namespace mer::train {
 TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, const data::LabelSchema& schema) {
   TaskInfo t;
   const bool va = data::LabelIndex(schema, "valence") >= 0 && data::LabelIndex(schema, "arousal") >= 0;
-  t.task = model_task == "auto" ? (schema.task == data::Task::kTagging ? "tagging" : "regression") : model_task;
+  const std::string labels = schema.task == data::Task::kTagging   ? "tags"
+                             : schema.task == data::Task::kClasses ? "classes"
+                                                                   : "valence/arousal labels";
+  t.task = model_task != "auto"                     ? model_task
+           : schema.task == data::Task::kTagging   ? "tagging"
+           : schema.task == data::Task::kClasses   ? "classes"
+                                                   : "regression";
   if (t.task == "tagging" && schema.task != data::Task::kTagging) {
-    throw ConfigError("model.task = \"tagging\" is invalid: this dataset has valence/arousal labels, not tags");
+    throw ConfigError("model.task = \"tagging\" is invalid: this dataset has " + labels + ", not tags");
+  }
+  if (t.task == "classes" && schema.task != data::Task::kClasses) {
+    throw ConfigError("model.task = \"classes\" is invalid: this dataset has " + labels +
+                      ", not one class per item (\"quadrants\" classifies valence/arousal)");
   }
   if ((t.task == "regression" || t.task == "quadrants" || t.task == "dynamic") && !va) {
-    throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has tags, not valence/arousal");
+    throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has " + labels +
+                      ", not valence/arousal" + (schema.task == data::Task::kClasses ? " (use \"classes\")" : ""));
   }
   t.outputs = t.task == "quadrants" ? std::vector<std::string>{"Q1", "Q2", "Q3", "Q4"}
               : t.task == "dynamic"  ? std::vector<std::string>{"valence", "arousal"}
@@ -28,7 +39,7 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
                                         valid_tagging = {"f1_micro", "f1_macro", "f1_samples", "roc_auc_macro",
                                                          "average_precision_macro"},
                                         valid_quadrants = {"accuracy", "f1_macro"};
-  const auto& valid = t.task == "regression" || t.task == "dynamic" ? valid_regression : t.task == "tagging" ? valid_tagging : valid_quadrants;
+  const auto& valid = t.task == "regression" || t.task == "dynamic" ? valid_regression : t.task == "tagging" ? valid_tagging : valid_quadrants;  // quadrants and classes
   if (std::find(valid.begin(), valid.end(), t.monitor) == valid.end()) {
     std::string list;
     for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
@@ -40,6 +51,7 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
 std::vector<float> TaskInfo::Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const {
   if (task == "regression") return normalizer.Normalize(raw);
   if (task == "quadrants") return {static_cast<float>(data::Quadrant(raw[0], raw[1], midpoint))};
+  if (task == "classes") return {static_cast<float>(std::max_element(raw.begin(), raw.end()) - raw.begin())};
   return raw;
 }
 
@@ -137,10 +149,12 @@ nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vecto
   }
   std::vector<int> y, p;
   for (std::size_t i = 0; i < truth.size(); ++i) {
-    y.push_back(data::Quadrant(truth[i][0], truth[i][1], task.midpoint));
+    y.push_back(task.task == "classes"
+                    ? static_cast<int>(std::max_element(truth[i].begin(), truth[i].end()) - truth[i].begin())
+                    : data::Quadrant(truth[i][0], truth[i][1], task.midpoint));
     p.push_back(static_cast<int>(std::max_element(predicted[i].begin(), predicted[i].end()) - predicted[i].begin()));
   }
-  return metrics::Classification(y, p, 4).ToJson();
+  return metrics::Classification(y, p, static_cast<int>(task.outputs.size()), task.outputs).ToJson();
 }
 
 double MonitorValue(const TaskInfo& task, const nlohmann::json& m) {

@@ -15,11 +15,13 @@
 namespace mer::train {
 
 struct TaskInfo {
-  std::string task;                  // "regression", "tagging", "quadrants"
+  std::string task;                  // "regression", "tagging", "quadrants", "classes", "dynamic"
   std::vector<std::string> outputs;  // model output names
   double midpoint = 0.5;             // quadrant threshold, dataset scale
   std::string monitor;               // validation metric key, larger is better
 
+  // Single-label classification (softmax + cross-entropy; target = class index): quadrants and classes.
+  bool IsClassification() const { return task == "quadrants" || task == "classes"; }
   // Training target of an item from its raw labels (regression: normalised; tagging: as given; quadrants: index).
   std::vector<float> Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const;
   nlohmann::json ToJson() const;

@@ -123,7 +123,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   if (ec) throw OutputError(run.string() + ": cannot create the run folder: " + ec.message());
 
   // Data: labelled items with audio, the split, label normalisation fitted on the training part only.
-  const data::Corpus all = config.data.loader->Load(config.data.root);
+  const data::Corpus all = config.data.LoadCorpus();
   std::size_t missing = 0;
   data::Corpus corpus = WithAudio(all, &missing);
   if (config.model.task == "dynamic") {  // only items with curves can be scored per window
@@ -347,7 +347,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         } else {
           t = task.Target(item.labels, normalizer);
         }
-        if (own_loss && task.task != "tagging") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
+        if (own_loss && task.task != "tagging" && task.task != "classes") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
         targets.insert(targets.end(), t.begin(), t.end());
       }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
@@ -356,16 +356,17 @@ int Train(const RunConfig& config, const TrainOptions& options) {
         std::mt19937_64 rng(Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d6978));
         const data::MixupPlan plan = data::MakeMixupPlan(static_cast<std::size_t>(b), augment.mixup_alpha, &rng);
         data::MixRows(x.data_ptr<float>(), static_cast<std::size_t>(x.numel() / b), plan);
-        if (task.task == "quadrants") {
-          std::vector<float> one_hot(static_cast<std::size_t>(b) * 4, 0.0f);
-          for (int64_t i = 0; i < b; ++i) one_hot[static_cast<std::size_t>(i * 4 + static_cast<int64_t>(targets[i]))] = 1.0f;
+        if (task.IsClassification()) {
+          const int64_t k = static_cast<int64_t>(task.outputs.size());
+          std::vector<float> one_hot(static_cast<std::size_t>(b * k), 0.0f);
+          for (int64_t i = 0; i < b; ++i) one_hot[static_cast<std::size_t>(i * k + static_cast<int64_t>(targets[i]))] = 1.0f;
           targets = std::move(one_hot);
         }
         data::MixRows(targets.data(), targets.size() / static_cast<std::size_t>(b), plan);
       }
       x = x.to(device);
       models::TrainingBatch training{x, {}, {}, {}};
-      if (task.task == "quadrants" && !mixup) {
+      if (task.IsClassification() && !mixup) {
         training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device);
       } else {
         training.target = torch::tensor(targets).reshape({b, -1}).to(device);
@@ -375,8 +376,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       torch::Tensor loss = model->TrainingLoss(training);
       if (!loss.defined()) {
         const torch::Tensor output = model->forward(x);
-        loss = task.task == "quadrants" && mixup ? -(training.target * torch::log_softmax(output, 1)).sum(1).mean()
-               : task.task == "quadrants"        ? torch::nn::functional::cross_entropy(output, training.target)
+        loss = task.IsClassification() && mixup ? -(training.target * torch::log_softmax(output, 1)).sum(1).mean()
+               : task.IsClassification()        ? torch::nn::functional::cross_entropy(output, training.target)
                : task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, training.target)
                                         : torch::mse_loss(output, training.target);
       }

@@ -16,7 +16,7 @@ inline Corpus Load(const std::string& dataset, const std::filesystem::path& root
   nlohmann::json data = {{"dataset", dataset}, {"root", root.string()}};
   if (extra.is_object()) data.update(extra);
   const DataConfig config = ParseDataConfig(data);
-  return config.loader->Load(config.root);
+  return config.LoadCorpus();
 }
 
 inline const Item& ById(const Corpus& corpus, const std::string& id) {

@@ -49,6 +49,18 @@ TEST(Metrics, ClassificationEqualsSklearn) {
   EXPECT_NEAR(m.accuracy, g["accuracy"].get<double>(), 1e-12);
   EXPECT_NEAR(m.f1_macro, g["f1_macro"].get<double>(), 1e-12);
   EXPECT_EQ(nlohmann::json(m.confusion), g["confusion"]);
+  // Per class, as precision_recall_fscore_support(labels=[0..3], zero_division=0).
+  ASSERT_EQ(m.precision.size(), 4u);
+  for (std::size_t c = 0; c < 4; ++c) {
+    EXPECT_NEAR(m.precision[c], g["precision"][c].get<double>(), 1e-12) << c;
+    EXPECT_NEAR(m.recall[c], g["recall"][c].get<double>(), 1e-12) << c;
+    EXPECT_NEAR(m.f1[c], g["f1"][c].get<double>(), 1e-12) << c;
+    EXPECT_EQ(m.support[c], g["support"][c].get<std::size_t>()) << c;
+  }
+  const auto named = Classification(g["truth"].get<std::vector<int>>(), g["predicted"].get<std::vector<int>>(), 4,
+                                    {"Q1", "Q2", "Q3", "Q4"}).ToJson();
+  EXPECT_NEAR(named["per_class"]["Q2"]["f1"].get<double>(), g["f1"][1].get<double>(), 1e-12);
+  EXPECT_THROW(Classification({0, 1}, {0, 1}, 2, {"only one"}), mer::Error);
 }
 
 TEST(Metrics, EdgeCases) {

@@ -56,6 +56,9 @@ out["classification"] = {
     "f1_macro": M.f1_score(ct, cp, average="macro", zero_division=0),
     "confusion": M.confusion_matrix(ct, cp, labels=[0, 1, 2, 3]).tolist(),
 }
+p, r, f, sup = M.precision_recall_fscore_support(ct, cp, labels=[0, 1, 2, 3], zero_division=0)
+out["classification"].update({"precision": p.tolist(), "recall": r.tolist(), "f1": f.tolist(),
+                              "support": sup.tolist()})
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "metrics", "golden.json"), "w") as f:

@@ -13,11 +13,12 @@ namespace mer::data {
 enum class Task {
   kRegression,  // static valence/arousal
   kTagging,     // multi-label tags (binary, or soft values in [0, 1])
+  kClasses,     // single-label classification: labels one-hot over the class names (exactly one 1)
 };
 
 struct LabelSchema {
   Task task = Task::kRegression;
-  std::vector<std::string> names;  // "valence", "arousal", or tag names
+  std::vector<std::string> names;  // "valence", "arousal", tag names, or class names
   double scale_min = 0.0;          // the dataset's own label scale
   double scale_max = 1.0;
   double midpoint = 0.5;           // valence/arousal threshold of the quadrants

@@ -8,12 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/data/corpus.h"
 #include "mer/data/registry.h"
 
 namespace mer::data {
 
 struct SplitConfig {
-  std::string method = "auto";  // "auto" (official if the dataset has one, else "ratio"), "official", "ratio", "kfold"
+  std::string method = "auto";  // "auto" (file if split_file is set, else official if the dataset has one, else
+                                //   "ratio"), "official", "ratio", "kfold", "file"
+  std::filesystem::path file;   // split_file: `id,part` rows (part train / val / test); empty = none
   double val_ratio = 0.1;       // share of the non-test items held out for validation
   double test_ratio = 0.2;      // share of all items held out for testing ("ratio" only)
   int folds = 5;                // "kfold": number of folds
@@ -32,6 +35,9 @@ struct DataConfig {
   std::shared_ptr<DatasetLoader> loader;
 
   std::filesystem::path EffectiveCacheDir() const;
+  // The loader's corpus with the split file (if any) applied: each listed item takes its part as its official
+  // split, items the file does not list are left out (counted in a note). Throws InputError naming file:line.
+  Corpus LoadCorpus() const;
   nlohmann::json ToJson() const;
 };
 

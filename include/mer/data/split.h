@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct Split {
 
 // Deterministic for a given corpus and config. Throws ConfigError when the corpus is too small to split.
 Split MakeSplit(const Corpus& corpus, const SplitConfig& config);
+
+// Reads a split file (CSV with columns `id` and `part`; part is train, val or test) and sets each listed item's
+// official_split; items it does not list are removed and counted in a note. Throws InputError naming file:line for
+// an id that is not an item of the corpus, an id listed twice or an unknown part.
+void ApplySplitFile(Corpus* corpus, const std::filesystem::path& path);
 
 // The stratum used for an item (quadrant 0-3, or the rarest positive tag; -1 without any positive tag).
 std::vector<int> Strata(const Corpus& corpus);

@@ -37,9 +37,15 @@ TaggingMetrics Tagging(const Matrix& truth, const Matrix& scores, double thresho
 struct ClassificationMetrics {
   double accuracy = 0, f1_macro = 0;
   std::vector<std::vector<std::size_t>> confusion;  // [true class][predicted class]
+  // Per class (sklearn.metrics.precision_recall_fscore_support(labels=range(classes), zero_division=0)).
+  std::vector<std::string> names;                   // class names ("0", "1", ... when none are given)
+  std::vector<double> precision, recall, f1;
+  std::vector<std::size_t> support;                 // items of the class in the truth
+  // {"accuracy", "f1_macro", "confusion", "classes": [names], "per_class": {name: {precision, recall, f1, support}}}
   nlohmann::json ToJson() const;
 };
-ClassificationMetrics Classification(const std::vector<int>& truth, const std::vector<int>& predicted, int classes);
+ClassificationMetrics Classification(const std::vector<int>& truth, const std::vector<int>& predicted, int classes,
+                                     const std::vector<std::string>& names = {});
 
 // Cross-modal retrieval where query i's one relevant candidate is candidate i. distance[i][j]: smaller = better.
 // Rank of the relevant candidate is 1 + the number of candidates strictly closer (ties favour it).

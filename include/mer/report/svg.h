@@ -26,6 +26,11 @@ std::string ScatterChart(const std::vector<Series>& series, const ChartOptions& 
 std::string BarChart(const std::vector<std::string>& categories, const std::vector<Series>& series,
                      const ChartOptions& options);
 
+// A confusion matrix as a grid of cells shaded by each row's share (rows: true class, columns: predicted class),
+// each cell labelled with its count; the title should say what was counted.
+std::string ConfusionChart(const std::vector<std::string>& classes, const std::vector<std::vector<double>>& counts,
+                           const ChartOptions& options);
+
 // "Nice" tick values covering [lo, hi] (about `count` of them), as used on the axes.
 std::vector<double> NiceTicks(double lo, double hi, int count = 5);
 

@@ -46,6 +46,7 @@ struct TrackPrediction {
   std::vector<double> track;               // track-level value per output (dataset scale or probabilities)
   std::vector<double> times;               // window centres in seconds
   std::vector<std::vector<double>> curve;  // [window][output]
+  bool classification = false;             // outputs are class probabilities (quadrants, classes)
 };
 // One input of Predict: the log-mel of a file computed with the run's frontend (or, for waveform-input runs, the
 // mono waveform at its sample rate as [1, samples]), or the error that prevented it.

@@ -1,0 +1,217 @@
+// `csv`: a user's own labelled clips, with no code to write. One CSV (or TSV) row per clip:
+//   annotations      the table, relative to root (".tsv"/".tab" or delimiter "\t": TAB-separated)
+//   audio_column     the clip's audio path relative to root (no "..", not absolute)
+//   id_column        the item id (default: the audio path)
+//   labels           "regression" (label_columns numeric, in `scale`), "tags" (label_columns of 0/1, or one
+//                    tag_column split at tag_separator), "classes" (one label column of class names; `classes`
+//                    fixes their order, default sorted)
+//   group_column     optional artist / group: items of a group never straddle two parts
+//   split_column     optional train / val / test per row (the dataset's official split)
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+
+namespace mer::data {
+namespace {
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// An audio path from a table cell: relative to root, never leaving it.
+void CheckRelativePath(const std::string& path, const std::string& where) {
+  if (path.empty()) throw InputError(where + ": the audio path is empty");
+  if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos || path.front() == '/') {
+    throw InputError(where + ": audio path '" + path + "' must be relative to data.root, with '/' separators");
+  }
+  for (const auto& part : fs::path(path)) {
+    if (part == "..") throw InputError(where + ": audio path '" + path + "' escapes data.root ('..')");
+  }
+}
+
+class CsvLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.Read("annotations", &annotations_);
+    r.ReadChoice("delimiter", {"auto", ",", ";", "\t", "|"}, &delimiter_);
+    r.Read("audio_column", &audio_column_);
+    r.Read("id_column", &id_column_);
+    r.ReadChoice("labels", {"regression", "tags", "classes"}, &labels_);
+    r.Read("label_columns", &label_columns_);
+    r.Read("tag_column", &tag_column_);
+    r.Read("tag_separator", &tag_separator_);
+    r.Read("classes", &classes_);
+    r.Read("scale", &scale_);
+    r.Read("group_column", &group_column_);
+    r.Read("split_column", &split_column_);
+    const auto need = [&](bool ok, const std::string& key, const nlohmann::json& value, const std::string& what) {
+      if (!ok) config::ThrowInvalid(r.FieldName(key), value, what);
+    };
+    need(!annotations_.empty(), "annotations", annotations_, "the CSV/TSV file of clips, relative to data.root");
+    need(!audio_column_.empty(), "audio_column", audio_column_, "the column holding each clip's audio path");
+    need(scale_.size() == 2 && scale_[0] < scale_[1], "scale", scale_, "[min, max] with min < max");
+    if (labels_ == "tags") {
+      need(label_columns_.empty() != tag_column_.empty(), "label_columns", label_columns_,
+           "either label_columns (0/1 columns) or tag_column (one delimited column) for labels = \"tags\"");
+      need(tag_separator_.size() == 1, "tag_separator", tag_separator_, "one character");
+    } else {
+      need(tag_column_.empty(), "tag_column", tag_column_, "only with labels = \"tags\"");
+      need(labels_ != "classes" || label_columns_.size() == 1, "label_columns", label_columns_,
+           "exactly one column of class names for labels = \"classes\"");
+      need(!label_columns_.empty(), "label_columns", label_columns_, "the label columns (a non-empty list)");
+    }
+    need(classes_.empty() || labels_ == "classes", "classes", classes_, "only with labels = \"classes\"");
+    need(std::set<std::string>(classes_.begin(), classes_.end()).size() == classes_.size(), "classes", classes_,
+         "class names without repeats");
+  }
+
+  nlohmann::json Options() const override {
+    return {{"annotations", annotations_}, {"delimiter", delimiter_},       {"audio_column", audio_column_},
+            {"id_column", id_column_},     {"labels", labels_},             {"label_columns", label_columns_},
+            {"tag_column", tag_column_},   {"tag_separator", tag_separator_}, {"classes", classes_},
+            {"scale", scale_},             {"group_column", group_column_}, {"split_column", split_column_}};
+  }
+  std::string OfficialSplitDescription() const override { return split_column_.empty() ? "" : "column " + split_column_; }
+
+  Corpus Load(const fs::path& root) const override {
+    const fs::path path = UnderRoot(root, annotations_);
+    RequireFile(path, "the clips table (data.annotations)");
+    CsvOptions options;
+    const std::string ext = path.extension().string();
+    options.delimiter = delimiter_ != "auto" ? delimiter_[0] : (ext == ".tsv" || ext == ".tab") ? '\t' : ',';
+    const CsvTable t = ReadCsv(path, options);
+    // Declared columns that the table lacks: a configuration error listing what it has.
+    const auto column = [&](const std::string& name, const std::string& key) {
+      if (const auto c = t.FindColumn(name)) return *c;
+      throw ConfigError("data." + key + ": " + path.string() + " has no column '" + name + "' (its columns: " +
+                        Joined(t.header) + ")");
+    };
+    const std::size_t audio = column(audio_column_, "audio_column");
+    const std::size_t id = id_column_.empty() ? audio : column(id_column_, "id_column");
+    std::vector<std::size_t> label_cols;
+    for (const auto& name : label_columns_) label_cols.push_back(column(name, "label_columns"));
+    const std::optional<std::size_t> tag_col = tag_column_.empty() ? std::nullopt : std::optional(column(tag_column_, "tag_column"));
+    const std::optional<std::size_t> group = group_column_.empty() ? std::nullopt : std::optional(column(group_column_, "group_column"));
+    const std::optional<std::size_t> split = split_column_.empty() ? std::nullopt : std::optional(column(split_column_, "split_column"));
+
+    Corpus corpus;
+    corpus.dataset = "csv";
+    corpus.root = root;
+    corpus.schema.scale_min = labels_ == "regression" ? scale_[0] : 0.0;
+    corpus.schema.scale_max = labels_ == "regression" ? scale_[1] : 1.0;
+    corpus.schema.midpoint = 0.5 * (corpus.schema.scale_min + corpus.schema.scale_max);
+    corpus.schema.task = labels_ == "regression" ? Task::kRegression : labels_ == "tags" ? Task::kTagging : Task::kClasses;
+    corpus.schema.names = labels_ == "classes" ? classes_ : label_columns_;
+
+    // Tag vocabulary of a delimited column, or class names, from the whole table (sorted) unless given.
+    const auto cell_list = [&](const CsvRow& row) {
+      std::vector<std::string> out;
+      const std::string& cell = t.Field(row, *tag_col);
+      std::size_t start = 0;
+      while (start <= cell.size()) {
+        const auto end = cell.find(tag_separator_[0], start);
+        const std::string tag = Trim(cell.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (!tag.empty()) out.push_back(tag);
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      return out;
+    };
+    if (tag_col || (labels_ == "classes" && classes_.empty())) {
+      std::set<std::string> names;
+      for (const auto& row : t.rows) {
+        t.RequireHeaderWidth(row);
+        if (tag_col) {
+          for (auto& tag : cell_list(row)) names.insert(tag);
+        } else if (!t.Field(row, label_cols[0]).empty()) {
+          names.insert(t.Field(row, label_cols[0]));
+        }
+      }
+      corpus.schema.names.assign(names.begin(), names.end());
+    }
+    if (corpus.schema.names.empty()) throw InputError(path.string() + ": no labels in the table");
+
+    std::set<std::string> seen;
+    for (const auto& row : t.rows) {
+      t.RequireHeaderWidth(row);
+      const std::string where = t.Where(row);
+      Item item;
+      item.id = t.Field(row, id);
+      if (item.id.empty() || item.id.find('\0') != std::string::npos) throw InputError(where + ": the id is empty");
+      if (!seen.insert(item.id).second) throw InputError(where + ": id '" + item.id + "' appears twice");
+      const std::string& audio_path = t.Field(row, audio);
+      CheckRelativePath(audio_path, where);
+      item.audio = root / audio_path;
+      if (group) item.group = t.Field(row, *group).empty() ? "" : "group:" + t.Field(row, *group);
+      item.artist = group ? t.Field(row, *group) : "";
+      if (split) {
+        std::string part = t.Field(row, *split);
+        if (part == "validation") part = "val";
+        if (part != "train" && part != "val" && part != "test") {
+          throw InputError(where + ": column '" + split_column_ + "': '" + part + "' is not train, val or test");
+        }
+        item.official_split = part;
+      }
+      if (labels_ == "regression") {
+        bool empty = false;
+        for (std::size_t c : label_cols) empty |= t.Field(row, c).empty();
+        if (empty) {  // an unlabelled clip
+          ++corpus.skipped_unlabeled;
+          continue;
+        }
+        for (std::size_t k = 0; k < label_cols.size(); ++k) {
+          const double v = t.Number(row, label_cols[k]);
+          if (v < scale_[0] || v > scale_[1]) {
+            throw InputError(where + ": column '" + label_columns_[k] + "': " + t.Field(row, label_cols[k]) +
+                             " is outside data.scale [" + std::to_string(scale_[0]) + ", " + std::to_string(scale_[1]) + "]");
+          }
+          item.labels.push_back(static_cast<float>(v));
+        }
+      } else if (labels_ == "tags" && !tag_col) {
+        for (std::size_t k = 0; k < label_cols.size(); ++k) {
+          const double v = t.Number(row, label_cols[k]);
+          if (v != 0.0 && v != 1.0) {
+            throw InputError(where + ": column '" + label_columns_[k] + "': '" + t.Field(row, label_cols[k]) +
+                             "' is not 0 or 1");
+          }
+          item.labels.push_back(static_cast<float>(v));
+        }
+      } else {
+        item.labels.assign(corpus.schema.names.size(), 0.0f);
+        const std::vector<std::string> present = tag_col ? cell_list(row) : std::vector<std::string>{t.Field(row, label_cols[0])};
+        if (!tag_col && present[0].empty()) {
+          ++corpus.skipped_unlabeled;
+          continue;
+        }
+        for (const auto& name : present) {
+          const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), name);
+          if (at == corpus.schema.names.end()) {
+            throw InputError(where + ": column '" + label_columns_[0] + "': class '" + name +
+                             "' is not one of data.classes (" + Joined(corpus.schema.names) + ")");
+          }
+          item.labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
+        }
+      }
+      corpus.items.push_back(std::move(item));
+    }
+    return corpus;
+  }
+
+ private:
+  std::string annotations_, delimiter_ = "auto", audio_column_, id_column_, labels_ = "regression";
+  std::vector<std::string> label_columns_, classes_;
+  std::string tag_column_, tag_separator_ = ";";
+  std::vector<double> scale_ = {0.0, 1.0};
+  std::string group_column_, split_column_;
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeCsvLoader() { return std::make_unique<CsvLoader>(); }
+
+}  // namespace mer::data

@@ -1,0 +1,179 @@
+// The 4Q audio emotion dataset (Panda, Malheiro & Paiva, "Novel Audio Features for Music Emotion Recognition",
+// IEEE Trans. Affective Computing 2018): 900 AllMusic clips of ~30 s, 225 per Russell quadrant.
+//   panda_dataset_taffc_annotations.csv   Song,Quadrant (LF, 900 rows)
+//   panda_dataset_taffc_metadata.csv      every field quoted, CRLF: Song,Artist,Title,Quadrant,...,MoodsStrSplit,...
+//   Q1/ .. Q4/<Song>.<ext>                the clips (released as .mp3; any extension mer decodes is found)
+// `labels: "quadrant"` (default) gives the task `classes` with the classes named as in the CSV (Q1..Q4);
+// `labels: "moods"` gives multi-label tags from the AllMusic moods (MoodsStrSplit) shared by at least
+// `min_mood_songs` songs. Artists come from the metadata (artist-disjoint splits).
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+
+#include "loader_util.h"
+#include "mer/core/error.h"
+
+namespace mer::data {
+namespace {
+
+// Audio extensions looked for, in this order (the release has .mp3).
+const std::array<const char*, 10> kAudioExtensions = {".mp3", ".wav", ".flac", ".ogg", ".opus",
+                                                      ".aiff", ".aif", ".au", ".w64", ".caf"};
+
+std::vector<std::string> SplitList(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = text.find(separator, start);
+    const std::string part = Trim(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (!part.empty()) out.push_back(part);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+class FourQLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& r) override {
+    r.ReadChoice("labels", {"quadrant", "moods"}, &labels_);
+    r.Read("min_mood_songs", &min_mood_songs_);
+    if (min_mood_songs_ < 1) config::ThrowInvalid(r.FieldName("min_mood_songs"), min_mood_songs_, "an integer >= 1");
+  }
+  nlohmann::json Options() const override { return {{"labels", labels_}, {"min_mood_songs", min_mood_songs_}}; }
+
+  Corpus Load(const fs::path& root) const override {
+    Corpus corpus;
+    corpus.dataset = "fourq";
+    corpus.root = root;
+    const fs::path annotations_path = root / "panda_dataset_taffc_annotations.csv";
+    const fs::path metadata_path = root / "panda_dataset_taffc_metadata.csv";
+    RequireFile(annotations_path, "the 4Q annotations (Song,Quadrant)");
+    const CsvTable annotations = ReadCsv(annotations_path);
+    const std::size_t song_column = annotations.Column("Song"), quadrant_column = annotations.Column("Quadrant");
+
+    // Metadata: artist, title and moods by song (optional for the quadrant labels, required for moods).
+    struct Meta {
+      std::string artist, title;
+      std::vector<std::string> moods;
+    };
+    std::map<std::string, Meta> metadata;
+    std::error_code ec;
+    if (fs::is_regular_file(metadata_path, ec)) {
+      const CsvTable m = ReadCsv(metadata_path);
+      const std::size_t song = m.Column("Song"), artist = m.Column("Artist"), title = m.Column("Title"),
+                        moods = m.ColumnOneOf({"MoodsStrSplit", "MoodsStr"});
+      for (const auto& row : m.rows) {
+        m.RequireHeaderWidth(row);
+        Meta meta{m.Field(row, artist), m.Field(row, title), SplitList(m.Field(row, moods), ';')};
+        if (!metadata.emplace(m.Field(row, song), std::move(meta)).second) {
+          throw InputError(m.Where(row) + ": song '" + m.Field(row, song) + "' appears twice");
+        }
+      }
+    } else if (labels_ == "moods") {
+      RequireFile(metadata_path, "the 4Q metadata with the AllMusic moods (data.labels = \"moods\")");
+    } else {
+      corpus.warnings.push_back(metadata_path.string() + " not found: no artists, so splits are not artist-disjoint");
+    }
+
+    std::set<std::string> seen;
+    std::vector<std::string> quadrants;  // per item, as written in the CSV
+    for (const auto& row : annotations.rows) {
+      annotations.RequireHeaderWidth(row);
+      Item item;
+      item.id = annotations.Field(row, song_column);
+      CheckSafeId(item.id, annotations.Where(row));
+      if (!seen.insert(item.id).second) {
+        throw InputError(annotations.Where(row) + ": song '" + item.id + "' appears twice");
+      }
+      const std::string quadrant = annotations.Field(row, quadrant_column);
+      if (quadrant.empty()) {
+        ++corpus.skipped_unlabeled;
+        continue;
+      }
+      CheckSafeId(quadrant, annotations.Where(row) + ": column 'Quadrant'");
+      if (const auto it = metadata.find(item.id); it != metadata.end()) {
+        item.artist = it->second.artist;
+        item.title = it->second.title;
+      }
+      item.group = item.artist.empty() ? "" : "artist:" + item.artist;
+      item.audio = FindAudio(root, quadrant, item.id, &corpus);
+      quadrants.push_back(quadrant);
+      corpus.items.push_back(std::move(item));
+    }
+
+    if (labels_ == "quadrant") {
+      // The class names as the CSV writes them, sorted (Q1..Q4 in the release).
+      std::set<std::string> names(quadrants.begin(), quadrants.end());
+      corpus.schema.task = Task::kClasses;
+      corpus.schema.names.assign(names.begin(), names.end());
+      for (std::size_t i = 0; i < corpus.items.size(); ++i) {
+        const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), quadrants[i]);
+        corpus.items[i].labels.assign(corpus.schema.names.size(), 0.0f);
+        corpus.items[i].labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
+      }
+    } else {
+      std::map<std::string, int> counts;
+      for (const auto& item : corpus.items) {
+        const auto it = metadata.find(item.id);
+        if (it == metadata.end()) continue;
+        for (const auto& mood : std::set<std::string>(it->second.moods.begin(), it->second.moods.end())) ++counts[mood];
+      }
+      corpus.schema.task = Task::kTagging;
+      for (const auto& [mood, count] : counts) {
+        if (count >= min_mood_songs_) corpus.schema.names.push_back(mood);
+      }
+      if (corpus.schema.names.empty()) {
+        throw InputError(metadata_path.string() + ": no mood is shared by " + std::to_string(min_mood_songs_) +
+                         " songs (data.min_mood_songs)");
+      }
+      for (auto& item : corpus.items) {
+        item.labels.assign(corpus.schema.names.size(), 0.0f);
+        const auto it = metadata.find(item.id);
+        if (it == metadata.end()) continue;
+        for (const auto& mood : it->second.moods) {
+          const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), mood);
+          if (at != corpus.schema.names.end()) item.labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
+        }
+      }
+    }
+    corpus.schema.scale_min = 0.0;
+    corpus.schema.scale_max = 1.0;
+    corpus.schema.midpoint = 0.5;
+    return corpus;
+  }
+
+ private:
+  // The clip under its quadrant folder with any decodable extension; under another quadrant folder it is used
+  // with a warning naming both; otherwise the released path (counted as missing audio).
+  static fs::path FindAudio(const fs::path& root, const std::string& quadrant, const std::string& id, Corpus* corpus) {
+    std::error_code ec;
+    const auto in_folder = [&](const std::string& folder) -> fs::path {
+      for (const char* ext : kAudioExtensions) {
+        const fs::path p = root / folder / (id + ext);
+        if (fs::is_regular_file(p, ec)) return p;
+      }
+      return {};
+    };
+    if (fs::path p = in_folder(quadrant); !p.empty()) return p;
+    for (const char* other : {"Q1", "Q2", "Q3", "Q4"}) {
+      if (other == quadrant) continue;
+      if (fs::path p = in_folder(other); !p.empty()) {
+        corpus->warnings.push_back("song " + id + ": the annotations CSV says " + quadrant + " but its audio is in " +
+                                   (fs::path(other) / p.filename()).string() + " (the CSV label is used)");
+        return p;
+      }
+    }
+    return root / quadrant / (id + ".mp3");
+  }
+
+  std::string labels_ = "quadrant";
+  int min_mood_songs_ = 20;
+};
+
+}  // namespace
+
+std::unique_ptr<DatasetLoader> MakeFourQLoader() { return std::make_unique<FourQLoader>(); }
+
+}  // namespace mer::data
