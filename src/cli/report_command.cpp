@@ -24,8 +24,8 @@ int RunReport(const ReportArgs& a) {
       a.papers.empty() ? std::vector<report::PaperResult>{} : report::LoadPaperResults(a.papers);
   const auto rows = report::Summarise(runs, papers);
   const std::filesystem::path out = a.out.empty() ? std::filesystem::path(a.runs) / "report" : std::filesystem::path(a.out);
-  const auto written = report::WriteReport(rows, out);
-  std::cout << report::SummaryMarkdown(rows);
+  const auto written = report::WriteReport(rows, out, papers);
+  std::cout << report::SummaryMarkdown(rows) << report::PublishedMarkdown(rows, papers);
   std::cerr << "mer report: " << runs.size() << " runs; wrote " << written.size() << " files to " << out.string() << "\n";
   return kExitOk;
 }

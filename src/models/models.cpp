@@ -103,7 +103,7 @@ void RegisterBuiltinModels() {
       [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }};
   Registry()["liu_cnn"] = {"liu_cnn", "after Liu et al. 2017: 2-D CNN on the spectrogram, multi-label tags",
                            [](const ModelSpec& s) { return LiuCnn(s).ptr(); }};
-  for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry()}) Registry()[entry.name] = entry;
+  for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry(), ClipStatsEntry()}) Registry()[entry.name] = entry;
 }
 
 std::vector<std::string> RegisteredModels() {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -86,6 +87,10 @@ std::vector<PaperResult> LoadPaperResults(const fs::path& path) {
       p.metric = e.at("metric").get<std::string>();
       if (e.contains("value") && e.at("value").is_number()) p.value = e.at("value").get<double>();
       p.source = e.at("source").get<std::string>();
+      p.paper = e.value("paper", std::string());
+      p.paper_model = e.value("paper_model", std::string());
+      p.protocol = e.value("protocol", std::string());
+      p.kind = e.value("kind", std::string());
       out.push_back(std::move(p));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -165,13 +170,47 @@ std::string SummaryMarkdown(const std::vector<SummaryRow>& rows) {
   return md;
 }
 
-std::vector<fs::path> WriteReport(const std::vector<SummaryRow>& rows, const fs::path& out_dir) {
+std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::vector<PaperResult>& papers) {
+  std::map<std::string, std::set<std::string>> metrics_of;  // dataset -> headline metrics of its runs
+  for (const auto& r : rows) {
+    for (const auto& m : HeadlineMetrics(r.task)) metrics_of[r.dataset].insert(m);
+  }
+  const auto cell = [](std::string s) {
+    std::replace(s.begin(), s.end(), '|', '/');
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s.empty() ? std::string("–") : s;
+  };
+  std::string md;
+  for (const auto& [dataset, metrics] : metrics_of) {
+    for (const auto& p : papers) {
+      bool on_dataset = p.dataset == dataset;
+      for (std::size_t start = 0; !on_dataset && p.dataset.find('+') != std::string::npos;) {
+        const auto end = p.dataset.find('+', start);
+        on_dataset = p.dataset.substr(start, end == std::string::npos ? std::string::npos : end - start) == dataset;
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+      if (!on_dataset || !p.value || !metrics.count(p.metric)) continue;
+      md += "| " + dataset + " | " + p.metric + " | " + Fixed(*p.value) + " | " + cell(p.paper_model) + " | " +
+            cell(p.paper.empty() ? p.source : p.paper) + (p.kind.empty() ? "" : " (" + p.kind + ")") + " | " +
+            cell(p.protocol) + " | " + cell(p.source) + " |\n";
+    }
+  }
+  if (md.empty()) return md;
+  return "\nPublished results on these datasets (other methods and protocols; see docs/paper_results.json):\n\n"
+         "| dataset | metric | published | method | paper | protocol | source |\n"
+         "| --- | --- | --- | --- | --- | --- | --- |\n" +
+         md;
+}
+
+std::vector<fs::path> WriteReport(const std::vector<SummaryRow>& rows, const fs::path& out_dir,
+                                  const std::vector<PaperResult>& papers) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
   std::vector<fs::path> written = {out_dir / "summary.csv", out_dir / "summary.md"};
   WriteFileAtomically(written[0], SummaryCsv(rows));
-  WriteFileAtomically(written[1], SummaryMarkdown(rows));
+  WriteFileAtomically(written[1], SummaryMarkdown(rows) + PublishedMarkdown(rows, papers));
   // One bar chart per headline metric: a bar (mean, sd error bar) per group, the paper's number beside it.
   std::set<std::string> metrics;
   for (const auto& r : rows) {

@@ -16,6 +16,7 @@
 #include "inference.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
+#include "mer/core/parallel.h"
 #include "mer/data/data_loader.h"
 #include "mer/train/api.h"
 #include "task.h"
@@ -100,6 +101,31 @@ void AppendLine(const fs::path& path, const std::string& line) {
   if (!out) throw OutputError(path.string() + ": cannot append");
 }
 
+// Decodes every item's audio into the cache (threads in parallel); items whose audio fails are reported on stderr
+// (the first five by message), removed, and counted.
+std::size_t DropUndecodable(data::Corpus* corpus, const data::FeatureCache& cache, int threads) {
+  std::vector<std::string> errors(corpus->items.size());
+  ParallelFor(corpus->items.size(), threads, [&](std::size_t i) {
+    try {
+      cache.Share(corpus->items[i].audio);
+    } catch (const Error& e) {
+      errors[i] = e.what();
+    }
+  });
+  std::vector<data::Item> kept;
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < corpus->items.size(); ++i) {
+    if (errors[i].empty()) {
+      kept.push_back(std::move(corpus->items[i]));
+      continue;
+    }
+    if (failed++ < 5) std::cerr << "mer train: left out " << corpus->items[i].id << ": " << errors[i] << "\n";
+  }
+  if (failed > 5) std::cerr << "mer train: ... and " << failed - 5 << " more clips that failed to decode\n";
+  corpus->items = std::move(kept);
+  return failed;
+}
+
 }  // namespace
 
 int Train(const RunConfig& config, const TrainOptions& options) {
@@ -134,21 +160,25 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       throw ConfigError("model.task = \"dynamic\" is invalid: no item of " + corpus.dataset + " has valence/arousal curves");
     }
   }
-  if (corpus.items.size() < 3) {
-    throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
-                     " labelled items have audio; nothing to train on");
-  }
   const TaskInfo task = ResolveTask(config.model.task, config.train.monitor, corpus.schema);
-  const data::Split split = data::MakeSplit(corpus, config.data.split);
-  const data::LabelNormalizer normalizer =
-      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train)
-      : task.task == "dynamic"  ? FitCurveNormalizer(corpus, split.train)
-                                : data::LabelNormalizer{};
   // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
   const bool waveform = config.WaveformInput(), raw = IsRawAudioModel(config.model.name);
   const int64_t crop = config.CropLength();  // loader columns per model input: frames or samples
   const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend, std::size_t{512} << 20,
                                  waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
+  // Every clip decoded (and cached) before the split, on the training threads: clips that fail are reported, counted
+  // and left out, so one bad file in a real collection does not end a run. (Nothing is re-decoded later: the
+  // cache holds them.)
+  const std::size_t undecodable = DropUndecodable(&corpus, cache, std::max(1, torch::get_num_threads()));
+  if (corpus.items.size() < 3) {
+    throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
+                     " labelled items have readable audio; nothing to train on");
+  }
+  const data::Split split = data::MakeSplit(corpus, config.data.split);
+  const data::LabelNormalizer normalizer =
+      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train)
+      : task.task == "dynamic"  ? FitCurveNormalizer(corpus, split.train)
+                                : data::LabelNormalizer{};
   const double frames_per_second = cache.FramesPerSecond();
   // Input standardisation fitted on the training items: per mel band, or one scale for a raw waveform. The
   // learnable frontend standardises inside the model with the fixed log-mel's per-band statistics.
@@ -230,6 +260,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
             << task.task << " of " << task.outputs.size() << " outputs; " << split.train.size() << " train / "
             << split.val.size() << " val / " << split.test.size() << " test items";
   if (missing) std::cerr << " (" << missing << " without audio left out)";
+  if (undecodable) std::cerr << " (" << undecodable << " that failed to decode left out)";
   std::cerr << "; device " << (device.is_cuda() ? "cuda" : "cpu") << "\n";
 
   data::LoaderOptions loader_options;

@@ -163,7 +163,7 @@ TEST(DataConfig, ValidationNamesKeysAndListsChoices) {
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"colour", 1}})
                 .find("unknown key 'data.colour'; valid keys of 'data': dataset, root, split"),
             std::string::npos);
-  EXPECT_NE(error({{"dataset", "emo"}, {"root", root}}).find("registered: cal500, cal500exp, deam, deezer, emomusic"),
+  EXPECT_NE(error({{"dataset", "emo"}, {"root", root}}).find("registered: cal500, cal500exp, csv, deam, deezer, emomusic, fourq, pmemo, pmemo2018"),
             std::string::npos);
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", "/no/such/dir"}}).find("data.root"), std::string::npos);
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"fold", 5}}).find("data.fold = 5"), std::string::npos);

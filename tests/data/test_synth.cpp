@@ -52,7 +52,8 @@ TEST_P(SynthRoundTrip, LoaderReadsWhatSynthWrote) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Datasets, SynthRoundTrip,
-                         ::testing::Values("cal500", "cal500exp", "pmemo", "pmemo2018", "deam", "emomusic", "deezer"));
+                         ::testing::Values("cal500", "cal500exp", "pmemo", "pmemo2018", "deam", "emomusic", "deezer",
+                                           "fourq"));
 
 TEST(Synth, SameSeedSameBytesOtherSeedOtherCorpus) {
   mer::test::TempDir dir;

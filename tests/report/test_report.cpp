@@ -111,8 +111,57 @@ TEST(Report, GroupsRunsIntoMeanAndSampleSd) {
 
 TEST(Report, ThePaperResultsFileLoadsAndNamesItsSources) {
   const auto papers = report::LoadPaperResults(test::TestData("../docs/paper_results.json"));
-  EXPECT_GE(papers.size(), 10u);
-  for (const auto& p : papers) EXPECT_FALSE(p.source.empty()) << p.model << " " << p.metric;
+  EXPECT_GE(papers.size(), 100u);
+  for (const auto& p : papers) {
+    EXPECT_FALSE(p.source.empty()) << p.model << " " << p.metric;
+    EXPECT_TRUE(p.value.has_value()) << p.model << " " << p.metric;  // rows without a published number are dropped
+    EXPECT_FALSE(p.protocol.empty()) << p.model << " " << p.metric;
+  }
+  const auto on_4q = [&](double value) {
+    return std::any_of(papers.begin(), papers.end(), [&](const report::PaperResult& p) {
+      return p.dataset == "fourq" && p.model == "*" && p.metric == "f1_macro" && p.value && std::abs(*p.value - value) < 1e-12;
+    });
+  };
+  EXPECT_TRUE(on_4q(0.764));  // Panda et al. 2018
+  EXPECT_TRUE(on_4q(0.802));  // Louro et al. 2024
+}
+
+TEST(Report, PaperResultsEqualTheSharedReferenceRows) {
+  MER_REQUIRE_SHARED(reference, "reference/paper_results.json");
+  const auto shared = test::ReadJson(reference);
+  const auto ours = test::ReadJson(test::TestData("../docs/paper_results.json"));
+  ASSERT_EQ(ours["results"].size() + ours["left_out"].size(), shared.size() + 2);  // + the two 4Q rows
+  for (const auto& r : ours["results"]) {
+    if (r["dataset"] == "fourq") continue;
+    const bool found = std::any_of(shared.begin(), shared.end(), [&](const nlohmann::json& s) {
+      const double v = s["value"].get<double>(), scale = s["metric"].get<std::string>().find("x100") != std::string::npos ? 0.01 : 1.0;
+      return s["paper"] == r["paper"] && s["model"] == r["paper_model"] && s["source"] == r["source"] &&
+             std::abs(v * scale - r["value"].get<double>()) < 1e-9;
+    });
+    EXPECT_TRUE(found) << r.dump();
+  }
+}
+
+TEST(Report, PublishedNumbersOnTheRunsDatasets) {
+  report::SummaryRow run;
+  run.group = "quan_cnn_4q";
+  run.model = "quan_cnn";
+  run.dataset = "fourq";
+  run.task = "classes";
+  run.metric = "f1_macro";
+  std::vector<report::PaperResult> papers(4);
+  papers[0] = {"*", "fourq", "f1_macro", 0.764, "doi", "Panda et al. 2018", "SVM", "20 x 10-fold CV", "dataset paper"};
+  papers[1] = {"*", "pmemo", "f1_macro", 0.6, "x", "", "", "", ""};        // another dataset
+  papers[2] = {"*", "fourq", "valence.r2", 0.5, "x", "", "", "", ""};       // not a metric of the task
+  papers[3] = {"quan_cnn", "deezer+fourq", "accuracy", 0.9, "y", "", "", "", ""};  // pooled: counts for fourq
+  const std::string md = report::PublishedMarkdown({run}, papers);
+  EXPECT_NE(md.find("| fourq | f1_macro | 0.764 | SVM | Panda et al. 2018 (dataset paper) | 20 x 10-fold CV | doi |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| fourq | accuracy | 0.900 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("0.600"), std::string::npos) << md;
+  EXPECT_EQ(md.find("0.500"), std::string::npos) << md;
+  EXPECT_TRUE(report::PublishedMarkdown({run}, {}).empty());
 }
 
 class ReportCli : public ::testing::Test {

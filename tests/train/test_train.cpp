@@ -183,7 +183,7 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
   test::WriteBytes(*dir_ / "typo.json", R"({"data": {"dataset": "emomusic", "root": ")" + (*dir_ / "emo").string() +
                                             R"("}, "trian": {}})");
   const Case cases[] = {
-      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep"},
+      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep"},
       {"train --config " + config + " --set train.epochs=\\\"ten\\\"", 2, "train.epochs = \"ten\" is invalid: expected an integer"},
       {"train --config " + config + " --set train.lr=-1", 2, "train.lr = -1"},
       {"train --config " + config + " --set model.colour=1", 2, "unknown key 'model.colour'"},

@@ -108,7 +108,7 @@ struct ModelEntry {
   ModelFactory create;
 };
 
-// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff, emb_cl and raw_cnn (idempotent).
+// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff, emb_cl, raw_cnn and clip_stats (idempotent).
 void RegisterBuiltinModels();
 std::vector<std::string> RegisteredModels();
 // ConfigError listing the registered names when `name` is unknown; ConfigError when the spec does not fit.
@@ -119,5 +119,6 @@ int64_t ParameterCount(const torch::nn::Module& module);
 ModelEntry AdffEntry();
 ModelEntry EmbClEntry();
 ModelEntry RawCnnEntry();
+ModelEntry ClipStatsEntry();
 
 }  // namespace mer::models

@@ -25,11 +25,13 @@ std::vector<RunRecord> CollectRuns(const std::filesystem::path& runs_dir);
 
 // A published number: `value` null when the paper's table has not been entered (shown as "–").
 struct PaperResult {
-  std::string model, dataset, metric;
+  std::string model, dataset, metric;  // model: a mer model (its seed paper's number) or "*" (any method on the dataset)
   std::optional<double> value;
   std::string source;  // the paper, e.g. "Huang et al., Interspeech 2022, Table 2"
+  std::string paper, paper_model, protocol, kind;  // optional: who, which method, how, "seed paper"/"later baseline"
 };
-// A JSON array of {"model", "dataset", "metric", "value", "source"}; InputError naming the file when malformed.
+// {"results": [{"model", "dataset", "metric", "value", "source"[, "paper", "paper_model", "protocol", "kind"]}]};
+// InputError naming the file when malformed.
 std::vector<PaperResult> LoadPaperResults(const std::filesystem::path& path);
 
 struct SummaryRow {
@@ -46,8 +48,14 @@ std::vector<std::string> HeadlineMetrics(const std::string& task);
 
 std::string SummaryCsv(const std::vector<SummaryRow>& rows);
 std::string SummaryMarkdown(const std::vector<SummaryRow>& rows);
+// The published numbers on the datasets of `rows` (every paper row of such a dataset, `model` "*" included, whose
+// metric is a headline metric there) as a Markdown table: dataset, metric, value, method, paper, protocol, source.
+// Empty when there are none. A paper dataset "a+b" (pooled) counts for a and for b.
+std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::vector<PaperResult>& papers);
 // Writes summary.csv, summary.md and one bar chart per headline metric (bars_<metric>.svg) into `out_dir`;
 // returns the files written.
-std::vector<std::filesystem::path> WriteReport(const std::vector<SummaryRow>& rows, const std::filesystem::path& out_dir);
+// With papers, summary.md also holds PublishedMarkdown.
+std::vector<std::filesystem::path> WriteReport(const std::vector<SummaryRow>& rows, const std::filesystem::path& out_dir,
+                                               const std::vector<PaperResult>& papers = {});
 
 }  // namespace mer::report

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""The docs/results.md table from a folder of 4Q runs (scripts/results_4q.sh): per config, the test-fold macro F1
+and accuracy (mean +- sample sd over folds and seeds), the parameter count, and the time per fold (training and
+validation epochs from train_log.jsonl, without the one-off feature cache build), best macro F1 first.
+
+Usage: /usr/bin/python3 scripts/results_table.py RUNS_DIR
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+runs = sys.argv[1]
+groups = {}
+for metrics_path in glob.glob(os.path.join(runs, "**", "metrics.json"), recursive=True):
+    run = os.path.dirname(metrics_path)
+    sweep = os.path.join(run, "sweep.json")
+    if not os.path.exists(sweep):
+        continue
+    group = json.load(open(sweep))["group"]
+    m = json.load(open(metrics_path))
+    if "test" not in m or "f1_macro" not in m["test"]:
+        continue
+    seconds = 0.0
+    with open(os.path.join(run, "train_log.jsonl")) as log:
+        for line in log:
+            seconds += json.loads(line)["seconds"]
+    g = groups.setdefault(group, {"f1": [], "acc": [], "params": m["parameters"], "seconds": [], "epochs": []})
+    g["f1"].append(m["test"]["f1_macro"])
+    g["acc"].append(m["test"]["accuracy"])
+    g["seconds"].append(seconds)
+    g["epochs"].append(m["best_epoch"])
+
+
+def sd(v):
+    return statistics.stdev(v) if len(v) > 1 else 0.0
+
+
+print("| config | folds x seeds | macro F1 (mean ± sd) | accuracy (mean ± sd) | parameters | time per fold | best epoch (median) |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for group, g in sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"])):
+    print(f"| `configs/{group}.json` | {len(g['f1'])} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
+          f"{statistics.mean(g['acc']):.3f} ± {sd(g['acc']):.3f} | {g['params']:,} | "
+          f"{statistics.mean(g['seconds']) / 60:.1f} min | {statistics.median(g['epochs']):g} |")
