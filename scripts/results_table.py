@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The docs/results.md table from a folder of 4Q runs (scripts/results_4q.sh): per config, the test-fold macro F1
 and accuracy (mean +- sample sd over folds and seeds), the parameter count, and the time per fold (training and
-validation epochs from train_log.jsonl, without the one-off feature cache build), best macro F1 first.
+validation epochs from train_log.jsonl, without the one-off feature cache build), best macro F1 first; then the
+best config's confusion matrix summed over its test folds, with per-class precision, recall and F1.
 
 Usage: /usr/bin/python3 scripts/results_table.py RUNS_DIR
 """
@@ -31,6 +32,13 @@ for metrics_path in glob.glob(os.path.join(runs, "**", "metrics.json"), recursiv
     g["acc"].append(m["test"]["accuracy"])
     g["seconds"].append(seconds)
     g["epochs"].append(m["best_epoch"])
+    g.setdefault("classes", m["test"].get("classes"))
+    confusion = m["test"]["confusion"]
+    if "confusion" not in g:
+        g["confusion"] = [[0] * len(confusion) for _ in confusion]
+    for r, row in enumerate(confusion):
+        for c, v in enumerate(row):
+            g["confusion"][r][c] += v
 
 
 def sd(v):
@@ -43,3 +51,16 @@ for group, g in sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1
     print(f"| `configs/{group}.json` | {len(g['f1'])} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
           f"{statistics.mean(g['acc']):.3f} ± {sd(g['acc']):.3f} | {g['params']:,} | "
           f"{statistics.mean(g['seconds']) / 60:.1f} min | {statistics.median(g['epochs']):g} |")
+
+ranked = sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"]))
+if ranked:
+    best, g = ranked[0]
+    classes, m = g["classes"] or [str(i) for i in range(len(g["confusion"]))], g["confusion"]
+    print(f"\nBest: `configs/{best}.json`. Its test folds together (rows: true class, columns: predicted):\n")
+    print("| true \\ predicted | " + " | ".join(classes) + " | precision | recall | F1 |")
+    print("| --- | " + " | ".join("---" for _ in classes) + " | --- | --- | --- |")
+    for r, name in enumerate(classes):
+        tp, row, col = m[r][r], sum(m[r]), sum(m[o][r] for o in range(len(classes)))
+        p, rc = (tp / col if col else 0.0), (tp / row if row else 0.0)
+        f = 2 * p * rc / (p + rc) if p + rc else 0.0
+        print(f"| {name} | " + " | ".join(str(v) for v in m[r]) + f" | {p:.3f} | {rc:.3f} | {f:.3f} |")
