@@ -40,7 +40,9 @@ def f1_macro(truth, pred, k):
     return total / len(present)
 
 
-folds = sorted(set.intersection(*[set(os.listdir(os.path.join(runs, g))) for g in groups]))
+# Finished runs only (metrics.json written): a run still training has a best.pt that is not its final one.
+folds = sorted(set.intersection(*[{f for f in os.listdir(os.path.join(runs, g))
+                                   if os.path.exists(os.path.join(runs, g, f, "metrics.json"))} for g in groups]))
 f1s, accs = [], []
 for fold in folds:
     members = [predictions(os.path.join(runs, g, fold)) for g in groups]

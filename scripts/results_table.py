@@ -45,18 +45,22 @@ def sd(v):
     return statistics.stdev(v) if len(v) > 1 else 0.0
 
 
+# The best configuration is chosen among those with every fold done (the most runs); partial rows are marked.
+complete = max((len(g["f1"]) for g in groups.values()), default=0)
 print("| config | folds x seeds | macro F1 (mean ± sd) | accuracy (mean ± sd) | parameters | time per fold | best epoch (median) |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for group, g in sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"])):
-    print(f"| `configs/{group}.json` | {len(g['f1'])} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
+    partial = "" if len(g["f1"]) == complete else " (partial)"
+    print(f"| `configs/{group}.json` | {len(g['f1'])}{partial} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
           f"{statistics.mean(g['acc']):.3f} ± {sd(g['acc']):.3f} | {g['params']:,} | "
           f"{statistics.mean(g['seconds']) / 60:.1f} min | {statistics.median(g['epochs']):g} |")
 
-ranked = sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"]))
+ranked = sorted(((k, g) for k, g in groups.items() if len(g["f1"]) == complete), key=lambda kv: -statistics.mean(kv[1]["f1"]))
 if ranked:
     best, g = ranked[0]
     classes, m = g["classes"] or [str(i) for i in range(len(g["confusion"]))], g["confusion"]
-    print(f"\nBest: `configs/{best}.json`. Its test folds together (rows: true class, columns: predicted):\n")
+    print(f"\nThe best configuration: `configs/{best}.json` (macro F1 {statistics.mean(g['f1']):.3f} over "
+          f"{len(g['f1'])} test folds). Its test folds together (rows: true class, columns: predicted):\n")
     print("| true \\ predicted | " + " | ".join(classes) + " | precision | recall | F1 |")
     print("| --- | " + " | ".join("---" for _ in classes) + " | --- | --- | --- |")
     for r, name in enumerate(classes):

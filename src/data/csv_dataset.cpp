@@ -109,19 +109,7 @@ class CsvLoader : public DatasetLoader {
     corpus.schema.names = labels_ == "classes" ? classes_ : label_columns_;
 
     // Tag vocabulary of a delimited column, or class names, from the whole table (sorted) unless given.
-    const auto cell_list = [&](const CsvRow& row) {
-      std::vector<std::string> out;
-      const std::string& cell = t.Field(row, *tag_col);
-      std::size_t start = 0;
-      while (start <= cell.size()) {
-        const auto end = cell.find(tag_separator_[0], start);
-        const std::string tag = Trim(cell.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (!tag.empty()) out.push_back(tag);
-        if (end == std::string::npos) break;
-        start = end + 1;
-      }
-      return out;
-    };
+    const auto cell_list = [&](const CsvRow& row) { return SplitTrimmed(t.Field(row, *tag_col), tag_separator_[0]); };
     if (tag_col || (labels_ == "classes" && classes_.empty())) {
       std::set<std::string> names;
       for (const auto& row : t.rows) {

@@ -21,19 +21,6 @@ namespace {
 const std::array<const char*, 10> kAudioExtensions = {".mp3", ".wav", ".flac", ".ogg", ".opus",
                                                       ".aiff", ".aif", ".au", ".w64", ".caf"};
 
-std::vector<std::string> SplitList(const std::string& text, char separator) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto end = text.find(separator, start);
-    const std::string part = Trim(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (!part.empty()) out.push_back(part);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 class FourQLoader : public DatasetLoader {
  public:
   void ReadOptions(config::FieldReader& r) override {
@@ -66,7 +53,7 @@ class FourQLoader : public DatasetLoader {
                         moods = m.ColumnOneOf({"MoodsStrSplit", "MoodsStr"});
       for (const auto& row : m.rows) {
         m.RequireHeaderWidth(row);
-        Meta meta{m.Field(row, artist), m.Field(row, title), SplitList(m.Field(row, moods), ';')};
+        Meta meta{m.Field(row, artist), m.Field(row, title), SplitTrimmed(m.Field(row, moods), ';')};
         if (!metadata.emplace(m.Field(row, song), std::move(meta)).second) {
           throw InputError(m.Where(row) + ": song '" + m.Field(row, song) + "' appears twice");
         }

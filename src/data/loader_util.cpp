@@ -98,6 +98,19 @@ void AttachCurves(Corpus* corpus, const std::vector<std::pair<std::string, std::
   }
 }
 
+std::vector<std::string> SplitTrimmed(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = text.find(separator, start);
+    std::string part = Trim(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (!part.empty()) out.push_back(std::move(part));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string Cal500Artist(const std::string& song) {
   for (const char* artist : {"chi-lites", "go-gos", "sir_mix-a-lot"}) {
     const std::string prefix = std::string(artist) + "-";

@@ -49,6 +49,9 @@ std::unique_ptr<DatasetLoader> MakeDeezerLoader();
 std::unique_ptr<DatasetLoader> MakeFourQLoader();
 std::unique_ptr<DatasetLoader> MakeCsvLoader();
 
+// The parts of `text` between `separator`s, trimmed, empty parts dropped ("a; b;" -> {"a", "b"}).
+std::vector<std::string> SplitTrimmed(const std::string& text, char separator);
+
 // CAL500 song names are "artist-title"; three artists contain '-' themselves.
 std::string Cal500Artist(const std::string& song);
 

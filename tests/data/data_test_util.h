@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <string>
+#include <typeinfo>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -26,16 +28,24 @@ inline const Item& ById(const Corpus& corpus, const std::string& id) {
   throw std::runtime_error("no item " + id);
 }
 
-// The message of the InputError that `body` throws ("" and a failure if none).
-template <typename F>
-std::string InputErrorOf(F&& body) {
+// The message of the exception of type E that `body` throws ("" and a failure if none).
+template <typename E, typename F>
+std::string ErrorOf(F&& body) {
   try {
     body();
-  } catch (const InputError& e) {
+  } catch (const E& e) {
     return e.what();
   }
-  ADD_FAILURE() << "no InputError";
+  ADD_FAILURE() << "no " << typeid(E).name();
   return "";
+}
+template <typename F>
+std::string InputErrorOf(F&& body) {
+  return ErrorOf<InputError>(std::forward<F>(body));
+}
+template <typename F>
+std::string ConfigErrorOf(F&& body) {
+  return ErrorOf<ConfigError>(std::forward<F>(body));
 }
 
 }  // namespace mer::data::test

@@ -13,21 +13,12 @@
 namespace mer::data {
 namespace {
 
+using test::ConfigErrorOf;
 using test::InputErrorOf;
 using test::Load;
 namespace fs = std::filesystem;
 
 fs::path Fixture(const std::string& relative) { return mer::test::TestData("fixtures/datasets/" + relative); }
-
-std::string ConfigErrorOf(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ConfigError";
-  return "";
-}
 
 std::string ClassOf(const Corpus& c, const Item& item) {
   for (std::size_t k = 0; k < item.labels.size(); ++k) {
