@@ -5,16 +5,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "mer/core/file_io.h"
+
 namespace mer::config {
 
 Json LoadJsonFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    throw ConfigError(path.string() + ": config file not found");
-  }
-  if (std::filesystem::is_directory(path, ec)) {
+  // A config is a regular file of at most 16 MiB: a FIFO or /dev/zero is refused before it is opened.
+  const std::string why = WhyNotReadableFile(path, std::uintmax_t{16} << 20);
+  if (why == "not found") throw ConfigError(path.string() + ": config file not found");
+  if (why == "is a directory, expected a file") {
     throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
   }
+  if (!why.empty()) throw ConfigError(path.string() + ": " + why);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path.string() + ": cannot open config file");
   std::stringstream buffer;

@@ -12,6 +12,13 @@
 namespace mer {
 
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw OutputError(path.string() + ": exists and is not a regular file (" +
+                      (std::filesystem::is_directory(status) ? "a folder" : "a device, FIFO or socket") +
+                      "); mer only replaces regular files");
+  }
   static std::atomic<unsigned> counter{0};
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
@@ -26,7 +33,6 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
       throw OutputError(path.string() + ": write failed (disk full?)");
     }
   }
-  std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::remove(tmp.c_str());
@@ -34,9 +40,22 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
   }
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
+std::string WhyNotReadableFile(const std::filesystem::path& path, std::uintmax_t max_bytes) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError(path.string() + ": is a directory, expected a file");
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return "not found";
+  if (std::filesystem::is_directory(status)) return "is a directory, expected a file";
+  if (!std::filesystem::is_regular_file(status)) return "is not a regular file (a device, FIFO or socket)";
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return "cannot read its size: " + ec.message();
+  if (size > max_bytes) {
+    return "is " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(max_bytes);
+  }
+  return "";
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  if (const std::string why = WhyNotReadableFile(path); !why.empty()) throw InputError(path.string() + ": " + why);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open file (missing or unreadable)");
   std::ostringstream buffer;

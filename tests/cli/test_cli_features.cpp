@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "mer/audio/writer.h"
@@ -140,6 +142,32 @@ TEST(CliFeatures, OutputNameCollisionsAreRefusedBeforeAnyWork) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("would both write"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+}
+
+// Outputs only ever replace regular files; inputs are regular files of bounded size, refused before they are opened
+// (a FIFO would block the read, /dev/zero would grow without bound).
+TEST(CliFeatures, OutputsReplaceOnlyRegularFilesAndInputsAreRegularFiles) {
+  TempDir dir;
+  WriteSong(dir / "song.wav", 440.0);
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  std::filesystem::create_directories(dir / "folder.npy");
+  for (const char* target : {"fifo", "folder.npy"}) {
+    const auto r = RunMer("features " + Q(dir / "song.wav") + " --out " + Q(dir / target));
+    EXPECT_EQ(r.exit_code, 1) << target;
+    EXPECT_NE(r.err.find("exists and is not a regular file"), std::string::npos) << r.err;
+    EXPECT_EQ(CountLines(r.err), 1u) << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(dir / "fifo"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "folder.npy"));
+  const auto c = RunMer("features " + Q(dir / "song.wav") + " --out " + Q(dir / "x.npy") + " --config " + Q(dir / "fifo"));
+  EXPECT_EQ(c.exit_code, 2) << c.err;
+  EXPECT_NE(c.err.find("fifo: is not a regular file (a device, FIFO or socket)"), std::string::npos) << c.err;
+  const auto z = RunMer("features " + Q(dir / "song.wav") + " --out " + Q(dir / "x.npy") + " --config /dev/zero");
+  EXPECT_EQ(z.exit_code, 2) << z.err;
+  EXPECT_NE(z.err.find("/dev/zero: is not a regular file"), std::string::npos) << z.err;
+  const auto d = RunMer("data check --dataset fourq --root " + Q(dir.path()) + " --set data.split_file=" + Q(dir / "fifo"));
+  EXPECT_EQ(d.exit_code, 2) << d.err;
+  EXPECT_NE(d.err.find("data.split_file"), std::string::npos) << d.err;
 }
 
 }  // namespace

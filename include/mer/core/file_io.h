@@ -1,6 +1,7 @@
 // Small filesystem helpers with errors that name the file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -8,10 +9,20 @@
 namespace mer {
 
 // Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so readers never see a partial
-// file and an existing file is replaced only by a complete one. Throws OutputError naming the path.
+// file and an existing file is replaced only by a complete one. Only a regular file (or a link to one) is ever
+// replaced: a device node, FIFO, socket or folder at `path` is refused (as root, `--out /dev/null` must not
+// destroy /dev/null). Throws OutputError naming the path.
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
 
-// Reads a whole file; throws InputError naming the path.
+// The largest text or data file mer reads whole (configs, annotation tables, split files, caches, .npy): 1 GiB.
+constexpr std::uintmax_t kMaxInputFileBytes = std::uintmax_t{1} << 30;
+
+// "" when `path` is a regular file (or a link to one) of at most `max_bytes`, else why not ("not found", "is a
+// folder", "is not a regular file (a device, FIFO or socket)", "is N bytes, more than the limit of M").
+// Checked before opening, so a FIFO or /dev/zero never blocks or grows without bound.
+std::string WhyNotReadableFile(const std::filesystem::path& path, std::uintmax_t max_bytes = kMaxInputFileBytes);
+
+// Reads a whole regular file of at most kMaxInputFileBytes; throws InputError naming the path.
 std::string ReadFile(const std::filesystem::path& path);
 
 }  // namespace mer
