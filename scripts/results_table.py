@@ -19,7 +19,8 @@ for metrics_path in glob.glob(os.path.join(runs, "**", "metrics.json"), recursiv
     sweep = os.path.join(run, "sweep.json")
     if not os.path.exists(sweep):
         continue
-    group = json.load(open(sweep))["group"]
+    sweep_info = json.load(open(sweep))
+    group = sweep_info["group"]
     m = json.load(open(metrics_path))
     if "test" not in m or "f1_macro" not in m["test"]:
         continue
@@ -27,7 +28,10 @@ for metrics_path in glob.glob(os.path.join(runs, "**", "metrics.json"), recursiv
     with open(os.path.join(run, "train_log.jsonl")) as log:
         for line in log:
             seconds += json.loads(line)["seconds"]
-    g = groups.setdefault(group, {"f1": [], "acc": [], "params": m["parameters"], "seconds": [], "epochs": []})
+    g = groups.setdefault(group, {"f1": [], "acc": [], "params": m["parameters"], "seconds": [], "epochs": [],
+                                  "folds": set(), "seeds": set()})
+    g["folds"].add(sweep_info.get("fold"))
+    g["seeds"].add(sweep_info.get("seed"))
     g["f1"].append(m["test"]["f1_macro"])
     g["acc"].append(m["test"]["accuracy"])
     g["seconds"].append(seconds)
@@ -46,21 +50,22 @@ def sd(v):
 
 
 # The best configuration is chosen among those with every fold done (the most runs); partial rows are marked.
-complete = max((len(g["f1"]) for g in groups.values()), default=0)
+complete = max((len(g["folds"]) for g in groups.values()), default=0)
 print("| config | folds x seeds | macro F1 (mean ± sd) | accuracy (mean ± sd) | parameters | time per fold | best epoch (median) |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for group, g in sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"])):
-    partial = "" if len(g["f1"]) == complete else " (partial)"
-    print(f"| `configs/{group}.json` | {len(g['f1'])}{partial} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
+    partial = "" if len(g["folds"]) == complete else " (partial)"
+    print(f"| `configs/{group}.json` | {len(g['folds'])} x {len(g['seeds'])}{partial} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
           f"{statistics.mean(g['acc']):.3f} ± {sd(g['acc']):.3f} | {g['params']:,} | "
           f"{statistics.mean(g['seconds']) / 60:.1f} min | {statistics.median(g['epochs']):g} |")
 
-ranked = sorted(((k, g) for k, g in groups.items() if len(g["f1"]) == complete), key=lambda kv: -statistics.mean(kv[1]["f1"]))
+ranked = sorted(((k, g) for k, g in groups.items() if len(g["folds"]) == complete),
+                key=lambda kv: -statistics.mean(kv[1]["f1"]))
 if ranked:
     best, g = ranked[0]
     classes, m = g["classes"] or [str(i) for i in range(len(g["confusion"]))], g["confusion"]
     print(f"\nThe best configuration: `configs/{best}.json` (macro F1 {statistics.mean(g['f1']):.3f} over "
-          f"{len(g['f1'])} test folds). Its test folds together (rows: true class, columns: predicted):\n")
+          f"{len(g['f1'])} runs: {len(g['folds'])} folds x {len(g['seeds'])} seeds). Its test folds together (rows: true class, columns: predicted):\n")
     print("| true \\ predicted | " + " | ".join(classes) + " | precision | recall | F1 |")
     print("| --- | " + " | ".join("---" for _ in classes) + " | --- | --- | --- |")
     for r, name in enumerate(classes):

@@ -8,6 +8,22 @@
 #include "mer/core/file_io.h"
 
 namespace mer::config {
+namespace {
+
+constexpr int kMaxJsonDepth = 64;
+
+struct TooDeep {};
+
+// Json::parse with the nesting depth bounded (a deeply nested document would otherwise recurse without bound, here
+// and in every later dump). Throws TooDeep, Json::parse_error, or Json::out_of_range for a number beyond a double.
+Json ParseBounded(const std::string& text) {
+  return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth) throw TooDeep{};
+    return true;
+  });
+}
+
+}  // namespace
 
 Json LoadJsonFile(const std::filesystem::path& path) {
   // A config is a regular file of at most 16 MiB: a FIFO or /dev/zero is refused before it is opened.
@@ -23,7 +39,11 @@ Json LoadJsonFile(const std::filesystem::path& path) {
   buffer << in.rdbuf();
   const std::string text = buffer.str();
   try {
-    return Json::parse(text);
+    return ParseBounded(text);
+  } catch (const TooDeep&) {
+    throw ConfigError(path.string() + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const Json::out_of_range& e) {  // 1e400: a number beyond a double
+    throw ConfigError(path.string() + ": a number is out of range (" + std::string(e.what()).substr(std::string(e.what()).rfind("] ") + 2) + ")");
   } catch (const Json::parse_error& e) {
     // Translate the byte offset into line:column so the user can jump to it.
     const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -47,9 +67,13 @@ void ApplyOverride(Json& root, std::string_view assignment) {
   const std::string text(assignment.substr(eq + 1));
   Json value;
   try {
-    value = Json::parse(text);
+    value = ParseBounded(text);
   } catch (const Json::parse_error&) {
     value = text;  // unquoted strings such as `htk` or `reflect`
+  } catch (const TooDeep&) {
+    throw ConfigError("--set " + key + ": the value is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const Json::out_of_range&) {
+    throw ConfigError("--set " + key + ": the number is out of range (beyond a double)");
   }
   if (!root.is_object()) root = Json::object();
   Json* node = &root;
@@ -79,7 +103,13 @@ void ApplyOverrides(Json& root, const std::vector<std::string>& assignments) {
   for (const auto& a : assignments) ApplyOverride(root, a);
 }
 
-std::string Describe(const Json& value) { return value.dump(); }
+std::string Describe(const Json& value) {
+  // Error messages stay one readable line: a long value is cut, with its length.
+  constexpr std::size_t kMaxShown = 120;
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);  // invalid UTF-8 shown as U+FFFD
+  if (text.size() <= kMaxShown) return text;
+  return text.substr(0, kMaxShown) + "... (" + std::to_string(text.size()) + " characters)";
+}
 
 void ThrowInvalid(const std::string& field, const Json& value, const std::string& expected) {
   throw ConfigError(field + " = " + Describe(value) + " is invalid: expected " + expected);

@@ -142,5 +142,30 @@ TEST(ConfigFile, SyntaxErrorsNameFileLineAndColumn) {
   EXPECT_NE(ConfigErrorOf([&] { config::LoadJsonFile(dir.path()); }).find("directory"), std::string::npos);
 }
 
+// Hostile configs: deep nesting is bounded (no recursion without end), numbers beyond a double are config errors
+// naming the file or key, and a long value quoted in an error is cut so the message stays one readable line.
+TEST(ConfigFile, DeepNestingHugeNumbersAndLongValuesAreOneLineErrors) {
+  test::TempDir dir;
+  const auto deep = dir / "deep.json";
+  std::ofstream(deep) << std::string(80000, '[') << std::string(80000, ']');
+  const std::string nested = ConfigErrorOf([&] { config::LoadJsonFile(deep); });
+  EXPECT_NE(nested.find(deep.string() + ": JSON nested deeper than 64 levels"), std::string::npos) << nested.substr(0, 300);
+  const auto huge = dir / "huge.json";
+  std::ofstream(huge) << R"({"train": {"lr": 1e400}})";
+  const std::string overflow = ConfigErrorOf([&] { config::LoadJsonFile(huge); });
+  EXPECT_NE(overflow.find(huge.string() + ": a number is out of range"), std::string::npos) << overflow;
+  config::Json root = config::Json::object();
+  EXPECT_NE(ConfigErrorOf([&] { config::ApplyOverride(root, "train.lr=1e400"); }).find("--set train.lr: the number is out of range"),
+            std::string::npos);
+  EXPECT_NE(ConfigErrorOf([&] { config::ApplyOverride(root, "a=" + std::string(100, '[') + std::string(100, ']')); })
+                .find("nested deeper than 64"),
+            std::string::npos);
+  const std::string long_value = ConfigErrorOf([] { config::ThrowInvalid("data.root", std::string(100000, 'x'), "a folder"); });
+  EXPECT_LT(long_value.size(), 300u);
+  EXPECT_NE(long_value.find("... (100002 characters)"), std::string::npos) << long_value;
+  const std::string bad_utf8 = ConfigErrorOf([] { config::ThrowInvalid("data.root", std::string("a\xff"), "a folder"); });
+  EXPECT_NE(bad_utf8.find("data.root = "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mer
