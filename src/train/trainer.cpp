@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "checkpoint.h"
@@ -137,6 +138,27 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   }
   if (!options.resume && has_checkpoint) {
     throw ConfigError("--out " + run.string() + " already holds a run; use --resume to continue it or another --out");
+  }
+  // A run folder is new, empty, or holds only what mer (and scripts/sweep.sh) write there: a folder of the user's
+  // own files is never written into, whatever its files are called.
+  if (options.resume) {
+    // --resume: the folder is a run (last.pt checked above); files the user added beside it are left alone.
+  } else if (fs::is_directory(run, ec)) {
+    static const std::set<std::string> kRunFiles = {"config.json", "split.json", "labels.json", "train_log.jsonl",
+                                                     "best.pt",     "last.pt",    "metrics.json", "sweep.json",
+                                                     "train.out",   "eval.json",  "test_predictions.csv"};
+    for (const auto& entry : fs::directory_iterator(run, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (kRunFiles.count(name) || name.find(".tmp-") != std::string::npos) continue;
+      throw ConfigError("--out " + run.string() + ": the folder holds files that are not a mer run's (" + name +
+                        "); nothing is written there: use a new or empty folder");
+    }
+    if (fs::exists(run / "config.json", ec) && !fs::exists(run / "labels.json", ec)) {  // e.g. the user's --config
+      throw ConfigError("--out " + run.string() + ": its config.json is not a mer run's (no labels.json beside it); "
+                        "nothing is written there: use a new or empty folder");
+    }
+  } else if (fs::exists(run, ec)) {
+    throw ConfigError("--out " + run.string() + ": exists and is not a folder");
   }
   const torch::Device device = ResolveDevice(options.device);
   // train.threads, else $OMP_NUM_THREADS when set (several trainings sharing a machine), else every core.

@@ -101,6 +101,37 @@ TEST_F(TrainTest, InterruptAndResumeEqualsOneRun) {
   EXPECT_NE(other.err.find("config differs"), std::string::npos) << other.err;
 }
 
+// A run folder is new, empty or mer's own: a folder of the user's files is never written into.
+TEST_F(TrainTest, OutOntoAFolderOfTheUsersFilesIsRefused) {
+  const fs::path mine = *dir_ / "my_project";
+  fs::create_directories(mine);
+  test::WriteBytes(mine / "notes.txt", "my notes");
+  const fs::path config = Config("mine", {{"train", {{"epochs", 1}, {"max_steps", 1}}}});
+  auto r = RunMer("train --config " + Q(config) + " --out " + Q(mine));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("holds files that are not a mer run's (notes.txt)"), std::string::npos) << r.err;
+  EXPECT_EQ(test::ReadBytes(mine / "notes.txt"), "my notes");
+  EXPECT_FALSE(fs::exists(mine / "split.json"));
+  // The user's config.json, passed as --config, in the folder given as --out.
+  const fs::path other = *dir_ / "my_config_folder";
+  fs::create_directories(other);
+  fs::copy_file(config, other / "config.json");
+  const std::string before = test::ReadBytes(other / "config.json");
+  r = RunMer("train --config " + Q(other / "config.json") + " --out " + Q(other));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("its config.json is not a mer run's"), std::string::npos) << r.err;
+  EXPECT_EQ(test::ReadBytes(other / "config.json"), before);
+  // A file in the way, and a folder prepared by scripts/sweep.sh (sweep.json, train.out): the latter is a run's.
+  test::WriteBytes(*dir_ / "a_file", "x");
+  EXPECT_EQ(RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "a_file")).exit_code, 2);
+  const fs::path swept = *dir_ / "swept";
+  fs::create_directories(swept);
+  test::WriteBytes(swept / "sweep.json", R"({"group": "g"})");
+  r = RunMer("train --config " + Q(config) + " --out " + Q(swept));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(swept / "metrics.json"));
+}
+
 TEST_F(TrainTest, TaggingLearnsTheEmotionTags) {
   for (const std::string model : {"quan_cnn", "liu_cnn"}) {
     const nlohmann::json changes = {
