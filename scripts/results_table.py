@@ -51,11 +51,11 @@ def sd(v):
 
 # The best configuration is chosen among those with every fold done (the most runs); partial rows are marked.
 complete = max((len(g["folds"]) for g in groups.values()), default=0)
-print("| config | folds x seeds | macro F1 (mean ± sd) | accuracy (mean ± sd) | parameters | time per fold | best epoch (median) |")
+print("| config | folds x seeds (runs) | macro F1 (mean ± sd) | accuracy (mean ± sd) | parameters | time per fold | best epoch (median) |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for group, g in sorted(groups.items(), key=lambda kv: -statistics.mean(kv[1]["f1"])):
     partial = "" if len(g["folds"]) == complete else " (partial)"
-    print(f"| `configs/{group}.json` | {len(g['folds'])} x {len(g['seeds'])}{partial} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
+    print(f"| `configs/{group}.json` | {len(g['folds'])} x {len(g['seeds'])} ({len(g['f1'])}){partial} | {statistics.mean(g['f1']):.3f} ± {sd(g['f1']):.3f} | "
           f"{statistics.mean(g['acc']):.3f} ± {sd(g['acc']):.3f} | {g['params']:,} | "
           f"{statistics.mean(g['seconds']) / 60:.1f} min | {statistics.median(g['epochs']):g} |")
 
