@@ -29,7 +29,7 @@ def predictions(run):
     return classes, {r["id"]: ([float(r["true_" + c]) for c in classes], [float(r["pred_" + c]) for c in classes]) for r in rows}
 
 
-def f1_macro(truth, pred, k):
+def f1_macro(truth, pred):
     present = sorted(set(truth) | set(pred))
     total = 0.0
     for c in present:
@@ -55,7 +55,7 @@ for fold in folds:
         truth.append(max(range(len(t)), key=t.__getitem__))
         pred.append(max(range(len(p)), key=p.__getitem__))
     accs.append(sum(a == b for a, b in zip(truth, pred)) / len(truth))
-    f1s.append(f1_macro(truth, pred, len(classes)))
+    f1s.append(f1_macro(truth, pred))
 sd = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0
 print(f"| ensemble of {', '.join('`configs/' + g + '.json`' for g in groups)} (mean probabilities) | {len(folds)} | "
       f"{statistics.mean(f1s):.3f} ± {sd(f1s):.3f} | {statistics.mean(accs):.3f} ± {sd(accs):.3f} | – | – | – |")

@@ -13,6 +13,12 @@
 #include "mer/core/error.h"
 
 namespace mer::audio {
+
+const std::vector<std::string>& AudioFileExtensions() {
+  static const std::vector<std::string> extensions = {".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus",
+                                                      ".aif", ".aiff", ".au", ".w64", ".caf"};
+  return extensions;
+}
 namespace {
 
 struct SndfileCloser {

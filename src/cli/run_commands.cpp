@@ -191,7 +191,8 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   eval->add_flag("--json", e->json, "Print JSON");
   eval->add_option("--predictions", e->predictions, "Write id,true_*,pred_* rows to this CSV");
   eval->add_option("--device", e->device, "cpu, cuda or auto (default)");
-  eval->add_option("--plots", e->plots, "Write loss.svg, validation.svg and scatter.svg (predicted vs true) here");
+  eval->add_option("--plots", e->plots,
+                   "Write loss.svg, validation.svg and scatter.svg (predicted vs true; confusion.svg for classes) here");
 
   auto p = std::make_shared<PredictArgs>();
   CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");

@@ -11,6 +11,7 @@ namespace mer::config {
 namespace {
 
 constexpr int kMaxJsonDepth = 64;
+constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{16} << 20;
 
 struct TooDeep {};
 
@@ -26,13 +27,15 @@ Json ParseBounded(const std::string& text) {
 }  // namespace
 
 Json LoadJsonFile(const std::filesystem::path& path) {
-  // A config is a regular file of at most 16 MiB: a FIFO or /dev/zero is refused before it is opened.
-  const std::string why = WhyNotReadableFile(path, std::uintmax_t{16} << 20);
-  if (why == "not found") throw ConfigError(path.string() + ": config file not found");
-  if (why == "is a directory, expected a file") {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw ConfigError(path.string() + ": config file not found");
+  if (std::filesystem::is_directory(path, ec)) {
     throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
   }
-  if (!why.empty()) throw ConfigError(path.string() + ": " + why);
+  // A config is a regular file of at most 16 MiB: a FIFO or /dev/zero is refused before it is opened.
+  if (const std::string why = WhyNotReadableFile(path, kMaxConfigBytes); !why.empty()) {
+    throw ConfigError(path.string() + ": " + why);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path.string() + ": cannot open config file");
   std::stringstream buffer;
@@ -42,8 +45,8 @@ Json LoadJsonFile(const std::filesystem::path& path) {
     return ParseBounded(text);
   } catch (const TooDeep&) {
     throw ConfigError(path.string() + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  } catch (const Json::out_of_range& e) {  // 1e400: a number beyond a double
-    throw ConfigError(path.string() + ": a number is out of range (" + std::string(e.what()).substr(std::string(e.what()).rfind("] ") + 2) + ")");
+  } catch (const Json::out_of_range&) {  // 1e400: a number beyond a double
+    throw ConfigError(path.string() + ": a number is out of range (beyond a double)");
   } catch (const Json::parse_error& e) {
     // Translate the byte offset into line:column so the user can jump to it.
     const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());

@@ -53,9 +53,11 @@ nlohmann::ordered_json CheckCorpus(const Corpus& corpus, const SplitConfig& spli
   nlohmann::ordered_json missing = nlohmann::ordered_json::array();
   std::vector<std::string> seen_audio;
   std::size_t missing_count = 0;
+  std::vector<bool> has_audio;
   for (const auto& item : corpus.items) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(item.audio, ec)) {
+    has_audio.push_back(std::filesystem::is_regular_file(item.audio, ec));
+    if (has_audio.back()) {
       ++with_audio;
     } else {
       ++missing_count;
@@ -80,11 +82,10 @@ nlohmann::ordered_json CheckCorpus(const Corpus& corpus, const SplitConfig& spli
     nlohmann::ordered_json classes = nlohmann::ordered_json::object();
     for (std::size_t c = 0; c < corpus.schema.names.size(); ++c) {
       std::size_t n = 0, audio = 0;
-      for (const auto& item : corpus.items) {
-        if (item.labels[c] < 0.5f) continue;
+      for (std::size_t i = 0; i < corpus.items.size(); ++i) {
+        if (corpus.items[i].labels[c] < 0.5f) continue;
         ++n;
-        std::error_code ec;
-        audio += std::filesystem::is_regular_file(item.audio, ec);
+        audio += has_audio[i];
       }
       classes[corpus.schema.names[c]] = {{"items", n}, {"with_audio", audio}};
     }

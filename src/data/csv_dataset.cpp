@@ -17,12 +17,6 @@
 namespace mer::data {
 namespace {
 
-std::string Joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // An audio path from a table cell: relative to root, never leaving it.
 void CheckRelativePath(const std::string& path, const std::string& where) {
   if (path.empty()) throw InputError(where + ": the audio path is empty");
@@ -81,9 +75,8 @@ class CsvLoader : public DatasetLoader {
   Corpus Load(const fs::path& root) const override {
     const fs::path path = UnderRoot(root, annotations_);
     RequireFile(path, "the clips table (data.annotations)");
-    CsvOptions options;
-    const std::string ext = path.extension().string();
-    options.delimiter = delimiter_ != "auto" ? delimiter_[0] : (ext == ".tsv" || ext == ".tab") ? '\t' : ',';
+    CsvOptions options = CsvOptionsFor(path);
+    if (delimiter_ != "auto") options.delimiter = delimiter_[0];
     const CsvTable t = ReadCsv(path, options);
     // Declared columns that the table lacks: a configuration error listing what it has.
     const auto column = [&](const std::string& name, const std::string& key) {

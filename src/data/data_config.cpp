@@ -91,7 +91,7 @@ DataConfig ParseDataConfig(const nlohmann::json& data) {
   if (!c.split.file.empty() && !std::filesystem::is_regular_file(c.split.file, ec)) {
     throw ConfigError("data.split_file = \"" + split_file + "\" is invalid: " + c.split.file.string() + " is not a file");
   }
-  if (c.split.method == "official" && !c.loader->HasOfficialSplit()) {
+  if (c.split.method == "official" && c.loader->OfficialSplitDescription().empty()) {
     throw ConfigError("data.split = \"official\" is invalid: " + c.dataset +
                       " has no official split (use \"ratio\" or \"kfold\")");
   }

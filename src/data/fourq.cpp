@@ -7,19 +7,15 @@
 // `labels: "moods"` gives multi-label tags from the AllMusic moods (MoodsStrSplit) shared by at least
 // `min_mood_songs` songs. Artists come from the metadata (artist-disjoint splits).
 #include <algorithm>
-#include <array>
 #include <map>
 #include <set>
 
 #include "loader_util.h"
+#include "mer/audio/decoder.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
 namespace {
-
-// Audio extensions looked for, in this order (the release has .mp3).
-const std::array<const char*, 10> kAudioExtensions = {".mp3", ".wav", ".flac", ".ogg", ".opus",
-                                                      ".aiff", ".aif", ".au", ".w64", ".caf"};
 
 class FourQLoader : public DatasetLoader {
  public:
@@ -137,7 +133,7 @@ class FourQLoader : public DatasetLoader {
   static fs::path FindAudio(const fs::path& root, const std::string& quadrant, const std::string& id, Corpus* corpus) {
     std::error_code ec;
     const auto in_folder = [&](const std::string& folder) -> fs::path {
-      for (const char* ext : kAudioExtensions) {
+      for (const std::string& ext : audio::AudioFileExtensions()) {
         const fs::path p = root / folder / (id + ext);
         if (fs::is_regular_file(p, ec)) return p;
       }

@@ -98,6 +98,19 @@ void AttachCurves(Corpus* corpus, const std::vector<std::pair<std::string, std::
   }
 }
 
+CsvOptions CsvOptionsFor(const fs::path& path) {
+  CsvOptions options;
+  const std::string ext = path.extension().string();
+  if (ext == ".tsv" || ext == ".tab") options.delimiter = '\t';
+  return options;
+}
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::vector<std::string> SplitTrimmed(const std::string& text, char separator) {
   std::vector<std::string> out;
   std::size_t start = 0;

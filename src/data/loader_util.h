@@ -49,6 +49,12 @@ std::unique_ptr<DatasetLoader> MakeDeezerLoader();
 std::unique_ptr<DatasetLoader> MakeFourQLoader();
 std::unique_ptr<DatasetLoader> MakeCsvLoader();
 
+// CSV options for a table file: TAB-separated for ".tsv" / ".tab", else comma.
+CsvOptions CsvOptionsFor(const fs::path& path);
+
+// "a, b, c" (for messages listing names).
+std::string Joined(const std::vector<std::string>& names);
+
 // The parts of `text` between `separator`s, trimmed, empty parts dropped ("a; b;" -> {"a", "b"}).
 std::vector<std::string> SplitTrimmed(const std::string& text, char separator);
 

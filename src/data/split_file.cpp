@@ -10,15 +10,11 @@
 namespace mer::data {
 
 void ApplySplitFile(Corpus* corpus, const fs::path& path) {
-  CsvOptions options;
-  const std::string ext = path.extension().string();
-  if (ext == ".tsv" || ext == ".tab") options.delimiter = '\t';
-  const CsvTable table = ReadCsv(path, options);
+  const CsvTable table = ReadCsv(path, CsvOptionsFor(path));
   const auto id_column = table.FindColumn("id"), part_column = table.FindColumn("part");
   if (!id_column || !part_column) {
-    std::string columns;
-    for (const auto& h : table.header) columns += (columns.empty() ? "" : ", ") + h;
-    throw InputError(path.string() + ":1: a split file needs the columns id and part (it has: " + columns + ")");
+    throw InputError(path.string() + ":1: a split file needs the columns id and part (it has: " + Joined(table.header) +
+                     ")");
   }
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < corpus->items.size(); ++i) index.emplace(corpus->items[i].id, i);

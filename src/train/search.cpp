@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "mer/audio/decoder.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 
@@ -178,8 +179,7 @@ void SaveSearchCache(const fs::path& run_dir, const SearchCache& cache) {
 std::vector<fs::path> ListAudioFiles(const fs::path& library) {
   std::error_code ec;
   if (!fs::is_directory(library, ec)) throw InputError(library.string() + ": not a folder");
-  static const std::vector<std::string> extensions = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3",
-                                                      ".aif", ".aiff", ".au", ".w64", ".caf"};
+  const std::vector<std::string>& extensions = audio::AudioFileExtensions();
   std::vector<fs::path> files;
   for (auto it = fs::recursive_directory_iterator(library, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -11,8 +11,14 @@
 
 #include "mer/core/error.h"
 #include "mer/data/data_config.h"
+#include "support/test_support.h"
 
 namespace mer::data::test {
+
+// A committed dataset excerpt under tests/fixtures/datasets.
+inline std::filesystem::path Fixture(const std::string& relative) {
+  return mer::test::TestData("fixtures/datasets/" + relative);
+}
 
 inline Corpus Load(const std::string& dataset, const std::filesystem::path& root, nlohmann::json extra = {}) {
   nlohmann::json data = {{"dataset", dataset}, {"root", root.string()}};

@@ -14,10 +14,9 @@ namespace {
 
 using test::ById;
 using test::InputErrorOf;
+using test::Fixture;
 using test::Load;
 namespace fs = std::filesystem;
-
-fs::path Fixture(const std::string& relative) { return mer::test::TestData("fixtures/datasets/" + relative); }
 
 // Copies a fixture dataset into a temp folder so a test can add or damage files.
 fs::path CopyFixture(const mer::test::TempDir& dir, const std::string& relative) {

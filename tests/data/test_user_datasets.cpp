@@ -15,10 +15,9 @@ namespace {
 
 using test::ConfigErrorOf;
 using test::InputErrorOf;
+using test::Fixture;
 using test::Load;
 namespace fs = std::filesystem;
-
-fs::path Fixture(const std::string& relative) { return mer::test::TestData("fixtures/datasets/" + relative); }
 
 std::string ClassOf(const Corpus& c, const Item& item) {
   for (std::size_t k = 0; k < item.labels.size(); ++k) {

@@ -31,6 +31,10 @@ struct MonoAudio {
 };
 
 // Reads the header only. Throws mer::InputError naming the file and the problem.
+// The file extensions mer looks for when it searches folders for audio (lower case, with the dot; .mp3 first, as
+// datasets release it): wav, flac, ogg/oga, opus, mp3, aif/aiff, au, w64, caf.
+const std::vector<std::string>& AudioFileExtensions();
+
 AudioInfo ProbeAudio(const std::filesystem::path& path);
 
 // Decodes, downmixes and resamples. Throws mer::InputError "<path>: <problem>" for a missing file, a folder, an

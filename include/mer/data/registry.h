@@ -26,8 +26,6 @@ class DatasetLoader {
   virtual Corpus Load(const std::filesystem::path& root) const = 0;
   // The dataset's official split names, if any ("" when it has none).
   virtual std::string OfficialSplitDescription() const { return ""; }
-  // Whether items may carry an official split (the CSV dataset has one when it declares a split column).
-  virtual bool HasOfficialSplit() const { return !OfficialSplitDescription().empty(); }
 };
 
 struct DatasetEntry {
