@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <sndfile.h>
 
@@ -42,6 +45,35 @@ std::string OneLine(std::string s) {
   return s;
 }
 
+std::string Seconds(double seconds) {
+  char text[48];
+  std::snprintf(text, sizeof(text), "%.0f s", std::ceil(seconds));
+  return text;
+}
+
+std::string DurationBound() { return Seconds(kMaxDurationSeconds) + " (3 h)"; }
+
+// libsndfile clamps a WAV's or AIFF's data chunk to the bytes the file holds and notes the difference in its log
+// ("data : 88200 (should be 44100)"). A header announcing more than the file holds means the file was cut short;
+// sizes of 0 and from 0x7fffffff up are the "length unknown" marks of streaming writers and are accepted.
+// Returns the problem, or "" when the lengths agree.
+std::string TruncatedPcmProblem(SNDFILE* file) {
+  std::string log(1 << 14, '\0');
+  sf_command(file, SFC_GET_LOG_INFO, log.data(), static_cast<int>(log.size()));
+  log.resize(std::strlen(log.c_str()));
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    unsigned long long claimed = 0, held = 0;
+    char chunk[8] = {};
+    if (std::sscanf(line.c_str(), "%4s : %llu (should be %llu)", chunk, &claimed, &held) != 3) continue;
+    if (std::strcmp(chunk, "data") != 0 && std::strcmp(chunk, "SSND") != 0) continue;
+    if (claimed == 0 || claimed >= 0x7fffffffULL || claimed <= held + held / 100 + 1024) continue;
+    return "truncated: header announces " + std::to_string(claimed) + " bytes of audio, file holds " +
+           std::to_string(held);
+  }
+  return "";
+}
+
 void CheckIsNonEmptyFile(const std::filesystem::path& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -72,6 +104,15 @@ std::pair<SndfileHandle, SF_INFO> Open(const std::filesystem::path& path) {
                          std::to_string(info.samplerate) + " Hz)");
   }
   if (info.frames == 0) throw Fail(path, "contains no audio frames (valid header, zero samples)");
+  if (info.samplerate < kMinSampleRate || info.samplerate > kMaxSampleRate) {
+    throw Fail(path, "declares a sample rate of " + std::to_string(info.samplerate) + " Hz, outside the accepted " +
+                         std::to_string(kMinSampleRate) + ".." + std::to_string(kMaxSampleRate) + " Hz");
+  }
+  if (info.frames > 0 && double(info.frames) / info.samplerate > kMaxDurationSeconds) {
+    throw Fail(path, "declares " + Seconds(double(info.frames) / info.samplerate) + " of audio, more than the " +
+                         DurationBound() + " mer decodes from one file");
+  }
+  if (const std::string truncated = TruncatedPcmProblem(file.get()); !truncated.empty()) throw Fail(path, truncated);
   return {std::move(file), info};
 }
 
@@ -140,14 +181,18 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
   const std::size_t channels = static_cast<std::size_t>(info.channels);
   std::vector<float> interleaved(block * channels);
   std::vector<float> mono(block);
-  if (info.frames > 0 && info.frames < (int64_t{1} << 40)) {
-    const double ratio = resample ? double(audio.sample_rate) / info.samplerate : 1.0;
+  const double ratio = resample ? double(audio.sample_rate) / info.samplerate : 1.0;
+  if (info.frames > 0) {  // bounded by kMaxDurationSeconds in Open
     audio.samples.reserve(static_cast<std::size_t>(std::ceil(info.frames * ratio)) + 64);
   }
+  const auto max_frames = static_cast<int64_t>(kMaxDurationSeconds * info.samplerate);
   int64_t frames_read = 0;
   while (true) {
     const sf_count_t got = sf_readf_float(file.get(), interleaved.data(), static_cast<sf_count_t>(block));
     if (got <= 0) break;
+    if (frames_read + got > max_frames) {  // a header that stated less, or no length at all
+      throw Fail(path, "holds more than the " + DurationBound() + " of audio mer decodes from one file");
+    }
     for (sf_count_t i = 0; i < got; ++i) {
       const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
       float sum = 0.0f;

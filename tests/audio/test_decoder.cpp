@@ -231,6 +231,38 @@ TEST(Decoder, TruncatedAndCorruptMp3AreErrors) {
   }
 }
 
+// A mono 8-bit PCM WAV whose header says `rate` Hz and `claimed_bytes` of data (the file holds `held_bytes`).
+std::string RawWav(uint32_t rate, uint32_t claimed_bytes, std::size_t held_bytes) {
+  auto u32 = [](uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
+  auto u16 = [](uint16_t v) { return std::string{char(v), char(v >> 8)}; };
+  std::string data(held_bytes, '\0');
+  for (std::size_t i = 0; i < held_bytes; ++i) data[i] = static_cast<char>(128 + 60 * std::sin(0.05 * double(i)));
+  return "RIFF" + u32(36 + claimed_bytes) + "WAVEfmt " + u32(16) + u16(1) + u16(1) + u32(rate) + u32(rate) + u16(1) +
+         u16(8) + "data" + u32(claimed_bytes) + data;
+}
+
+// Issue 17 cases 3 and 10: what a header declares bounds what mer allocates, and a header announcing more audio
+// than the file holds is a truncated file, not a silent shorter clip.
+TEST(Decoder, DeclaredRatesLengthsAndTruncationAreChecked) {
+  TempDir dir;
+  test::WriteBytes(dir / "rate1.wav", RawWav(1, 60000, 60000));  // 60000 "seconds" at 1 Hz: 22 GB at 22,050 Hz
+  ExpectBadInput(dir / "rate1.wav", "declares a sample rate of 1 Hz, outside the accepted 1000..768000 Hz");
+  test::WriteBytes(dir / "rate_huge.wav", RawWav(2000000, 4000, 4000));
+  ExpectBadInput(dir / "rate_huge.wav", "declares a sample rate of 2000000 Hz");
+  const std::size_t over = static_cast<std::size_t>(kMaxDurationSeconds * 1000) + 5000;  // 3 h + 5 s at 1 kHz
+  test::WriteBytes(dir / "long.wav", RawWav(1000, static_cast<uint32_t>(over), over));
+  ExpectBadInput(dir / "long.wav", "declares 10805 s of audio, more than the 10800 s (3 h) mer decodes from one file");
+  test::WriteBytes(dir / "cut.wav", RawWav(8000, 16000, 8000));
+  ExpectBadInput(dir / "cut.wav", "truncated: header announces 16000 bytes of audio, file holds 8000");
+  test::WriteBytes(dir / "ten_hours.wav", RawWav(22050, 22050u * 36000u, 22050));
+  ExpectBadInput(dir / "ten_hours.wav", "truncated: header announces 793800000 bytes of audio, file holds 22050");
+  // Streaming writers' "length unknown" marks and a padding byte are not truncation.
+  test::WriteBytes(dir / "stream.wav", RawWav(8000, 0xffffffffu, 8000));
+  EXPECT_EQ(DecodeMono(dir / "stream.wav").samples.size(), 8000u);
+  test::WriteBytes(dir / "padded.wav", RawWav(8000, 8001, 8000));
+  EXPECT_EQ(DecodeMono(dir / "padded.wav").samples.size(), 8000u);
+}
+
 TEST(Decoder, ClipShorterThanOneFrameDecodes) {
   TempDir dir;
   WriteAudio(dir / "tiny.wav", test::Sine(440, 44100, 0.001), 1, 44100, Container::kWav16);

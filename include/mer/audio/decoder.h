@@ -18,6 +18,13 @@ struct AudioInfo {
   std::string format;    // libsndfile's name of the major format, e.g. "WAV (Microsoft)", "MPEG-1/2 Audio"
 };
 
+// What a file may declare and make mer allocate (README, "Input policy"): a sample rate outside these bounds is
+// refused from the header, and so is more audio than kMaxDurationSeconds (declared or decoded), which bounds the
+// memory one file can claim at about kMaxDurationSeconds x rate x 4 bytes (~1 GB at 22,050 Hz).
+inline constexpr int kMinSampleRate = 1000;
+inline constexpr int kMaxSampleRate = 768000;
+inline constexpr double kMaxDurationSeconds = 3 * 3600.0;
+
 struct DecodeOptions {
   int target_sample_rate = 0;         // Hz; 0 keeps the file's own rate
   std::size_t block_frames = 1 << 16; // frames decoded per block
@@ -38,7 +45,8 @@ const std::vector<std::string>& AudioFileExtensions();
 AudioInfo ProbeAudio(const std::filesystem::path& path);
 
 // Decodes, downmixes and resamples. Throws mer::InputError "<path>: <problem>" for a missing file, a folder, an
-// empty file, an unrecognised or corrupt stream, a truncated MP3, zero frames, or NaN/Inf samples.
+// empty file, an unrecognised or corrupt stream, a sample rate or duration beyond the bounds above, a truncated MP3
+// or PCM file (WAV, AIFF, ... holding fewer frames than its header announces), zero frames, or NaN/Inf samples.
 // With a target rate the output has ceil(n * target / source) samples, as librosa.load(res_type="soxr_hq").
 MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& options = {});
 
