@@ -113,6 +113,11 @@ std::size_t CsvTable::ColumnOneOf(const std::vector<std::string>& names) const {
   throw InputError(path.string() + ": no column " + wanted + " (columns: " + columns + ")");
 }
 
+const CsvTable& CsvTable::RequireRows() const {
+  if (rows.empty()) throw InputError(path.string() + ": header only, no data rows");
+  return *this;
+}
+
 std::string CsvTable::Where(const CsvRow& row) const { return path.string() + ":" + std::to_string(row.line); }
 
 void CsvTable::RequireFields(const CsvRow& row, std::size_t count) const {

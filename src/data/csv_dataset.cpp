@@ -78,6 +78,7 @@ class CsvLoader : public DatasetLoader {
     CsvOptions options = CsvOptionsFor(path);
     if (delimiter_ != "auto") options.delimiter = delimiter_[0];
     const CsvTable t = ReadCsv(path, options);
+    t.RequireRows();
     // Declared columns that the table lacks: a configuration error listing what it has.
     const auto column = [&](const std::string& name, const std::string& key) {
       if (const auto c = t.FindColumn(name)) return *c;

@@ -44,6 +44,9 @@ nlohmann::json DataConfig::ToJson() const {
 
 Corpus DataConfig::LoadCorpus() const {
   Corpus corpus = loader->Load(root);
+  if (corpus.items.empty()) {
+    throw InputError(root.string() + ": the " + dataset + " annotations there list no labelled items");
+  }
   if (!split.file.empty()) ApplySplitFile(&corpus, split.file);
   return corpus;
 }

@@ -54,6 +54,7 @@ class DeamLoader : public DatasetLoader {
     std::size_t swapped = 0;
     const auto read_static = [&](const fs::path& path) {
       const CsvTable t = ReadCsv(path);
+      t.RequireRows();
       const std::size_t id = t.Column("song_id"), valence = t.Column("valence_mean"), arousal = t.Column("arousal_mean");
       for (const auto& row : t.rows) {
         t.RequireHeaderWidth(row);

@@ -35,6 +35,7 @@ class DeezerLoader : public DatasetLoader {
       const fs::path path = root / file;
       RequireFile(path, std::string("Deezer ") + file);
       const CsvTable t = ReadCsv(path);
+      t.RequireRows();
       const std::size_t id = t.Column("dzr_sng_id"), valence = t.Column("valence"), arousal = t.Column("arousal"),
                         artist = t.Column("artist_name"), title = t.Column("track_name");
       for (const auto& row : t.rows) {

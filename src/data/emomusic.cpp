@@ -58,6 +58,7 @@ class EmoMusicLoader : public DatasetLoader {
       corpus.warnings.push_back(info_path.string() + " not found: no official split, no artists");
     }
     const CsvTable t = ReadCsv(static_path);
+    t.RequireRows();
     const std::size_t id = t.Column("song_id"), arousal = t.Column("mean_arousal"), valence = t.Column("mean_valence");
     for (const auto& row : t.rows) {
       Item item;

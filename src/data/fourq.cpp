@@ -34,6 +34,7 @@ class FourQLoader : public DatasetLoader {
     const fs::path metadata_path = root / "panda_dataset_taffc_metadata.csv";
     RequireFile(annotations_path, "the 4Q annotations (Song,Quadrant)");
     const CsvTable annotations = ReadCsv(annotations_path);
+    annotations.RequireRows();
     const std::size_t song_column = annotations.Column("Song"), quadrant_column = annotations.Column("Quadrant");
 
     // Metadata: artist, title and moods by song (optional for the quadrant labels, required for moods).

@@ -69,6 +69,7 @@ class PmemoLoader : public DatasetLoader {
     }
     const fs::path audio_dir = UnderRoot(root, audio_dir_);
     const CsvTable t = ReadCsv(static_path);
+    t.RequireRows();
     const std::size_t id = t.Column("musicId"), arousal = t.Column("Arousal(mean)"), valence = t.Column("Valence(mean)");
     std::map<std::string, bool> labelled;
     for (const auto& row : t.rows) {

@@ -11,6 +11,7 @@ namespace mer::data {
 
 void ApplySplitFile(Corpus* corpus, const fs::path& path) {
   const CsvTable table = ReadCsv(path, CsvOptionsFor(path));
+  table.RequireRows();
   const auto id_column = table.FindColumn("id"), part_column = table.FindColumn("part");
   if (!id_column || !part_column) {
     throw InputError(path.string() + ":1: a split file needs the columns id and part (it has: " + Joined(table.header) +

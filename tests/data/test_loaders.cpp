@@ -47,6 +47,26 @@ TEST(Cal500Loader, ExcerptEmotionsHardSoftAndHyphenatedArtists) {
             "NOT-Emotion-Angry_/_Agressive");
 }
 
+// Issue 17 case 9: an annotation table cut to its header is an input error naming the file, not an internal error
+// from the statistics of nothing.
+TEST(Loaders, HeaderOnlyAnnotationFilesAreInputErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"emomusic:emoMusic", "annotations/static_annotations.csv"},
+      {"deam:DEAM", "annotations/annotations averaged per song/song_level/static_annotations_averaged_songs_1_2000.csv"},
+      {"deezer:deezer", "train.csv"},
+      {"fourq:4Q", "panda_dataset_taffc_annotations.csv"}};
+  for (const auto& [dataset_and_fixture, table] : cases) {
+    const std::string dataset = dataset_and_fixture.substr(0, dataset_and_fixture.find(':'));
+    mer::test::TempDir dir;
+    const fs::path root = CopyFixture(dir, dataset_and_fixture.substr(dataset.size() + 1));
+    ASSERT_FALSE(Load(dataset, root).items.empty()) << dataset;
+    const std::string text = mer::test::ReadBytes(root / table);
+    mer::test::WriteBytes(root / table, text.substr(0, text.find('\n') + 1));
+    EXPECT_EQ(InputErrorOf([&] { Load(dataset, root); }), (root / table).string() + ": header only, no data rows")
+        << dataset;
+  }
+}
+
 TEST(Cal500ExpLoader, ExcerptSegmentsSortedByTime) {
   const Corpus c = Load("cal500exp", Fixture("CAL500exp"), {{"audio_dir", "/music/CAL500_32kps"}});
   ASSERT_EQ(c.schema.names.size(), 67u);

@@ -28,6 +28,8 @@ struct CsvTable {
   // The first of several accepted names (files that renamed a column between releases).
   std::size_t ColumnOneOf(const std::vector<std::string>& names) const;
 
+  // Throws InputError "<file>: header only, no data rows" for an annotation table that lists nothing.
+  const CsvTable& RequireRows() const;
   // "<file>:<line>" for messages.
   std::string Where(const CsvRow& row) const;
   // Throws InputError "<file>:<line>: expected N fields, found M" unless the row has at least `count` fields.
