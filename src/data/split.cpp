@@ -213,6 +213,12 @@ LabelNormalizer LabelNormalizer::FromJson(const nlohmann::json& j) {
   if (!n.mean.empty() && (n.mean.size() != n.names.size() || n.std.size() != n.names.size())) {
     throw InputError("label normalisation: mean/std sizes do not match the label names");
   }
+  for (std::size_t i = 0; i < n.mean.size(); ++i) {
+    if (!std::isfinite(n.mean[i]) || !std::isfinite(n.std[i]) || n.std[i] <= 0) {
+      throw InputError("label normalisation: '" + n.names[i] + "' has mean " + std::to_string(n.mean[i]) +
+                       " and standard deviation " + std::to_string(n.std[i]) + " (must be finite, sd > 0)");
+    }
+  }
   return n;
 }
 

@@ -17,6 +17,19 @@ namespace {
 constexpr int kCacheFormat = 2;  // 2: the emotion encoder may be recurrent
 constexpr double kVarianceFloor = 1e-6;  // as in models::KlMatrix
 
+// What a cache may hold: finite values of a sane size (weights and embeddings of a trained model are far below
+// 1e6; log variances beyond +-60 overflow the distance). A cache that does not check out is rebuilt.
+void RequireSane(const std::vector<double>& values, double bound, const char* what) {
+  for (const double v : values) {
+    if (!std::isfinite(v) || std::abs(v) > bound) {
+      throw std::runtime_error(std::string(what) + " holds " + std::to_string(v) + ", outside +-" +
+                               std::to_string(static_cast<long long>(bound)));
+    }
+  }
+}
+constexpr double kWeightBound = 1e6;
+constexpr double kLogSigmaBound = 60;
+
 nlohmann::json DenseToJson(const EmotionEncoder::Dense& d) {
   return {{"in", d.in}, {"out", d.out}, {"weight", d.weight}, {"bias", d.bias}};
 }
@@ -29,6 +42,8 @@ EmotionEncoder::Dense DenseFromJson(const nlohmann::json& j) {
   if (d.weight.size() != static_cast<std::size_t>(d.in) * d.out || d.bias.size() != static_cast<std::size_t>(d.out)) {
     throw std::runtime_error("dense layer sizes do not match");
   }
+  RequireSane(d.weight, kWeightBound, "a dense layer");
+  RequireSane(d.bias, kWeightBound, "a dense layer");
   return d;
 }
 }  // namespace
@@ -103,6 +118,10 @@ EmotionEncoder EmotionEncoder::FromJson(const nlohmann::json& j) {
         e.gru.b_hh.size() != gates) {
       throw std::runtime_error("recurrent layer sizes do not match");
     }
+    if (e.steps > 10000) throw std::runtime_error("the recurrent layer runs " + std::to_string(e.steps) + " steps");
+    for (const auto* values : {&e.gru.w_ih, &e.gru.w_hh, &e.gru.b_ih, &e.gru.b_hh}) {
+      RequireSane(*values, kWeightBound, "the recurrent layer");
+    }
   } else {
     e.hidden1 = DenseFromJson(j.at("hidden1"));
   }
@@ -151,12 +170,18 @@ SearchCache LoadSearchCache(const fs::path& run_dir) {
       e.valence = s.at("valence").get<double>();
       e.arousal = s.at("arousal").get<double>();
       if (e.mu.size() != static_cast<std::size_t>(cache.emotion.mu.out) || e.log_sigma.size() != e.mu.size()) {
-        throw std::runtime_error("embedding size");
+        throw std::runtime_error("an embedding of another size");
       }
+      RequireSane(e.mu, kWeightBound, "an embedding");
+      RequireSane(e.log_sigma, kLogSigmaBound, "an embedding's log variance");
+      RequireSane({e.valence, e.arousal}, kWeightBound, "a song's valence/arousal");
       cache.songs[file] = std::move(e);
     }
-  } catch (const std::exception&) {
+  } catch (const nlohmann::json::exception&) {
     std::cerr << "mer search: " << path.string() << " is unreadable; embedding again\n";
+    return SearchCache{cache.checkpoint_key, {}, {}, {}};
+  } catch (const std::exception& e) {
+    std::cerr << "mer search: " << path.string() << " does not check out (" << e.what() << "); embedding again\n";
     return SearchCache{cache.checkpoint_key, {}, {}, {}};
   }
   return cache;

@@ -131,6 +131,20 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   EXPECT_NE(rebuilt.err.find("search_cache.json is unreadable; embedding again"), std::string::npos) << rebuilt.err;
   EXPECT_EQ(nlohmann::json::parse(rebuilt.out)["results"], hits["results"]);
+  // Issue 17 case 7: valid JSON with absurd values (a 1e308 embedding, a zero standard deviation) is not trusted.
+  const nlohmann::json good = nlohmann::json::parse(test::ReadBytes(run / "search_cache.json"));
+  nlohmann::json huge = good;
+  for (auto& v : huge["songs"].begin().value()["mu"]) v = 1e308;
+  nlohmann::json flat = good;
+  flat["normalizer"]["std"][0] = 0.0;
+  for (const auto& [name, cache] : {std::pair{"an embedding holds", huge}, std::pair{"label normalisation", flat}}) {
+    test::WriteBytes(run / "search_cache.json", cache.dump());
+    const auto checked = RunMer(query);
+    EXPECT_EQ(checked.exit_code, 0) << checked.err;
+    EXPECT_NE(checked.err.find("search_cache.json does not check out (" + std::string(name)), std::string::npos)
+        << checked.err;
+    EXPECT_EQ(nlohmann::json::parse(checked.out)["results"], hits["results"]);
+  }
 }
 
 // The dynamic setting: the emotion side is a GRU over each window's valence/arousal curve; retrieval is scored per
