@@ -98,7 +98,15 @@ void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model,
 
 LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::Device& device) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path.string() + ": checkpoint not found");
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw InputError(path.string() + ": checkpoint not found");
+  if (!std::filesystem::is_regular_file(status)) {
+    throw InputError(path.string() + ": not a regular file (a checkpoint is one file)");
+  }
+  constexpr std::uintmax_t kMaxCheckpointBytes = std::uintmax_t{4} << 30;  // mer's largest model is ~100 MB
+  if (std::filesystem::file_size(path, ec) > kMaxCheckpointBytes) {
+    throw InputError(path.string() + ": larger than the 4 GiB a mer checkpoint may be");
+  }
   LoadedCheckpoint c;
   c.archive = std::make_unique<torch::serialize::InputArchive>();
   try {

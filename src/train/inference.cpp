@@ -7,6 +7,7 @@
 
 #include "checkpoint.h"
 #include "mer/audio/decoder.h"
+#include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 #include "mer/data/data_loader.h"
@@ -231,8 +232,28 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   if (!fs::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
   LoadedRun run;
   run.device = ResolveDevice(device_name);
+  // The run's config.json (which predict and search read to compute features) and the checkpoint's own copy of the
+  // config must be the same: a best.pt copied from another run, or an edited config.json, is refused here rather
+  // than evaluated on the wrong data or blamed on the audio.
+  const fs::path config_path = run_dir / "config.json";
+  if (!fs::is_regular_file(config_path, ec)) {
+    throw InputError(config_path.string() + ": not found (not a run folder?)");
+  }
+  nlohmann::json on_disk;
+  try {
+    on_disk = config::LoadJsonFile(config_path);
+  } catch (const ConfigError& e) {
+    throw InputError(config_path.string() + ": " + e.what());
+  }
   run.checkpoint = LoadCheckpoint(run_dir / "best.pt", run.device);
   const auto& meta = run.checkpoint.meta;
+  if (meta.contains("config") && meta.at("config") != on_disk) {
+    const nlohmann::json patch = nlohmann::json::diff(meta.at("config"), on_disk);
+    const std::string where = patch.empty() ? "" : patch[0].value("path", "");
+    throw InputError((run_dir / "best.pt").string() + ": not trained with " + config_path.string() +
+                     " (they differ at " + (where.empty() ? std::string("the top") : where) +
+                     "); restore the run's config.json or train again");
+  }
   run.task = TaskInfo::FromJson(meta.at("task"));
   run.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
   run.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));

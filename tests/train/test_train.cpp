@@ -256,5 +256,41 @@ TEST_F(TrainTest, CorruptedOrForeignCheckpointIsAClearError) {
   EXPECT_NE(r.err.find("not a mer checkpoint"), std::string::npos) << r.err;
 }
 
+// Issue 17 case 8: a checkpoint is bound to its run's config.json; another run's best.pt, an edited config.json or
+// a missing one is refused by eval and predict alike, naming where they differ.
+TEST_F(TrainTest, ACheckpointIsBoundToItsRunsConfig) {
+  const fs::path run = *dir_ / "bound", other = *dir_ / "bound_other";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("bound", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);
+  ASSERT_EQ(RunMer("train --config " + Q(Config("bound_other", {{"train", {{"epochs", 1}}}, {"model", {{"name", "liu_cnn"}}}})) +
+                   " --out " + Q(other)).exit_code, 0);
+  const std::string clip = Q(*dir_ / "emo/clips_45seconds/2.mp3");
+  const std::string config = test::ReadBytes(run / "config.json"), best = test::ReadBytes(run / "best.pt");
+  ASSERT_EQ(RunMer("eval --run " + Q(run)).exit_code, 0);
+  const auto refused = [&](const std::string& why) {
+    for (const std::string& command : {"eval --run " + Q(run), "predict --run " + Q(run) + " " + clip}) {
+      const auto r = RunMer(command);
+      EXPECT_EQ(r.exit_code, 1) << command;
+      EXPECT_NE(r.err.find(why), std::string::npos) << command << ": " << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+  };
+  fs::copy_file(other / "best.pt", run / "best.pt", fs::copy_options::overwrite_existing);
+  refused((run / "best.pt").string() + ": not trained with " + (run / "config.json").string() + " (they differ at /model/name)");
+  test::WriteBytes(run / "best.pt", best);
+  nlohmann::json edited = nlohmann::json::parse(config);
+  edited["frontend"]["n_mels"] = 64;
+  test::WriteBytes(run / "config.json", edited.dump(2));
+  refused("(they differ at /frontend/n_mels); restore the run's config.json or train again");
+  fs::remove(run / "config.json");
+  refused((run / "config.json").string() + ": not found (not a run folder?)");
+  test::WriteBytes(run / "config.json", config);
+  fs::remove(run / "best.pt");
+  fs::create_directory(run / "best.pt");
+  refused("best.pt: not a regular file");
+  fs::remove(run / "best.pt");
+  test::WriteBytes(run / "best.pt", best);
+  EXPECT_EQ(RunMer("predict --run " + Q(run) + " " + clip).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace mer
