@@ -1,10 +1,13 @@
 #include "mer/core/file_io.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "mer/core/error.h"
@@ -22,16 +25,29 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
   static std::atomic<unsigned> counter{0};
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputError(path.string() + ": cannot create file (does the folder exist and is it writable?)");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      throw OutputError(path.string() + ": write failed (disk full?)");
-    }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw OutputError(path.string() + ": cannot create file (" + std::strerror(errno) +
+                      "; does the folder exist and is it writable?)");
+  }
+  // Every failure (a full disk, a file size limit, an I/O error) removes the temporary file and leaves the
+  // previous version of `path` as it was.
+  const auto fail = [&](int error) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    const std::string what = error == ENOSPC ? "disk full" : error == EDQUOT ? "disk quota exceeded" : std::strerror(error);
+    return OutputError(what + " writing " + path.string());
+  };
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw fail(n < 0 ? errno : ENOSPC);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw OutputError((error == ENOSPC ? std::string("disk full") : std::strerror(error)) + " writing " + path.string());
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {

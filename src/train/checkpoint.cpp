@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <map>
+#include <sstream>
 
 #include <unistd.h>
 
 #include "mer/core/error.h"
+#include "mer/core/file_io.h"
 
 namespace mer::train {
 namespace {
@@ -73,7 +75,6 @@ torch::Device ResolveDevice(const std::string& name) {
 
 void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                     const nlohmann::json& meta) {
-  static std::atomic<unsigned> counter{0};
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
@@ -82,18 +83,16 @@ void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model,
     archive.write("optimizer", optimizer_archive);
   }
   archive.write("meta", c10::IValue(meta.dump()));
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  // Serialised in memory, then written by WriteFileAtomically: a full disk or an I/O error is one OutputError
+  // ("disk full writing RUN/last.pt"), the temporary file is removed and the previous checkpoint stays intact.
+  // (LibTorch's own file writer aborts the process when its final write fails.)
+  std::ostringstream bytes;
   try {
-    archive.save_to(tmp.string());
-  } catch (const c10::Error& e) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw OutputError(path.string() + ": cannot write checkpoint");
+    archive.save_to(bytes);
+  } catch (const c10::Error&) {
+    throw OutputError(path.string() + ": cannot serialise checkpoint");
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw OutputError(path.string() + ": cannot replace checkpoint: " + ec.message());
+  WriteFileAtomically(path, bytes.str());
 }
 
 LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::Device& device) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "checkpoint.h"
@@ -99,7 +100,25 @@ std::string Duration(double seconds) {
 void AppendLine(const fs::path& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
-  if (!out) throw OutputError(path.string() + ": cannot append");
+  out.flush();
+  if (!out) throw OutputError(path.string() + ": cannot append (disk full?)");
+}
+
+// The log gains an epoch's line before that epoch's checkpoints are written, so a run stopped between the two
+// (a full disk, a kill) has log lines beyond last.pt. On resume they are dropped: those epochs run again and log
+// once.
+void TrimLogToEpoch(const fs::path& path, int epochs_done) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return;
+  std::istringstream in(ReadFile(path));
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("epoch") && j["epoch"].is_number() && j["epoch"].get<double>() > epochs_done) continue;
+    kept += line + "\n";
+  }
+  WriteFileAtomically(path, kept);
 }
 
 // Decodes every item's audio into the cache (threads in parallel); items whose audio fails are reported on stderr
@@ -267,6 +286,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     optimizer = MakeOptimizer(config.train, *model);
     LoadOptimizerState(last, optimizer.get(), run / "last.pt");
     meta = last.meta;
+    TrimLogToEpoch(run / "train_log.jsonl", meta.at("epoch").get<int>());
   } else {
     WriteFileAtomically(run / "config.json", config.resolved.dump(2) + "\n");
     WriteFileAtomically(run / "split.json", split.ToJson(corpus, config.data.split).dump(1) + "\n");

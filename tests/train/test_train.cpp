@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fstream>
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -99,6 +101,39 @@ TEST_F(TrainTest, InterruptAndResumeEqualsOneRun) {
   auto other = RunMer("train --config " + Q(config) + " --set train.lr=0.01 --out " + Q(*dir_ / "cut") + " --resume");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("config differs"), std::string::npos) << other.err;
+}
+
+// Issue 17 case 1: a checkpoint that cannot be written (here the file size limit, as a full disk would) is one line
+// and exit 1, leaves no temporary file and the previous last.pt intact; the resumed run logs every epoch once.
+TEST_F(TrainTest, AFailedCheckpointWriteLosesNothing) {
+  const fs::path config = Config("full_disk", {{"train", {{"epochs", 3}}}});
+  const fs::path run = *dir_ / "full_disk";
+  const std::string train = "train --config " + Q(config) + " --out " + Q(run) + " --device cpu";
+  ASSERT_EQ(RunMer(train, "MER_TEST_INTERRUPT_AFTER_STEPS=30").exit_code, 130);
+  const std::string last = test::ReadBytes(run / "last.pt");
+  const auto log_epochs = [&] {
+    std::vector<int> epochs;
+    std::istringstream in(test::ReadBytes(run / "train_log.jsonl"));
+    for (std::string line; std::getline(in, line);) epochs.push_back(nlohmann::json::parse(line)["epoch"].get<int>());
+    return epochs;
+  };
+  const std::size_t logged = log_epochs().size();
+  // dash: ulimit -f in 512-byte blocks; SIGXFSZ ignored so that write() fails with EFBIG instead of killing mer.
+  const auto full = RunMer(train + " --resume", "trap '' XFSZ; ulimit -f 64;");
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  // Progress lines, then the error as the last and only error line (no LibTorch trace).
+  const std::size_t error_at = full.err.rfind("mer: error: File too large writing " + run.string() + "/");
+  ASSERT_NE(error_at, std::string::npos) << full.err;
+  EXPECT_EQ(full.err.find('\n', error_at), full.err.size() - 1) << full.err;
+  EXPECT_EQ(full.err.find("mer: error"), error_at) << full.err;
+  for (const auto& entry : fs::directory_iterator(run)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(test::ReadBytes(run / "last.pt"), last);
+  EXPECT_EQ(log_epochs().size(), logged + 1);  // the epoch whose checkpoint failed was logged
+  const auto resumed = RunMer(train + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(log_epochs(), (std::vector<int>{1, 2, 3}));
 }
 
 // A run folder is new, empty or mer's own: a folder of the user's files is never written into.
