@@ -77,7 +77,8 @@ std::string TruncatedPcmProblem(SNDFILE* file) {
 void CheckIsNonEmptyFile(const std::filesystem::path& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) throw Fail(path, "no such file");
+  if (ec && ec != std::errc::no_such_file_or_directory) throw Fail(path, "cannot open: " + ec.message());
+  if (!std::filesystem::exists(status)) throw Fail(path, "no such file");
   if (std::filesystem::is_directory(status)) throw Fail(path, "is a directory, expected an audio file");
   if (!std::filesystem::is_regular_file(status)) throw Fail(path, "not a regular file");
   if (std::filesystem::file_size(path, ec) == 0) throw Fail(path, "empty file (0 bytes)");
@@ -97,7 +98,9 @@ std::pair<SndfileHandle, SF_INFO> Open(const std::filesystem::path& path) {
                              "' (supported: WAV, FLAC, Ogg Vorbis, Opus, MP3, AIFF and other libsndfile formats)");
       }
     }
-    throw Fail(path, "not a readable audio file: " + reason);
+    // libsndfile says "File does not exist" for a file it found no audio stream in (e.g. an MP3 of tags only).
+    throw Fail(path, "not a readable audio file: " +
+                         (reason.find("does not exist") != std::string::npos ? "no audio stream found" : reason));
   }
   if (info.channels <= 0 || info.samplerate <= 0) {
     throw Fail(path, "invalid header (" + std::to_string(info.channels) + " channels at " +

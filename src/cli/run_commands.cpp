@@ -2,6 +2,7 @@
 // mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR] [--device ...]
 // mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -199,7 +200,18 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   predict->add_option("--run", p->run, "Run folder")->required();
   predict->add_option("audio", p->files, "Audio files")->required();
   predict->add_flag("--json", p->json, "Print JSON with the per-window curve");
-  predict->add_option("--hop", p->hop, "Seconds between windows (default: half a window)");
+  predict->add_option("--hop", p->hop, "Seconds between windows (default: half a window)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              std::size_t used = 0;
+              const double v = std::stod(text, &used);
+              if (used == text.size() && std::isfinite(v) && v > 0 && v <= 3600) return "";
+            } catch (const std::exception&) {
+            }
+            return "expected seconds > 0 (at most 3600), got " + text;
+          },
+          "SECONDS"));
   predict->add_option("--device", p->device, "cpu, cuda or auto (default)");
   predict->add_option("--plot", p->plot, "Write the emotion curve over time as SVG (several files: FILE-1.svg, ...)");
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "mer/core/file_io.h"
@@ -14,21 +15,62 @@ constexpr int kMaxJsonDepth = 64;
 constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{16} << 20;
 
 struct TooDeep {};
+struct DuplicateKey {
+  std::string key;  // dotted path, e.g. "train.lr"
+};
 
 // Json::parse with the nesting depth bounded (a deeply nested document would otherwise recurse without bound, here
-// and in every later dump). Throws TooDeep, Json::parse_error, or Json::out_of_range for a number beyond a double.
+// and in every later dump) and duplicate keys refused (the library keeps the last one silently, so a second "train"
+// section would replace the first). Throws TooDeep, DuplicateKey, Json::parse_error, or Json::out_of_range for a
+// number beyond a double.
 Json ParseBounded(const std::string& text) {
-  return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+  struct Open {
+    std::set<std::string> keys;
+    std::string last_key;
+  };
+  std::vector<Open> open;  // one per object or array being parsed
+  return Json::parse(text, [&open](int depth, Json::parse_event_t event, Json& parsed) {
     if (depth > kMaxJsonDepth) throw TooDeep{};
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        open.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        if (!open.empty()) open.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!open.empty() && parsed.is_string()) {
+          const std::string key = parsed.get<std::string>();
+          if (!open.back().keys.insert(key).second) {
+            std::string path;
+            for (std::size_t i = 0; i + 1 < open.size(); ++i) {
+              if (!open[i].last_key.empty()) path += open[i].last_key + ".";
+            }
+            throw DuplicateKey{path + key};
+          }
+          open.back().last_key = key;
+        }
+        break;
+      default:
+        break;
+    }
     return true;
   });
+}
+
+std::string DuplicateKeyMessage(const DuplicateKey& d) {
+  return "key " + Describe(Json(d.key)) + " appears twice in one object (the last would silently win)";
 }
 
 }  // namespace
 
 Json LoadJsonFile(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw ConfigError(path.string() + ": config file not found");
+  const auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) throw ConfigError(path.string() + ": cannot open: " + ec.message());
+  if (!std::filesystem::exists(status)) throw ConfigError(path.string() + ": config file not found");
   if (std::filesystem::is_directory(path, ec)) {
     throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
   }
@@ -45,6 +87,8 @@ Json LoadJsonFile(const std::filesystem::path& path) {
     return ParseBounded(text);
   } catch (const TooDeep&) {
     throw ConfigError(path.string() + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const DuplicateKey& d) {
+    throw ConfigError(path.string() + ": " + DuplicateKeyMessage(d));
   } catch (const Json::out_of_range&) {  // 1e400: a number beyond a double
     throw ConfigError(path.string() + ": a number is out of range (beyond a double)");
   } catch (const Json::parse_error& e) {
@@ -75,6 +119,8 @@ void ApplyOverride(Json& root, std::string_view assignment) {
     value = text;  // unquoted strings such as `htk` or `reflect`
   } catch (const TooDeep&) {
     throw ConfigError("--set " + key + ": the value is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const DuplicateKey& d) {
+    throw ConfigError("--set " + key + ": in the value, " + DuplicateKeyMessage(d));
   } catch (const Json::out_of_range&) {
     throw ConfigError("--set " + key + ": the number is out of range (beyond a double)");
   }

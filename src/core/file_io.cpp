@@ -59,6 +59,7 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
 std::string WhyNotReadableFile(const std::filesystem::path& path, std::uintmax_t max_bytes) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) return "cannot open: " + ec.message();  // e.g. a symlink loop
   if (!std::filesystem::exists(status)) return "not found";
   if (std::filesystem::is_directory(status)) return "is a directory, expected a file";
   if (!std::filesystem::is_regular_file(status)) return "is not a regular file (a device, FIFO or socket)";

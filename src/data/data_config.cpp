@@ -1,6 +1,7 @@
 #include "mer/data/data_config.h"
 
 #include <cstdlib>
+#include <map>
 
 #include "mer/core/error.h"
 #include "mer/data/split.h"
@@ -46,6 +47,28 @@ Corpus DataConfig::LoadCorpus() const {
   Corpus corpus = loader->Load(root);
   if (corpus.items.empty()) {
     throw InputError(root.string() + ": the " + dataset + " annotations there list no labelled items");
+  }
+  // An id listed twice: identical rows are kept once (with a warning); rows that disagree on the labels are an
+  // error, since training on both would teach the model two answers for one clip.
+  std::map<std::string, std::size_t> first;
+  std::vector<Item> unique;
+  std::size_t repeated = 0;
+  for (Item& item : corpus.items) {
+    const auto [it, inserted] = first.emplace(item.id, unique.size());
+    if (inserted) {
+      unique.push_back(std::move(item));
+      continue;
+    }
+    const Item& kept = unique[it->second];
+    if (kept.labels != item.labels || kept.audio != item.audio || kept.start_seconds != item.start_seconds) {
+      throw InputError(root.string() + ": the " + dataset + " annotations list id '" + item.id +
+                       "' twice, with different labels or audio");
+    }
+    ++repeated;
+  }
+  corpus.items = std::move(unique);
+  if (repeated > 0) {
+    corpus.warnings.push_back(std::to_string(repeated) + " repeated annotation rows (same id, same labels) counted once");
   }
   if (!split.file.empty()) ApplySplitFile(&corpus, split.file);
   return corpus;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include "checkpoint.h"
@@ -319,6 +320,11 @@ nlohmann::json Evaluate(const EvalOptions& options) {
     }
   }
   if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
+  if (lost > 0) {
+    std::cerr << "mer eval: warning: " << lost << " of " << split.at(options.split).size() << " " << options.split
+              << " items of " << split_path.string() << " have no audio now (or left the annotations); they are "
+              << "left out of the metrics\n";
+  }
   const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
                                  run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
   const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));

@@ -202,6 +202,16 @@ RunConfig LoadRunConfig(const std::filesystem::path& path, const std::vector<std
   try {
     return ParseRunConfig(j);
   } catch (const ConfigError& e) {
+    // Blame the file only when the file alone has this problem; otherwise a --set value brought it in.
+    if (!overrides.empty()) {
+      std::string file_alone;
+      try {
+        ParseRunConfig(config::LoadJsonFile(path));
+      } catch (const ConfigError& f) {
+        file_alone = f.what();
+      }
+      if (file_alone != e.what()) throw ConfigError("--set (applied to " + path.string() + "): " + e.what());
+    }
     throw ConfigError(path.string() + ": " + e.what());
   }
 }

@@ -189,6 +189,12 @@ TEST(Decoder, BadFilesGiveOneLineErrors) {
   ExpectBadInput(dir / "song.m4a", "unsupported audio format '.m4a'");
   test::WriteBytes(dir / "notes.txt", "just some text, not audio\n");
   ExpectBadInput(dir / "notes.txt", "not a readable audio file");
+  // An MP3 of tags only exists, it has no audio (libsndfile says "does not exist"); a symlink loop is not missing.
+  test::WriteBytes(dir / "tags_only.mp3", std::string("ID3\x04\0\0\0\0\0\x20", 10) + std::string(32, '\0'));
+  ExpectBadInput(dir / "tags_only.mp3", "not a readable audio file: no audio stream found");
+  std::filesystem::create_symlink(dir / "b.wav", dir / "a.wav");
+  std::filesystem::create_symlink(dir / "a.wav", dir / "b.wav");
+  ExpectBadInput(dir / "a.wav", "cannot open: Too many levels of symbolic links");
 }
 
 TEST(Decoder, ZeroFramesAndNonFiniteSamplesAreErrors) {

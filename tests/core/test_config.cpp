@@ -170,5 +170,29 @@ TEST(ConfigFile, DeepNestingHugeNumbersAndLongValuesAreOneLineErrors) {
   EXPECT_NE(bad_utf8.find("data.root = "), std::string::npos);
 }
 
+// Issue 17 case 10: duplicate keys (the JSON library keeps the last silently; a second section would replace the
+// first), a NUL byte or newline in a value (messages stay whole and on one line), a symlink loop.
+TEST(ConfigFile, DuplicateKeysNulBytesAndSymlinkLoopsAreClear) {
+  test::TempDir dir;
+  const auto dup = dir / "dup.json";
+  std::ofstream(dup) << R"({"data": {"dataset": "emomusic"}, "train": {"lr": 0.1, "lr": 0.2}})";
+  EXPECT_EQ(ConfigErrorOf([&] { config::LoadJsonFile(dup); }),
+            dup.string() + ": key \"train.lr\" appears twice in one object (the last would silently win)");
+  std::ofstream(dup) << R"({"data": {"dataset": "emomusic"}, "data": {"root": "x"}})";
+  EXPECT_NE(ConfigErrorOf([&] { config::LoadJsonFile(dup); }).find("key \"data\" appears twice"), std::string::npos);
+  std::ofstream(dup) << R"([{"a": 1}, {"a": 2}, {"b": {"a": 1, "c": [{"a": 1}]}}])";  // same key in sibling objects
+  EXPECT_NO_THROW(config::LoadJsonFile(dup));
+  config::Json root = config::Json::object();
+  EXPECT_NE(ConfigErrorOf([&] { config::ApplyOverride(root, R"(model={"name": 1, "name": 2})"); })
+                .find("--set model: in the value, key \"name\" appears twice"),
+            std::string::npos);
+  const std::string nul = ConfigError(std::string("unknown dataset 'a\0b\nc'", 23)).what();
+  EXPECT_EQ(nul, "unknown dataset 'a\\0b\\nc'");
+  std::filesystem::create_symlink(dir / "loop2.json", dir / "loop1.json");
+  std::filesystem::create_symlink(dir / "loop1.json", dir / "loop2.json");
+  EXPECT_NE(ConfigErrorOf([&] { config::LoadJsonFile(dir / "loop1.json"); }).find("loop1.json: cannot open: Too many levels"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mer

@@ -67,6 +67,26 @@ TEST(Loaders, HeaderOnlyAnnotationFilesAreInputErrors) {
   }
 }
 
+// Issue 17 case 10: an id listed twice is counted once when the rows agree, and an error when their labels differ
+// (training on both would teach two answers for one clip).
+TEST(Loaders, RepeatedIdsAreMergedOrRefused) {
+  mer::test::TempDir dir;
+  const fs::path root = CopyFixture(dir, "deezer");
+  const std::size_t count = Load("deezer", root).items.size();
+  const std::string text = mer::test::ReadBytes(root / "train.csv");
+  const std::string second_line = text.substr(text.find('\n') + 1, text.find('\n', text.find('\n') + 1) - text.find('\n'));
+  mer::test::WriteBytes(root / "train.csv", text + second_line);
+  const Corpus merged = Load("deezer", root);
+  EXPECT_EQ(merged.items.size(), count);
+  ASSERT_FALSE(merged.warnings.empty());
+  EXPECT_NE(merged.warnings.back().find("1 repeated annotation rows (same id, same labels) counted once"), std::string::npos);
+  std::string changed = second_line;
+  changed.replace(changed.find(",-0.6"), 5, ",0.99");
+  mer::test::WriteBytes(root / "train.csv", text + changed);
+  EXPECT_EQ(InputErrorOf([&] { Load("deezer", root); }),
+            root.string() + ": the deezer annotations list id '213754' twice, with different labels or audio");
+}
+
 TEST(Cal500ExpLoader, ExcerptSegmentsSortedByTime) {
   const Corpus c = Load("cal500exp", Fixture("CAL500exp"), {{"audio_dir", "/music/CAL500_32kps"}});
   ASSERT_EQ(c.schema.names.size(), 67u);

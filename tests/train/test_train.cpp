@@ -258,6 +258,10 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
       {"train --config " + config + " --set model.task=tagging", 2, "model.task = \"tagging\" is invalid"},
       {"train --config " + config + " --device cuda", 2, "--device cuda"},
       {"eval --run " + Q(*dir_ / "nowhere"), 1, "not a run folder"},
+      // Issue 17 case 10: a bad --set value is blamed on --set, not on the file; --hop must be a positive number.
+      {"train --config " + config + " --set train.lr=abc", 2, "--set (applied to " + (*dir_ / "plain.json").string() + "): train.lr = \"abc\" is invalid"},
+      {"predict --run " + Q(*dir_ / "nowhere") + " --hop 0 x.wav", 2, "--hop: expected seconds > 0 (at most 3600), got 0"},
+      {"predict --run " + Q(*dir_ / "nowhere") + " --hop nan x.wav", 2, "--hop: expected seconds > 0 (at most 3600), got nan"},
   };
   for (const auto& c : cases) {
     const auto r = RunMer(c.args);
@@ -265,6 +269,21 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+}
+
+// Issue 17 case 10: eval says when test items lost their audio since training instead of silently scoring fewer.
+TEST_F(TrainTest, EvalReportsTestItemsWhoseAudioDisappeared) {
+  const fs::path corpus = *dir_ / "emo_small", run = *dir_ / "lost_audio";
+  ASSERT_EQ(RunMer("data synth --dataset emomusic --out " + Q(corpus) + " --songs 40 --seconds 20 --seed 9").exit_code, 0);
+  const fs::path config = test::WriteDemoConfig(dir_->path(), "lost_audio", corpus, R"({"train": {"epochs": 1}})");
+  ASSERT_EQ(RunMer("train --config " + Q(config) + " --out " + Q(run)).exit_code, 0);
+  const auto test_ids = ReadJson(run / "split.json")["test"];
+  ASSERT_GE(test_ids.size(), 2u);
+  fs::remove(corpus / "clips_45seconds" / (test_ids[0].get<std::string>() + ".mp3"));
+  const auto r = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("mer eval: warning: 1 of " + std::to_string(test_ids.size()) + " test items"), std::string::npos) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["items_missing"].get<int>(), 1);
 }
 
 TEST_F(TrainTest, AMissingLibTorchPluginIsAClearError) {
