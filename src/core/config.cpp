@@ -82,15 +82,18 @@ Json LoadJsonFile(const std::filesystem::path& path) {
   if (!in) throw ConfigError(path.string() + ": cannot open config file");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  return ParseJsonText(buffer.str(), path.string());
+}
+
+Json ParseJsonText(const std::string& text, const std::string& source) {
   try {
     return ParseBounded(text);
   } catch (const TooDeep&) {
-    throw ConfigError(path.string() + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    throw ConfigError(source + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   } catch (const DuplicateKey& d) {
-    throw ConfigError(path.string() + ": " + DuplicateKeyMessage(d));
+    throw ConfigError(source + ": " + DuplicateKeyMessage(d));
   } catch (const Json::out_of_range&) {  // 1e400: a number beyond a double
-    throw ConfigError(path.string() + ": a number is out of range (beyond a double)");
+    throw ConfigError(source + ": a number is out of range (beyond a double)");
   } catch (const Json::parse_error& e) {
     // Translate the byte offset into line:column so the user can jump to it.
     const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -100,7 +103,7 @@ Json LoadJsonFile(const std::filesystem::path& path) {
     std::string what = e.what();
     const auto colon = what.rfind(": ");
     if (colon != std::string::npos) what = what.substr(colon + 2);
-    throw ConfigError(path.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+    throw ConfigError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
                       ": invalid JSON: " + what);
   }
 }

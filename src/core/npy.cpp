@@ -49,9 +49,10 @@ void SaveNpy(const std::filesystem::path& path, const std::vector<int64_t>& shap
   WriteFileAtomically(path, EncodeNpy(shape, data));
 }
 
-NpyArray LoadNpy(const std::filesystem::path& path) {
-  const std::string bytes = ReadFile(path);
-  const auto fail = [&](const std::string& why) -> InputError { return InputError(path.string() + ": " + why); };
+NpyArray LoadNpy(const std::filesystem::path& path) { return ParseNpy(ReadFile(path), path.string()); }
+
+NpyArray ParseNpy(const std::string& bytes, const std::string& source) {
+  const auto fail = [&](const std::string& why) -> InputError { return InputError(source + ": " + why); };
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw fail("not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(bytes[6]);
   std::size_t header_len, offset;
@@ -77,10 +78,15 @@ NpyArray LoadNpy(const std::filesystem::path& path) {
   NpyArray array;
   const std::string dims = m[1];
   const std::regex number("[0-9]+");
+  constexpr int64_t kMaxItems = int64_t{1} << 40;
+  int64_t count = 1;
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it) {
-    array.shape.push_back(std::stoll(it->str()));
+    const std::string digits = it->str();
+    if (digits.size() > 13 || std::stoll(digits) > kMaxItems) throw fail("shape dimension " + digits.substr(0, 20) + " is too large");
+    array.shape.push_back(std::stoll(digits));
+    if (array.shape.back() > 0 && count > kMaxItems / array.shape.back()) throw fail("shape holds too many items");
+    count *= array.shape.back();
   }
-  const int64_t count = std::accumulate(array.shape.begin(), array.shape.end(), int64_t{1}, std::multiplies<int64_t>());
   const std::size_t item = descr == "<f4" ? 4 : 8;
   const std::size_t data_offset = offset + header_len;
   if (bytes.size() - data_offset != static_cast<std::size_t>(count) * item) {
@@ -88,6 +94,7 @@ NpyArray LoadNpy(const std::filesystem::path& path) {
                std::to_string(count) + " items of " + std::to_string(item) + " bytes)");
   }
   array.data.resize(static_cast<std::size_t>(count));
+  if (array.data.empty()) return array;  // a shape with a zero dimension: no data to copy
   if (item == 4) {
     std::memcpy(array.data.data(), bytes.data() + data_offset, array.data.size() * 4);
   } else {

@@ -116,13 +116,20 @@ LoadedCheckpoint LoadCheckpoint(const std::filesystem::path& path, const torch::
   } catch (const std::exception&) {
     throw InputError(path.string() + ": not a mer checkpoint, or truncated/corrupted");
   }
-  const int format = c.meta.value("format_version", 0);
-  if (format != kCheckpointFormat) {
-    throw InputError(path.string() + ": checkpoint format " + std::to_string(format) + ", this mer reads format " +
-                     std::to_string(kCheckpointFormat));
+  std::string name;
+  try {
+    const int format = c.meta.is_object() ? c.meta.value("format_version", 0) : 0;
+    if (format != kCheckpointFormat) {
+      throw InputError(path.string() + ": checkpoint format " + std::to_string(format) + ", this mer reads format " +
+                       std::to_string(kCheckpointFormat));
+    }
+    name = c.meta.at("model").get<std::string>();
+    c.model = models::CreateModel(name, SpecFromJson(c.meta.at("spec")));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": checkpoint meta is malformed (" + std::string(e.what()).substr(0, 160) + ")");
+  } catch (const ConfigError& e) {  // a model spec the registry refuses
+    throw InputError(path.string() + ": checkpoint meta does not check out (" + std::string(e.what()) + ")");
   }
-  const std::string name = c.meta.at("model").get<std::string>();
-  c.model = models::CreateModel(name, SpecFromJson(c.meta.at("spec")));
   // Module::load replaces tensors whatever their shape, so a checkpoint from a version of mer whose model differed
   // (same format, other layer sizes) would load and fail at the first forward: compare every shape first.
   std::map<std::string, std::vector<int64_t>> expected;

@@ -255,12 +255,13 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
                      " (they differ at " + (where.empty() ? std::string("the top") : where) +
                      "); restore the run's config.json or train again");
   }
-  run.task = TaskInfo::FromJson(meta.at("task"));
-  run.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
-  run.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));
-  run.frontend = RunInputSpecFromConfig(meta.at("config")).frontend;
-  run.frames = meta.value("crop", meta.at("spec").at("frames").get<int64_t>());
-  run.waveform = RunInputSpecFromConfig(meta.at("config")).waveform;
+  RunMeta interpreted = InterpretRunMeta(meta, (run_dir / "best.pt").string());
+  run.task = std::move(interpreted.task);
+  run.normalizer = std::move(interpreted.normalizer);
+  run.feature_norm = std::move(interpreted.feature_norm);
+  run.frontend = interpreted.frontend;
+  run.frames = interpreted.frames;
+  run.waveform = interpreted.waveform;
   return run;
 }
 

@@ -147,6 +147,28 @@ SongEmbedding FileStamp(const fs::path& file) {
   return s;
 }
 
+void ReadSearchCacheContent(const nlohmann::json& j, SearchCache* cache_out) {
+  SearchCache& cache = *cache_out;
+  cache.emotion = EmotionEncoder::FromJson(j.at("emotion_encoder"));
+  cache.normalizer = data::LabelNormalizer::FromJson(j.at("normalizer"));
+  for (const auto& [file, s] : j.at("songs").items()) {
+    SongEmbedding e;
+    e.size = s.at("size").get<uintmax_t>();
+    e.mtime_ns = s.at("mtime_ns").get<int64_t>();
+    e.mu = s.at("mu").get<std::vector<double>>();
+    e.log_sigma = s.at("log_sigma").get<std::vector<double>>();
+    e.valence = s.at("valence").get<double>();
+    e.arousal = s.at("arousal").get<double>();
+    if (e.mu.size() != static_cast<std::size_t>(cache.emotion.mu.out) || e.log_sigma.size() != e.mu.size()) {
+      throw std::runtime_error("an embedding of another size");
+    }
+    RequireSane(e.mu, kWeightBound, "an embedding");
+    RequireSane(e.log_sigma, kLogSigmaBound, "an embedding's log variance");
+    RequireSane({e.valence, e.arousal}, kWeightBound, "a song's valence/arousal");
+    cache.songs[file] = std::move(e);
+  }
+}
+
 SearchCache LoadSearchCache(const fs::path& run_dir) {
   SearchCache cache;
   cache.checkpoint_key = CheckpointKey(run_dir);
@@ -159,24 +181,7 @@ SearchCache LoadSearchCache(const fs::path& run_dir) {
       std::cerr << "mer search: " << path.string() << " was made with another checkpoint; embedding again\n";
       return cache;
     }
-    cache.emotion = EmotionEncoder::FromJson(j.at("emotion_encoder"));
-    cache.normalizer = data::LabelNormalizer::FromJson(j.at("normalizer"));
-    for (const auto& [file, s] : j.at("songs").items()) {
-      SongEmbedding e;
-      e.size = s.at("size").get<uintmax_t>();
-      e.mtime_ns = s.at("mtime_ns").get<int64_t>();
-      e.mu = s.at("mu").get<std::vector<double>>();
-      e.log_sigma = s.at("log_sigma").get<std::vector<double>>();
-      e.valence = s.at("valence").get<double>();
-      e.arousal = s.at("arousal").get<double>();
-      if (e.mu.size() != static_cast<std::size_t>(cache.emotion.mu.out) || e.log_sigma.size() != e.mu.size()) {
-        throw std::runtime_error("an embedding of another size");
-      }
-      RequireSane(e.mu, kWeightBound, "an embedding");
-      RequireSane(e.log_sigma, kLogSigmaBound, "an embedding's log variance");
-      RequireSane({e.valence, e.arousal}, kWeightBound, "a song's valence/arousal");
-      cache.songs[file] = std::move(e);
-    }
+    ReadSearchCacheContent(j, &cache);
   } catch (const nlohmann::json::exception&) {
     std::cerr << "mer search: " << path.string() << " is unreadable; embedding again\n";
     return SearchCache{cache.checkpoint_key, {}, {}, {}};

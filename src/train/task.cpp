@@ -5,6 +5,7 @@
 
 #include "mer/core/error.h"
 #include "mer/metrics/metrics.h"
+#include "mer/train/run_config.h"
 
 namespace mer::train {
 
@@ -65,7 +66,56 @@ TaskInfo TaskInfo::FromJson(const nlohmann::json& j) {
   t.outputs = j.at("outputs").get<std::vector<std::string>>();
   t.midpoint = j.at("midpoint").get<double>();
   t.monitor = j.at("monitor").get<std::string>();
+  static const std::vector<std::string> kTasks = {"regression", "tagging", "quadrants", "classes", "dynamic"};
+  if (std::find(kTasks.begin(), kTasks.end(), t.task) == kTasks.end()) {
+    throw InputError("unknown task '" + t.task.substr(0, 40) + "'");
+  }
+  if (t.outputs.empty() || t.outputs.size() > 100000) {
+    throw InputError("task with " + std::to_string(t.outputs.size()) + " outputs");
+  }
+  if (!std::isfinite(t.midpoint)) throw InputError("task midpoint is not finite");
   return t;
+}
+
+FeatureNorm FeatureNorm::FromJson(const nlohmann::json& j) {
+  FeatureNorm n;
+  n.mean = j.at("mean").get<std::vector<float>>();
+  n.std = j.at("std").get<std::vector<float>>();
+  if (n.mean.size() != n.std.size()) throw InputError("feature normalisation: mean and sd sizes differ");
+  for (std::size_t i = 0; i < n.mean.size(); ++i) {
+    if (!std::isfinite(n.mean[i]) || !std::isfinite(n.std[i]) || !(n.std[i] > 0)) {
+      throw InputError("feature normalisation: band " + std::to_string(i) + " has mean " + std::to_string(n.mean[i]) +
+                       " and sd " + std::to_string(n.std[i]) + " (must be finite, sd > 0)");
+    }
+  }
+  return n;
+}
+
+RunMeta InterpretRunMeta(const nlohmann::json& meta, const std::string& source) {
+  try {
+    RunMeta m;
+    m.task = TaskInfo::FromJson(meta.at("task"));
+    m.normalizer = data::LabelNormalizer::FromJson(meta.at("normalizer"));
+    m.feature_norm = FeatureNorm::FromJson(meta.at("feature_norm"));
+    const RunInputSpec input = RunInputSpecFromConfig(meta.at("config"));
+    m.frontend = input.frontend;
+    m.waveform = input.waveform;
+    const nlohmann::json& frames = meta.contains("crop") ? meta.at("crop") : meta.at("spec").at("frames");
+    m.frames = frames.get<int64_t>();
+    if (m.frames < 1 || m.frames > 100000000) throw InputError("a model input of " + std::to_string(m.frames) + " columns");
+    if (!m.feature_norm.mean.empty() && !m.waveform &&
+        m.feature_norm.mean.size() != static_cast<std::size_t>(m.frontend.n_mels)) {
+      throw InputError("feature normalisation for " + std::to_string(m.feature_norm.mean.size()) + " bands, the frontend has " +
+                       std::to_string(m.frontend.n_mels));
+    }
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    std::string what = e.what();
+    if (what.size() > 160) what = what.substr(0, 160) + "...";
+    throw InputError(source + ": checkpoint meta is malformed (" + what + ")");
+  } catch (const Error& e) {
+    throw InputError(source + ": checkpoint meta does not check out (" + std::string(e.what()) + ")");
+  }
 }
 
 std::optional<std::vector<float>> CurveMean(const data::Item& item, double from, double to, bool nearest) {

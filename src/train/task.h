@@ -11,6 +11,7 @@
 
 #include "mer/data/corpus.h"
 #include "mer/data/split.h"
+#include "mer/features/frontend_config.h"
 
 namespace mer::train {
 
@@ -35,12 +36,9 @@ struct FeatureNorm {
   template <typename GetSpectrogram>
   static FeatureNorm Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels);
   nlohmann::json ToJson() const { return {{"mean", mean}, {"std", std}}; }
-  static FeatureNorm FromJson(const nlohmann::json& j) {
-    FeatureNorm n;
-    n.mean = j.at("mean").get<std::vector<float>>();
-    n.std = j.at("std").get<std::vector<float>>();
-    return n;
-  }
+  // Throws nlohmann::json::exception for a wrong shape, InputError for sizes that differ or values that are not
+  // finite (sd must be > 0).
+  static FeatureNorm FromJson(const nlohmann::json& j);
 };
 
 template <typename GetSpectrogram>
@@ -67,6 +65,19 @@ FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogr
   }
   return n;
 }
+
+// What eval, predict and search read from a checkpoint's meta, interpreted and checked without LibTorch: a meta that
+// is malformed or inconsistent (wrong types, unknown task, a frontend config that does not validate, a crop
+// outside 1 .. 10^8 columns) is an InputError naming `source`, never an internal error.
+struct RunMeta {
+  TaskInfo task;
+  data::LabelNormalizer normalizer;
+  FeatureNorm feature_norm;
+  features::FrontendConfig frontend;
+  bool waveform = false;
+  int64_t frames = 0;  // columns per model input
+};
+RunMeta InterpretRunMeta(const nlohmann::json& meta, const std::string& source);
 
 // Dynamic task: the mean of an item's curve over [from, to) seconds of its audio file ({valence, arousal}), or
 // nothing when no curve value falls inside; `nearest` then returns the closest value instead.

@@ -19,6 +19,8 @@ using Json = nlohmann::json;
 
 // Parses a JSON file; errors name the file and, for syntax errors, the line and column.
 Json LoadJsonFile(const std::filesystem::path& path);
+// The same from text; `source` names it in errors ("<source>:<line>:<column>: invalid JSON: ...").
+Json ParseJsonText(const std::string& text, const std::string& source);
 
 // Applies one `a.b.c=value` override. The value is parsed as JSON when it is valid JSON (numbers, true, false,
 // null, quoted strings, arrays) and taken as a plain string otherwise, so `frontend.mel_scale=htk` works unquoted.

@@ -21,5 +21,8 @@ void SaveNpy(const std::filesystem::path& path, const std::vector<int64_t>& shap
 
 // Reads a .npy of dtype '<f4' or '<f8' (converted to float32), C order. Errors name the file and the problem.
 NpyArray LoadNpy(const std::filesystem::path& path);
+// The same from the file's bytes; `source` names it in errors. Shapes are bounded (each dimension and the product
+// at most 2^40 items) and must match the data that follows the header exactly.
+NpyArray ParseNpy(const std::string& bytes, const std::string& source);
 
 }  // namespace mer

@@ -61,6 +61,10 @@ std::string CheckpointKey(const std::filesystem::path& run_dir);
 // RUN/search_cache.json, or an empty cache (with a warning on stderr when the file exists but is unreadable or was
 // made with another checkpoint).
 SearchCache LoadSearchCache(const std::filesystem::path& run_dir);
+// The checks LoadSearchCache applies to the cache's content once its format and checkpoint match: fills `cache`
+// from `j` or throws (nlohmann::json::exception for a wrong shape, std::runtime_error / mer::Error for values that
+// do not check out). Exposed for the fuzzer.
+void ReadSearchCacheContent(const nlohmann::json& j, SearchCache* cache);
 void SaveSearchCache(const std::filesystem::path& run_dir, const SearchCache& cache);
 
 // Audio files under `library` (recursive, by extension), sorted; InputError when it is not a folder.
