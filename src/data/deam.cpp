@@ -54,7 +54,8 @@ class DeamLoader : public DatasetLoader {
     std::size_t swapped = 0;
     const auto read_static = [&](const fs::path& path) {
       const CsvTable t = ReadCsv(path);
-      t.RequireRows();
+      // One of the two tables may be empty (a user's subset); both empty is refused by the corpus check.
+      if (t.rows.empty()) corpus.warnings.push_back(path.string() + ": header only, no data rows");
       const std::size_t id = t.Column("song_id"), valence = t.Column("valence_mean"), arousal = t.Column("arousal_mean");
       for (const auto& row : t.rows) {
         t.RequireHeaderWidth(row);

@@ -1,5 +1,6 @@
 // Every loader against real files: the committed byte-exact excerpts (tests/fixtures/datasets, always) and the full
 // files in ../shared/datasets (counts, skipped with the reason when ../shared is absent).
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -52,8 +53,6 @@ TEST(Cal500Loader, ExcerptEmotionsHardSoftAndHyphenatedArtists) {
 TEST(Loaders, HeaderOnlyAnnotationFilesAreInputErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"emomusic:emoMusic", "annotations/static_annotations.csv"},
-      {"deam:DEAM", "annotations/annotations averaged per song/song_level/static_annotations_averaged_songs_1_2000.csv"},
-      {"deezer:deezer", "train.csv"},
       {"fourq:4Q", "panda_dataset_taffc_annotations.csv"}};
   for (const auto& [dataset_and_fixture, table] : cases) {
     const std::string dataset = dataset_and_fixture.substr(0, dataset_and_fixture.find(':'));
@@ -64,6 +63,30 @@ TEST(Loaders, HeaderOnlyAnnotationFilesAreInputErrors) {
     mer::test::WriteBytes(root / table, text.substr(0, text.find('\n') + 1));
     EXPECT_EQ(InputErrorOf([&] { Load(dataset, root); }), (root / table).string() + ": header only, no data rows")
         << dataset;
+  }
+  // Datasets in several tables (Deezer's three parts, DEAM's two files): one may be empty (a user's subset; a
+  // warning), all of them is an error.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> multi = {
+      {"deezer:deezer", {"train.csv", "validation.csv", "test.csv"}},
+      {"deam:DEAM", {"annotations/annotations averaged per song/song_level/static_annotations_averaged_songs_1_2000.csv",
+                     "annotations/annotations averaged per song/song_level/static_annotations_averaged_songs_2000_2058.csv"}}};
+  for (const auto& [dataset_and_fixture, tables] : multi) {
+    const std::string dataset = dataset_and_fixture.substr(0, dataset_and_fixture.find(':'));
+    mer::test::TempDir dir;
+    const fs::path root = CopyFixture(dir, dataset_and_fixture.substr(dataset.size() + 1));
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      const std::string text = mer::test::ReadBytes(root / tables[i]);
+      mer::test::WriteBytes(root / tables[i], text.substr(0, text.find('\n') + 1));
+      if (i == 0) {
+        const Corpus c = Load(dataset, root);
+        EXPECT_FALSE(c.items.empty()) << dataset;
+        EXPECT_NE(std::find(c.warnings.begin(), c.warnings.end(), (root / tables[i]).string() + ": header only, no data rows"),
+                  c.warnings.end())
+            << dataset;
+      }
+    }
+    EXPECT_EQ(InputErrorOf([&] { Load(dataset, root); }),
+              root.string() + ": the " + dataset + " annotations there list no labelled items");
   }
 }
 
