@@ -47,7 +47,7 @@ TEST(CliData, ErrorsHaveExitCodesAndOneLine) {
   };
   const std::string fixtures = test::TestData("fixtures/datasets").string();
   const Case cases[] = {
-      {"data check --dataset nope --root " + Q(dir.path()), 2, "unknown dataset 'nope'; registered:"},
+      {"data check --dataset nope --root " + Q(dir.path()), 2, "unknown dataset 'nope'; registered: cal500, cal500exp, csv, deam, deezer, emomusic, fourq, pmemo, pmemo2018\n"},
       {"data check --dataset deam --root " + Q(dir / "missing"), 2, "data.root"},
       {"data check --dataset deam --root " + Q(dir.path()), 1, "static_annotations_averaged_songs_1_2000.csv: not found"},
       {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set data.fold=9", 2, "data.fold = 9"},

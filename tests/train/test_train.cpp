@@ -231,12 +231,15 @@ TEST_P(TrainOnDevice, TrainsEvaluatesAndPredicts) {
 INSTANTIATE_TEST_SUITE_P(Devices, TrainOnDevice, ::testing::Values("cpu", "cuda"));
 
 TEST_F(TrainTest, QuadrantClassificationRuns) {
-  const nlohmann::json changes = {{"model", {{"task", "quadrants"}}}, {"train", {{"epochs", 5}}}};
+  // Chance is 0.25 on four classes; after 20 epochs the test accuracy over seeds 1 / 2 / 3 measured 0.56 / 0.53 /
+  // 0.72 (macro F1 0.51 / 0.47 / 0.69) on 32 test songs. 0.45 is above chance by more than three binomial sds.
+  const nlohmann::json changes = {{"model", {{"task", "quadrants"}}}, {"train", {{"epochs", 20}}}};
   const auto r = RunMer("train --config " + Q(Config("quad", changes)) + " --out " + Q(*dir_ / "quad"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto metrics = ReadJson(*dir_ / "quad/metrics.json");
   EXPECT_EQ(metrics["test"]["confusion"].size(), 4u);
-  EXPECT_GT(metrics["test"]["accuracy"].get<double>(), 0.25);
+  EXPECT_GE(metrics["test"]["accuracy"].get<double>(), 0.45) << metrics["test"].dump();
+  EXPECT_GE(metrics["test"]["f1_macro"].get<double>(), 0.40) << metrics["test"].dump();
 }
 
 TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
@@ -249,7 +252,7 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
   test::WriteBytes(*dir_ / "typo.json", R"({"data": {"dataset": "emomusic", "root": ")" + (*dir_ / "emo").string() +
                                             R"("}, "trian": {}})");
   const Case cases[] = {
-      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep"},
+      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep, raw_cnn\n"},
       {"train --config " + config + " --set train.epochs=\\\"ten\\\"", 2, "train.epochs = \"ten\" is invalid: expected an integer"},
       {"train --config " + config + " --set train.lr=-1", 2, "train.lr = -1"},
       {"train --config " + config + " --set model.colour=1", 2, "unknown key 'model.colour'"},
