@@ -5,7 +5,9 @@ train:   the same model, batch size, optimiser and random-crop data loading as `
          on the same synthetic corpus; log-mels are computed once with torchaudio before timing (mer reads them from
          its feature cache); prints training samples/s over the timed epochs.
 predict: the whole `mer predict` job for one file — decode, resample to 22.05 kHz, log-mel, sliding windows,
-         model — as a Python program would do it with torchaudio; time it from outside (process start included)."""
+         model — as a Python program would do it with torchaudio; time it from outside (process start included).
+catalogue: the same for every file of a list in one process, one JSON line per song to an output file (the job of
+         `mer predict --list FILES.txt --out RESULTS.jsonl`)."""
 import argparse
 import csv
 import glob
@@ -89,15 +91,27 @@ def train(args):
     print(json.dumps({"torch_samples_per_second": samples / seconds, "torch": torch.__version__}))
 
 
-def predict(args):
-    torch.set_num_threads(args.threads)
-    model = QuanCnn().eval()
-    m = frontend()(load(args.file))
+def score(model, to_mel, path):
+    m = to_mel(load(path))
     m = (m - m.mean()) / m.std()
     windows = [m[:, s:s + 215] for s in range(0, max(1, m.shape[1] - 215) + 1, 107)]
     with torch.inference_mode():
         out = torch.cat([model(torch.stack(windows[i:i + 16])) for i in range(0, len(windows), 16)])
-    print(json.dumps({"windows": len(windows), "track": out.mean(0).tolist()}))
+    return {"windows": len(windows), "track": out.mean(0).tolist()}
+
+
+def predict(args):
+    torch.set_num_threads(args.threads)
+    print(json.dumps(score(QuanCnn().eval(), frontend(), args.file)))
+
+
+def catalogue(args):
+    torch.set_num_threads(args.threads)
+    model, to_mel = QuanCnn().eval(), frontend()
+    files = [line.strip() for line in open(args.list) if line.strip() and not line.startswith("#")]
+    with open(args.out, "w") as out:
+        for path in files:
+            out.write(json.dumps({"file": path, **score(model, to_mel, path)}) + "\n")
 
 
 if __name__ == "__main__":
@@ -110,5 +124,9 @@ if __name__ == "__main__":
     q = sub.add_parser("predict")
     q.add_argument("file")
     q.add_argument("--threads", type=int, default=os.cpu_count())
+    c = sub.add_parser("catalogue")
+    c.add_argument("list")
+    c.add_argument("out")
+    c.add_argument("--threads", type=int, default=os.cpu_count())
     a = p.parse_args()
-    train(a) if a.job == "train" else predict(a)
+    {"train": train, "predict": predict, "catalogue": catalogue}[a.job](a)

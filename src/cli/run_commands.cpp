@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "command.h"
+#include "predict_catalogue.h"
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
 #include "mer/train/plugin.h"
@@ -111,9 +112,22 @@ struct PredictArgs {
   double hop = 0;
   bool json = false;
   std::string plot;
+  CatalogueArgs catalogue;  // --list mode
 };
 
 int RunPredict(const PredictArgs& a) {
+  if (!a.catalogue.list.empty()) {
+    if (!a.files.empty() || a.json || !a.plot.empty()) {
+      throw ConfigError("--list takes the files from the list and writes --out: no audio arguments, --json or --plot");
+    }
+    CatalogueArgs c = a.catalogue;
+    c.run = a.run;
+    c.device = a.device;
+    c.hop = a.hop;
+    return RunPredictCatalogue(c);
+  }
+  if (a.files.empty()) throw ConfigError("mer predict needs audio files, or --list FILES.txt --out RESULTS.jsonl");
+  if (!a.catalogue.out.empty() || !a.catalogue.shard.empty()) throw ConfigError("--out and --shard go with --list");
   train::PredictOptions o;
   o.run_dir = a.run;
   o.files.assign(a.files.begin(), a.files.end());
@@ -198,7 +212,13 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   auto p = std::make_shared<PredictArgs>();
   CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");
   predict->add_option("--run", p->run, "Run folder")->required();
-  predict->add_option("audio", p->files, "Audio files")->required();
+  predict->add_option("audio", p->files, "Audio files");
+  predict->add_option("--list", p->catalogue.list,
+                      "A catalogue: a text file of audio paths, one per line (blank lines and # comments skipped)");
+  predict->add_option("--out", p->catalogue.out,
+                      "With --list: append one JSON line per song here; songs already in it are skipped (resumable)");
+  predict->add_option("--shard", p->catalogue.shard, "With --list: score only the songs i with i mod N = I (I/N)");
+  predict->add_option("--chunk", p->catalogue.chunk, "With --list: songs decoded and scored together (default 64)");
   predict->add_flag("--json", p->json, "Print JSON with the per-window curve");
   predict->add_option("--hop", p->hop, "Seconds between windows (default: half a window)")
       ->check(CLI::Validator(

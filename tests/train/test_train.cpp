@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -287,6 +288,67 @@ TEST_F(TrainTest, EvalReportsTestItemsWhoseAudioDisappeared) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("mer eval: warning: 1 of " + std::to_string(test_ids.size()) + " test items"), std::string::npos) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["items_missing"].get<int>(), 1);
+}
+
+// Issue 15 item 2: a catalogue in shards, one JSON line per song, resumable; its values equal predict's.
+TEST_F(TrainTest, PredictsACatalogueInShardsAndResumes) {
+  const fs::path run = *dir_ / "catalogue_run";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("catalogue_run", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);
+  std::vector<std::string> songs;
+  for (int id : {2, 5, 8, 11, 14}) songs.push_back((*dir_ / ("emo/clips_45seconds/" + std::to_string(id) + ".mp3")).string());
+  test::WriteBytes(*dir_ / "broken.mp3", "not audio");
+  songs.push_back((*dir_ / "broken.mp3").string());
+  std::string list = "# my catalogue\n\n";
+  for (const auto& s : songs) list += s + "\r\n";
+  test::WriteBytes(*dir_ / "list.txt", list);
+  const auto predict = [&](const std::string& out, const std::string& shard) {
+    return RunMer("predict --run " + Q(run) + " --list " + Q(*dir_ / "list.txt") + " --out " + Q(*dir_ / out) +
+                  " --chunk 2" + (shard.empty() ? "" : " --shard " + shard));
+  };
+  const auto lines = [&](const std::string& out) {
+    std::vector<nlohmann::json> result;
+    std::istringstream in(test::ReadBytes(*dir_ / out));
+    for (std::string line; std::getline(in, line);) result.push_back(nlohmann::json::parse(line));
+    return result;
+  };
+  const auto first = predict("shard0.jsonl", "0/2"), second = predict("shard1.jsonl", "1/2");
+  EXPECT_EQ(first.exit_code, 0) << first.err;   // songs 0, 2, 4
+  EXPECT_EQ(second.exit_code, 1) << second.err;  // songs 1, 3, 5 (the broken file)
+  EXPECT_NE(second.err.find("broken.mp3: not a readable audio file"), std::string::npos) << second.err;
+  std::set<std::string> seen;
+  for (const char* out : {"shard0.jsonl", "shard1.jsonl"}) {
+    for (const auto& line : lines(out)) EXPECT_TRUE(seen.insert(line["file"].get<std::string>()).second) << line;
+  }
+  EXPECT_EQ(seen, std::set<std::string>(songs.begin(), songs.end()));
+  EXPECT_EQ(lines("shard0.jsonl")[1]["file"], songs[2]);
+  EXPECT_TRUE(lines("shard1.jsonl")[2].contains("error"));
+  // The same values as mer predict --json.
+  const auto single = RunMer("predict --run " + Q(run) + " --json " + Q(songs[0]));
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const auto expected = nlohmann::json::parse(single.out)[0]["track"];
+  for (const auto& [name, value] : expected.items()) {
+    EXPECT_NEAR(lines("shard0.jsonl")[0]["track"][name].get<double>(), value.get<double>(), 1e-9) << name;
+  }
+  // Again: nothing to do. A torn last line (a kill during the write) is removed and that song scored again.
+  const auto again = predict("shard0.jsonl", "0/2");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("3 already in"), std::string::npos) << again.err;
+  EXPECT_EQ(lines("shard0.jsonl").size(), 3u);
+  const std::string whole = test::ReadBytes(*dir_ / "shard0.jsonl");
+  test::WriteBytes(*dir_ / "shard0.jsonl", whole.substr(0, whole.size() - 20));
+  const auto torn = predict("shard0.jsonl", "0/2");
+  EXPECT_EQ(torn.exit_code, 0) << torn.err;
+  EXPECT_NE(torn.err.find("removed a torn last line"), std::string::npos) << torn.err;
+  EXPECT_EQ(test::ReadBytes(*dir_ / "shard0.jsonl"), whole);
+  // Without shards, the whole list; bad arguments are usage errors.
+  EXPECT_EQ(predict("all.jsonl", "").exit_code, 1);
+  EXPECT_EQ(lines("all.jsonl").size(), songs.size());
+  EXPECT_EQ(predict("x.jsonl", "2/2").exit_code, 2);
+  EXPECT_EQ(RunMer("predict --run " + Q(run) + " --list " + Q(*dir_ / "list.txt")).exit_code, 2);  // no --out
+  test::WriteBytes(*dir_ / "bad.jsonl", "not json\n");
+  const auto bad = predict("bad.jsonl", "");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.jsonl:1: not a line of mer predict --out"), std::string::npos) << bad.err;
 }
 
 TEST_F(TrainTest, AMissingLibTorchPluginIsAClearError) {

@@ -1,0 +1,210 @@
+#include "predict_catalogue.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "mer/core/error.h"
+#include "mer/core/file_io.h"
+#include "mer/core/parallel.h"
+#include "mer/train/plugin.h"
+
+namespace mer::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "I/N" -> {I, N}; ConfigError unless 0 <= I < N.
+std::pair<std::size_t, std::size_t> ParseShard(const std::string& text) {
+  if (text.empty()) return {0, 1};
+  unsigned long long index = 0, count = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%llu/%llu%c", &index, &count, &tail) != 2 || count == 0 || index >= count ||
+      count > 1000000) {
+    throw ConfigError("--shard " + text + ": expected I/N with 0 <= I < N, e.g. 0/4");
+  }
+  return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
+}
+
+// The list: one path per line; blank lines and lines starting with '#' are skipped; CR LF accepted.
+std::vector<std::string> ReadList(const fs::path& path) {
+  std::istringstream in(ReadFile(path));
+  std::vector<std::string> files;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    if (line.find('\0') != std::string::npos) {
+      throw InputError(path.string() + ":" + std::to_string(files.size() + 1) + ": a path holds a NUL byte");
+    }
+    files.push_back(line);
+  }
+  return files;
+}
+
+// The songs already in OUT (their "file"). A last line without its newline (a write cut short) is removed so that
+// the song is scored again; a line that is not a JSON object with a "file" is an error naming its line.
+std::set<std::string> ReadDone(const fs::path& out) {
+  std::set<std::string> done;
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return done;
+  const std::string text = ReadFile(out);
+  std::size_t start = 0, line_number = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {  // torn last line
+      fs::resize_file(out, start, ec);
+      if (ec) throw OutputError(out.string() + ": cannot remove a torn last line: " + ec.message());
+      std::cerr << "mer predict: " << out.string() << ": removed a torn last line; that song is scored again\n";
+      break;
+    }
+    ++line_number;
+    const nlohmann::json j = nlohmann::json::parse(text.substr(start, end - start), nullptr, false);
+    if (!j.is_object() || !j.contains("file") || !j["file"].is_string()) {
+      throw InputError(out.string() + ":" + std::to_string(line_number) +
+                       ": not a line of mer predict --out (a JSON object with \"file\")");
+    }
+    done.insert(j["file"].get<std::string>());
+    start = end + 1;
+  }
+  return done;
+}
+
+// Appends whole lines with one write() each on an O_APPEND descriptor: a kill leaves at most one torn line, which
+// ReadDone removes on the next run.
+class LineWriter {
+ public:
+  explicit LineWriter(const fs::path& path) : path_(path) {
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+      throw OutputError(path.string() + ": exists and is not a regular file; mer only appends to regular files");
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw OutputError(path.string() + ": cannot open for appending (" + std::strerror(errno) + ")");
+  }
+  ~LineWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
+  void Append(const std::string& line) {
+    const std::string bytes = line + "\n";
+    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n != static_cast<ssize_t>(bytes.size())) {
+      const int error = n < 0 ? errno : ENOSPC;
+      throw OutputError((error == ENOSPC ? std::string("disk full") : std::strerror(error)) + " appending to " +
+                        path_.string());
+    }
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+nlohmann::json Line(const train::TrackPrediction& p) {
+  if (!p.error.empty()) return {{"file", p.file.string()}, {"error", p.error}};
+  nlohmann::json track = nlohmann::json::object();
+  for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
+  nlohmann::json line = {{"file", p.file.string()}, {"track", track}, {"windows", p.curve.size()}};
+  if (p.classification) {
+    line["class"] = p.names[static_cast<std::size_t>(std::max_element(p.track.begin(), p.track.end()) - p.track.begin())];
+  }
+  return line;
+}
+
+std::string Clock(double seconds) {
+  const long s = static_cast<long>(seconds);
+  char text[32];
+  std::snprintf(text, sizeof(text), "%02ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return text;
+}
+
+}  // namespace
+
+int RunPredictCatalogue(const CatalogueArgs& a) {
+  if (a.out.empty()) throw ConfigError("--list needs --out FILE.jsonl (one JSON line per song)");
+  if (a.chunk < 1 || a.chunk > 4096) throw ConfigError("--chunk " + std::to_string(a.chunk) + ": expected 1 .. 4096");
+  const auto [shard, shards] = ParseShard(a.shard);
+  const std::vector<std::string> listed = ReadList(a.list);
+  const std::set<std::string> done = ReadDone(a.out);
+  std::vector<fs::path> todo;
+  std::size_t in_shard = 0;
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    if (i % shards != shard) continue;
+    ++in_shard;
+    if (!done.count(listed[i])) todo.push_back(listed[i]);
+  }
+  LineWriter writer(a.out);
+  const std::size_t skipped = in_shard - todo.size();
+  std::cerr << "mer predict: " << in_shard << " songs in " << (a.shard.empty() ? "the list" : "shard " + a.shard)
+            << ", " << skipped << " already in " << a.out << ", " << todo.size() << " to score\n";
+  if (todo.empty()) return kExitOk;
+
+  auto plugin = train::LoadTorchPluginAsync();
+  const train::RunInputSpec spec = train::RunInputs(a.run);
+  const int threads = DefaultThreadCount();
+  const auto chunk_of = [&](std::size_t c) {
+    const std::size_t from = c * static_cast<std::size_t>(a.chunk);
+    return std::vector<fs::path>(todo.begin() + static_cast<long>(from),
+                                 todo.begin() + static_cast<long>(std::min(todo.size(), from + a.chunk)));
+  };
+  const std::size_t chunks = (todo.size() + a.chunk - 1) / a.chunk;
+  train::PredictOptions options;
+  options.run_dir = a.run;
+  options.hop_seconds = a.hop;
+  options.device = a.device;
+  const bool terminal = ::isatty(STDERR_FILENO);
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t scored = 0, failed = 0;
+  // Decoding and the frontend of the next chunk run on all cores while the model scores this one.
+  std::future<std::vector<train::PredictInput>> next =
+      std::async(std::launch::async, [&] { return train::PredictInputs(spec, chunk_of(0), threads); });
+  for (std::size_t c = 0; c < chunks; ++c) {
+    std::vector<train::PredictInput> inputs = next.get();
+    if (c + 1 < chunks) {
+      next = std::async(std::launch::async, [&, c] { return train::PredictInputs(spec, chunk_of(c + 1), threads); });
+    }
+    options.files.clear();
+    for (const auto& input : inputs) options.files.push_back(input.file);
+    std::vector<train::TrackPrediction> predictions;
+    train::PluginError error;
+    if (!plugin.get()->predict(options, inputs, &predictions, &error)) train::Rethrow(error);
+    for (const auto& p : predictions) {
+      writer.Append(Line(p).dump());
+      ++scored;
+      if (!p.error.empty()) {
+        ++failed;
+        if (failed <= 5) std::cerr << (terminal ? "\r" : "") << "mer: error: " << p.error << "\n";
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = scored / std::max(seconds, 1e-9);
+    char progress[160];
+    std::snprintf(progress, sizeof(progress), "%zu/%zu songs  %.1f songs/s  ETA %s  %zu failed", scored, todo.size(),
+                  rate, Clock((todo.size() - scored) / std::max(rate, 1e-9)).c_str(), failed);
+    if (terminal) std::cerr << "\r" << progress << "   " << std::flush;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (terminal) std::cerr << "\n";
+  char summary[200];
+  std::snprintf(summary, sizeof(summary), "mer predict: %zu songs scored into %s (%zu failed) in %.1f s, %.2f songs/s\n",
+                scored, a.out.c_str(), failed, seconds, scored / std::max(seconds, 1e-9));
+  std::cerr << summary;
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace mer::cli
