@@ -19,6 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+}  // namespace
+
+// gtest prints a parameter by its name (ctest lists the tests with it) rather than as raw bytes.
+void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
+
+namespace {
+
 class Regressions : public ::testing::TestWithParam<Target> {};
 
 TEST_P(Regressions, EveryKeptInputIsHandled) {
@@ -84,7 +91,7 @@ TEST(Npy, AZeroDimensionIsAnEmptyArray) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, Regressions, ::testing::ValuesIn(Targets()),
-                         [](const ::testing::TestParamInfo<Target>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<Target>& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace mer::fuzz
