@@ -43,11 +43,13 @@ std::pair<std::size_t, std::size_t> ParseShard(const std::string& text) {
 std::vector<std::string> ReadList(const fs::path& path) {
   std::istringstream in(ReadFile(path));
   std::vector<std::string> files;
+  std::size_t line_number = 0;
   for (std::string line; std::getline(in, line);) {
+    ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
     if (line.find('\0') != std::string::npos) {
-      throw InputError(path.string() + ":" + std::to_string(files.size() + 1) + ": a path holds a NUL byte");
+      throw InputError(path.string() + ":" + std::to_string(line_number) + ": a path holds a NUL byte");
     }
     files.push_back(line);
   }
@@ -104,9 +106,7 @@ class LineWriter {
     const std::string bytes = line + "\n";
     const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
     if (n != static_cast<ssize_t>(bytes.size())) {
-      const int error = n < 0 ? errno : ENOSPC;
-      throw OutputError((error == ENOSPC ? std::string("disk full") : std::strerror(error)) + " appending to " +
-                        path_.string());
+      throw OutputError(WriteErrorText(n < 0 ? errno : ENOSPC) + " appending to " + path_.string());
     }
   }
 
@@ -121,7 +121,7 @@ nlohmann::json Line(const train::TrackPrediction& p) {
   for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
   nlohmann::json line = {{"file", p.file.string()}, {"track", track}, {"windows", p.curve.size()}};
   if (p.classification) {
-    line["class"] = p.names[static_cast<std::size_t>(std::max_element(p.track.begin(), p.track.end()) - p.track.begin())];
+    line["class"] = p.MostProbable(p.track);
   }
   return line;
 }

@@ -157,24 +157,21 @@ int RunPredict(const PredictArgs& a) {
       WriteEmotionCurve(p, path);
     }
     // Classification: the most probable class, of the track (mean of the windows' probabilities) and per window.
-    const auto best = [&](const std::vector<double>& row) {
-      return p.names[static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin())];
-    };
     if (a.json) {
       nlohmann::json track = nlohmann::json::object(), curve = nlohmann::json::array();
       for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
       for (std::size_t w = 0; w < p.curve.size(); ++w) {
         nlohmann::json point = {{"time", p.times[w]}};
         for (std::size_t k = 0; k < p.names.size(); ++k) point[p.names[k]] = p.curve[w][k];
-        if (p.classification) point["class"] = best(p.curve[w]);
+        if (p.classification) point["class"] = p.MostProbable(p.curve[w]);
         curve.push_back(point);
       }
       nlohmann::json song = {{"file", p.file.string()}, {"track", track}, {"curve", curve}};
-      if (p.classification) song["class"] = best(p.track);
+      if (p.classification) song["class"] = p.MostProbable(p.track);
       all.push_back(song);
     } else {
       std::cout << p.file.string() << ":";
-      if (p.classification) std::cout << " class " << best(p.track) << ";";
+      if (p.classification) std::cout << " class " << p.MostProbable(p.track) << ";";
       for (std::size_t k = 0; k < p.names.size() && k < 8; ++k) {
         char buffer[96];
         std::snprintf(buffer, sizeof(buffer), " %s %.3f", p.names[k].c_str(), p.track[k]);

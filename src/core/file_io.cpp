@@ -14,6 +14,12 @@
 
 namespace mer {
 
+std::string WriteErrorText(int error) {
+  if (error == ENOSPC) return "disk full";
+  if (error == EDQUOT) return "disk quota exceeded";
+  return std::strerror(error);
+}
+
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -25,7 +31,8 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
   static std::atomic<unsigned> counter{0};
   std::filesystem::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_EXCL | O_NOFOLLOW: never write through a link (or file) someone placed at the temporary name.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw OutputError(path.string() + ": cannot create file (" + std::strerror(errno) +
                       "; does the folder exist and is it writable?)");
@@ -35,8 +42,7 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
   const auto fail = [&](int error) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    const std::string what = error == ENOSPC ? "disk full" : error == EDQUOT ? "disk quota exceeded" : std::strerror(error);
-    return OutputError(what + " writing " + path.string());
+    return OutputError(WriteErrorText(error) + " writing " + path.string());
   };
   for (std::size_t done = 0; done < bytes.size();) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -47,7 +53,7 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
   if (::close(fd) != 0) {
     const int error = errno;
     ::unlink(tmp.c_str());
-    throw OutputError((error == ENOSPC ? std::string("disk full") : std::strerror(error)) + " writing " + path.string());
+    throw OutputError(WriteErrorText(error) + " writing " + path.string());
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {

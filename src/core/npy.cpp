@@ -82,8 +82,9 @@ NpyArray ParseNpy(const std::string& bytes, const std::string& source) {
   int64_t count = 1;
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it) {
     const std::string digits = it->str();
-    if (digits.size() > 13 || std::stoll(digits) > kMaxItems) throw fail("shape dimension " + digits.substr(0, 20) + " is too large");
-    array.shape.push_back(std::stoll(digits));
+    const int64_t dimension = digits.size() > 13 ? kMaxItems + 1 : std::stoll(digits);  // 13 digits: no out_of_range
+    if (dimension > kMaxItems) throw fail("shape dimension " + digits.substr(0, 20) + " is too large");
+    array.shape.push_back(dimension);
     if (array.shape.back() > 0 && count > kMaxItems / array.shape.back()) throw fail("shape holds too many items");
     count *= array.shape.back();
   }

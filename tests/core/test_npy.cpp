@@ -1,13 +1,31 @@
+#include <cerrno>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
 
 #include "mer/core/error.h"
+#include "mer/core/file_io.h"
 #include "mer/core/npy.h"
 #include "support/test_support.h"
 
 namespace mer {
 namespace {
+
+// What a failed write says (issue 17: a full disk while writing a checkpoint must read "disk full writing
+// RUN/last.pt"; test_train's file-size-limit test drives the same path end to end with EFBIG).
+TEST(FileIo, WriteErrorsSayWhatHappened) {
+  EXPECT_EQ(WriteErrorText(ENOSPC), "disk full");
+  EXPECT_EQ(WriteErrorText(EDQUOT), "disk quota exceeded");
+  EXPECT_EQ(WriteErrorText(EFBIG), "File too large");
+  test::TempDir dir;
+  try {
+    WriteFileAtomically(dir / "no_such_folder" / "x.npy", "bytes");
+    ADD_FAILURE() << "wrote into a missing folder";
+  } catch (const OutputError& e) {
+    EXPECT_NE(std::string(e.what()).find("x.npy: cannot create file (No such file or directory"), std::string::npos)
+        << e.what();
+  }
+}
 
 TEST(Npy, HeaderIsNumpyFormatOneAlignedTo64Bytes) {
   const std::vector<float> data = {1.5f, -2.0f, 3.25f, 0.0f, 5.0f, 6.0f};

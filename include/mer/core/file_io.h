@@ -13,6 +13,8 @@ namespace mer {
 // replaced: a device node, FIFO, socket or folder at `path` is refused (as root, `--out /dev/null` must not
 // destroy /dev/null). Throws OutputError naming the path.
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
+// What a failed write's errno says to the user: "disk full" (ENOSPC), "disk quota exceeded" (EDQUOT), else strerror.
+std::string WriteErrorText(int error);
 
 // The largest text or data file mer reads whole (configs, annotation tables, split files, caches, .npy): 1 GiB.
 constexpr std::uintmax_t kMaxInputFileBytes = std::uintmax_t{1} << 30;

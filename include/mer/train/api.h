@@ -1,6 +1,7 @@
 // Training, evaluation and prediction, behind a torch-free interface so the CLI does not include LibTorch.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ struct TrackPrediction {
   std::vector<double> times;               // window centres in seconds
   std::vector<std::vector<double>> curve;  // [window][output]
   bool classification = false;             // outputs are class probabilities (quadrants, classes)
+  // The output with the largest value of `row` (`track` or one window of `curve`): the predicted class.
+  const std::string& MostProbable(const std::vector<double>& row) const {
+    return names[static_cast<std::size_t>(std::max_element(row.begin(), row.end()) - row.begin())];
+  }
 };
 // One input of Predict: the log-mel of a file computed with the run's frontend (or, for waveform-input runs, the
 // mono waveform at its sample rate as [1, samples]), or the error that prevented it.
