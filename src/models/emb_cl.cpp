@@ -119,6 +119,14 @@ struct EmbClImpl : EmbeddingModel {
     const Gaussian g = EmotionCurve(curve);
     return torch::cat({g.mu, g.log_sigma}, 1);
   }
+  torch::Tensor EmbedMusicWithCca(torch::Tensor x) override {
+    const Gaussian g = Music(std::move(x));
+    return torch::cat({g.mu, g.log_sigma, g.embedding}, 1);
+  }
+  torch::Tensor EmbedEmotionWithCca(torch::Tensor va_or_curve) override {
+    const Gaussian g = va_or_curve.dim() == 3 ? EmotionCurve(va_or_curve) : Emotion(va_or_curve);
+    return torch::cat({g.mu, g.log_sigma, g.embedding}, 1);
+  }
   int CurveSteps() const override { return emotion_gru ? spec_.curve_steps : 0; }
 
   // Valence/arousal (z-scored) of each window from the music side: the KL-weighted mean of the grid.

@@ -176,6 +176,12 @@ torch::Tensor WithLearnableFrontend::EmbedEmotion(torch::Tensor va) { return Inn
 torch::Tensor WithLearnableFrontend::EmbedEmotionCurve(torch::Tensor curve) {
   return InnerEmbedding(inner).EmbedEmotionCurve(curve);
 }
+torch::Tensor WithLearnableFrontend::EmbedMusicWithCca(torch::Tensor waveform) {
+  return InnerEmbedding(inner).EmbedMusicWithCca(Features(waveform));
+}
+torch::Tensor WithLearnableFrontend::EmbedEmotionWithCca(torch::Tensor va_or_curve) {
+  return InnerEmbedding(inner).EmbedEmotionWithCca(va_or_curve);
+}
 torch::Tensor WithLearnableFrontend::EstimateEmotion(const torch::Tensor& music) {
   return InnerEmbedding(inner).EstimateEmotion(music);
 }

@@ -14,6 +14,7 @@
 #include "mer/data/data_loader.h"
 #include "mer/metrics/metrics.h"
 #include "mer/models/losses.h"
+#include "mer/models/retrieval.h"
 #include "mer/train/api.h"
 
 namespace mer::train {
@@ -112,12 +113,22 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
   return MeanOverWindows(model, forward, dataset, indices, cache, frames, hop, norm, device, workers, batch_size);
 }
 
-nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
-                               const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
-                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                               int batch_size) {
-  const auto forward = [&](const torch::Tensor& x) { return model.EmbedMusic(x); };
+namespace {
+
+// Music and emotion sides of the retrieval rows, [n, 2 dim] (mean | log-variance) or with_cca [n, 3 dim]
+// (| embedding), float64 on the CPU. Rows: one per item (track level: the music side averaged over the windows,
+// the emotion side from the track's own valence/arousal), or for the dynamic task one per annotated window.
+struct EmbeddedPairs {
+  torch::Tensor music, emotion;
+  int64_t rows() const { return music.defined() ? music.size(0) : 0; }
+};
+
+EmbeddedPairs EmbedPairs(models::EmbeddingModel& model, const data::Corpus& corpus,
+                         const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
+                         int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
+                         const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
+                         int batch_size, bool with_cca) {
+  const auto forward = [&](const torch::Tensor& x) { return with_cca ? model.EmbedMusicWithCca(x) : model.EmbedMusic(x); };
   std::vector<std::vector<double>> music;
   std::vector<float> emotion_input;  // [n, 2] valence/arousal, or [n, steps, 2] curves
   const int steps = model.CurveSteps();
@@ -141,11 +152,10 @@ nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus
                            music.emplace_back(row, row + out.size(1));
                          }
                        });
-    if (music.empty()) return nlohmann::json::object();
+    if (music.empty()) return {};
   } else {
-    // Track level: the music Gaussian's mean and log-variance averaged over the windows; the emotion side from the
-    // track's own valence/arousal label.
     music = MeanOverWindows(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size);
+    if (music.empty()) return {};
     for (std::size_t i : indices) {
       const auto z = normalizer.Normalize({corpus.items[i].labels[0], corpus.items[i].labels[1]});
       emotion_input.insert(emotion_input.end(), z.begin(), z.end());
@@ -154,29 +164,62 @@ nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus
   torch::NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(music.size());
   const torch::Tensor input = torch::tensor(emotion_input).to(device);
-  const torch::Tensor emotion = (windows && steps > 0 ? model.EmbedEmotionCurve(input.reshape({n, steps, 2}))
-                                                      : model.EmbedEmotion(input.reshape({n, 2})))
-                                    .to(torch::kCPU, torch::kDouble);
+  const torch::Tensor shaped = windows && steps > 0 ? input.reshape({n, steps, 2}) : input.reshape({n, 2});
+  const torch::Tensor emotion = with_cca ? model.EmbedEmotionWithCca(shaped)
+                                         : (shaped.dim() == 3 ? model.EmbedEmotionCurve(shaped) : model.EmbedEmotion(shaped));
   std::vector<double> flat;
   for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
-  const torch::Tensor m = torch::tensor(flat, torch::kDouble).reshape({n, -1});
-  const int64_t dim = m.size(1) / 2;
-  const torch::Tensor m_mu = m.narrow(1, 0, dim), m_ls = m.narrow(1, dim, dim);
-  const torch::Tensor e_mu = emotion.narrow(1, 0, dim), e_ls = emotion.narrow(1, dim, dim);
-  // The distances the rank loss trains: music -> emotion ranks emotions b for music a by KL(emotion_b || music_a);
-  // emotion -> music ranks songs a for emotion b by KL(music_a || emotion_b).
-  const auto rows = [](const torch::Tensor& t) {
-    metrics::Matrix out(static_cast<std::size_t>(t.size(0)));
-    const torch::Tensor c = t.contiguous();
-    for (int64_t i = 0; i < t.size(0); ++i) out[i].assign(c[i].data_ptr<double>(), c[i].data_ptr<double>() + t.size(1));
-    return out;
-  };
-  const metrics::Matrix music_to_emotion = rows(models::KlMatrix(e_mu, e_ls, m_mu, m_ls));
-  const metrics::Matrix emotion_to_music = rows(models::KlMatrix(m_mu, m_ls, e_mu, e_ls));
-  return {{"level", windows ? "window" : "track"},
-          {"rows", n},
-          {"music_to_emotion", metrics::Retrieval(music_to_emotion).ToJson()},
-          {"emotion_to_music", metrics::Retrieval(emotion_to_music).ToJson()}};
+  return {torch::tensor(flat, torch::kDouble).reshape({n, -1}), emotion.to(torch::kCPU, torch::kDouble)};
+}
+
+metrics::Matrix Rows(const torch::Tensor& t) {
+  metrics::Matrix out(static_cast<std::size_t>(t.size(0)));
+  const torch::Tensor c = t.contiguous();
+  for (int64_t i = 0; i < t.size(0); ++i) out[i].assign(c[i].data_ptr<double>(), c[i].data_ptr<double>() + t.size(1));
+  return out;
+}
+
+}  // namespace
+
+std::optional<models::LinearCca> FitRetrievalCca(models::EmbeddingModel& model, const data::Corpus& corpus,
+                                                 const std::vector<std::size_t>& train_indices,
+                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
+                                                 const TaskInfo& task, const FeatureNorm& norm,
+                                                 const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                                 int workers, int batch_size) {
+  const EmbeddedPairs train = EmbedPairs(model, corpus, train_indices, cache, frames, hop, task, norm, normalizer,
+                                         device, workers, batch_size, true);
+  if (train.rows() < 2) return std::nullopt;
+  const int64_t dim = train.music.size(1) / 3;
+  return models::LinearCca::Fit(train.music.narrow(1, 2 * dim, dim), train.emotion.narrow(1, 2 * dim, dim));
+}
+
+nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
+                               const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
+                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
+                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
+                               int batch_size, const models::LinearCca* cca, double lambda) {
+  if (cca == nullptr) lambda = 0.0;
+  const EmbeddedPairs test = EmbedPairs(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device,
+                                        workers, batch_size, lambda > 0);
+  if (test.rows() == 0) return nlohmann::json::object();
+  const int64_t dim = test.music.size(1) / (lambda > 0 ? 3 : 2);
+  const auto part = [&](const torch::Tensor& t, int64_t k) { return t.narrow(1, k * dim, dim); };
+  const torch::Tensor none;
+  const models::CompositeDistances d = models::CompositeRetrievalDistances(
+      cca, lambda > 0 ? part(test.music, 2) : none, lambda > 0 ? part(test.emotion, 2) : none, part(test.music, 0),
+      part(test.music, 1), part(test.emotion, 0), part(test.emotion, 1), lambda, kRetrievalCorrP);
+  nlohmann::json report = {{"level", task.task == "dynamic" ? "window" : "track"},
+                           {"rows", test.rows()},
+                           {"lambda", lambda},
+                           {"music_to_emotion", metrics::Retrieval(Rows(d.m2e)).ToJson()},
+                           {"emotion_to_music", metrics::Retrieval(Rows(d.e2m)).ToJson()}};
+  if (lambda > 0) {
+    report["corr_p"] = kRetrievalCorrP;
+    report["cca_train_correlations"] = std::vector<double>(cca->train_corrs.data_ptr<double>(),
+                                                           cca->train_corrs.data_ptr<double>() + dim);
+  }
+  return report;
 }
 
 Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
@@ -337,9 +380,27 @@ nlohmann::json Evaluate(const EvalOptions& options) {
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
   if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
   if (auto* embedding = run.checkpoint.model->Embedding()) {
+    const int workers = config.at("train").at("workers").get<int>();
+    const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
+    std::optional<models::LinearCca> cca;
+    if (lambda > 0) {  // the authors fit the linear CCA on the training part's embeddings
+      std::vector<std::size_t> train_indices;
+      if (split.contains("train") && split.at("train").is_array()) {
+        for (const auto& id : split.at("train")) {
+          const auto it = id.is_string() ? by_id.find(id.get<std::string>()) : by_id.end();
+          if (it != by_id.end()) train_indices.push_back(it->second);
+        }
+      }
+      cca = FitRetrievalCca(*embedding, corpus, train_indices, cache, run.frames, hop, run.task, run.feature_norm,
+                            run.normalizer, run.device, workers, 16);
+      if (!cca) {
+        std::cerr << "mer eval: warning: fewer than 2 training items of " << split_path.string()
+                  << " have audio: retrieval ranks by the KL term alone (lambda 0)\n";
+      }
+    }
     result["metrics"]["retrieval"] =
         RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.task, run.feature_norm,
-                        run.normalizer, run.device, config.at("train").at("workers").get<int>(), 16);
+                        run.normalizer, run.device, workers, 16, cca ? &*cca : nullptr, lambda);
   }
   if (!options.predictions_csv.empty()) {
     const bool dynamic = !scored.times.empty();

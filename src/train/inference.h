@@ -1,6 +1,7 @@
 // Running a model over whole items (internal to the train library).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -11,6 +12,7 @@
 #include "mer/data/split.h"
 #include "checkpoint.h"
 #include "mer/models/model.h"
+#include "mer/models/retrieval.h"
 #include "task.h"
 
 namespace mer::train {
@@ -30,13 +32,27 @@ std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const
                                               const data::LabelNormalizer& normalizer, const torch::Device& device,
                                               int workers, int batch_size);
 
-// emb_cl: retrieval both ways (music -> emotion, emotion -> music): MRR, ranks, recall@k, chance. Rows are the
+// emb_cl retrieval as the authors evaluate it (models/retrieval.h): the linear CCA fitted on the training part's
+// embeddings (track level, or the annotated windows for the dynamic task), or nullopt when fewer than 2 rows.
+std::optional<models::LinearCca> FitRetrievalCca(models::EmbeddingModel& model, const data::Corpus& corpus,
+                                                 const std::vector<std::size_t>& train_indices,
+                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
+                                                 const TaskInfo& task, const FeatureNorm& norm,
+                                                 const data::LabelNormalizer& normalizer, const torch::Device& device,
+                                                 int workers, int batch_size);
+
+// The threshold of the training correlation below which a CCA dimension is left out (the authors' corr_p).
+constexpr double kRetrievalCorrP = 0.4;
+
+// Retrieval both ways with the authors' M2E and E2M distances (`music_to_emotion`, `emotion_to_music`): lambda x the
+// correlation-weighted line errors in the CCA space + (1 - lambda) x their KL matrices; MRR, ranks, recall@k,
+// chance. lambda is the run's model.cca_weight; without a CCA (nullptr) the KL part alone (lambda 0). Rows are the
 // items (track level), or for the dynamic task the annotated windows, each against its own stretch of the curve.
 nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
                                const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
                                int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
                                const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                               int batch_size);
+                               int batch_size, const models::LinearCca* cca, double lambda);
 
 // Rows to score: one per item (track level: the mean over its windows), or for the dynamic task one per window
 // that covers annotated curve values (truth: the curve's mean over the window).

@@ -531,6 +531,11 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   nlohmann::json report = {{"model", config.model.name}, {"parameters", parameters}, {"dataset", corpus.dataset},
                            {"task", task.task},          {"best_epoch", best_epoch + 1}, {"global_step", global_step},
                            {"device", device.is_cuda() ? "cuda" : "cpu"}};
+  std::optional<models::LinearCca> retrieval_cca;  // emb_cl with lambda > 0: fitted once on the training part
+  if (auto* embedding = best_checkpoint.model->Embedding(); embedding != nullptr && config.model.cca_weight > 0) {
+    retrieval_cca = FitRetrievalCca(*embedding, corpus, split.train, cache, crop, eval_hop, task, feature_norm,
+                                    normalizer, device, config.train.workers, config.train.batch_size);
+  }
   for (const char* part : {"val", "test"}) {
     const auto& indices = split.Part(part);
     if (indices.empty()) continue;
@@ -541,7 +546,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     if (auto* embedding = best_checkpoint.model->Embedding()) {
       report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop, eval_hop, task,
                                                   feature_norm, normalizer, device, config.train.workers,
-                                                  config.train.batch_size);
+                                                  config.train.batch_size, retrieval_cca ? &*retrieval_cca : nullptr,
+                                                  config.model.cca_weight);
     }
   }
   WriteFileAtomically(run / "metrics.json", report.dump(2) + "\n");

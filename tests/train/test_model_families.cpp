@@ -88,6 +88,15 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(),
               metrics["test"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(), 1e-9);
+  // The authors' composite distance: lambda = model.cca_weight (0.5 by default) with the linear CCA of the training
+  // part; eval fits the same CCA again from split.json, so both ways agree with the training report.
+  const auto& retrieval = metrics["test"]["retrieval"];
+  EXPECT_EQ(retrieval["lambda"].get<double>(), 0.5) << retrieval.dump();
+  EXPECT_EQ(retrieval["corr_p"].get<double>(), 0.4) << retrieval.dump();
+  ASSERT_EQ(retrieval["cca_train_correlations"].size(), 16u) << retrieval.dump();
+  EXPECT_GT(retrieval["cca_train_correlations"][0].get<double>(), 0.4) << retrieval.dump();
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mean_rank"].get<double>(),
+              retrieval["emotion_to_music"]["mean_rank"].get<double>(), 1e-9);
 
   // search: a library of 40 songs plus a broken file; the best matches for a happy, energetic query lean that way.
   const fs::path library = Library("library", 40, true);

@@ -68,6 +68,10 @@ struct EmbeddingModel : EmotionModel {
   // the curve's mean; a recurrent one reads the sequence of CurveSteps() points.
   virtual torch::Tensor EmbedEmotionCurve(torch::Tensor curve) { return EmbedEmotion(curve.mean(1)); }
   virtual int CurveSteps() const { return 0; }  // 0: a static emotion encoder
+  // As EmbedMusic / EmbedEmotion (a [batch, 2] pair or a [batch, steps, 2] curve), with each side's CCA embedding
+  // appended: [batch, 3 * dim] = mean | log-variance | embedding, what the retrieval's linear CCA reads.
+  virtual torch::Tensor EmbedMusicWithCca(torch::Tensor x) = 0;
+  virtual torch::Tensor EmbedEmotionWithCca(torch::Tensor va_or_curve) = 0;
   EmbeddingModel* Embedding() override { return this; }
   // [batch, 2 * dim] music Gaussians (EmbedMusic's output) -> [batch, 2] z-scored valence/arousal estimate;
   // forward(x) is EstimateEmotion(EmbedMusic(x)), so callers needing both run the encoder once.
@@ -90,6 +94,8 @@ struct WithLearnableFrontend : EmbeddingModel {
   torch::Tensor EmbedMusic(torch::Tensor waveform) override;
   torch::Tensor EmbedEmotion(torch::Tensor va) override;
   torch::Tensor EmbedEmotionCurve(torch::Tensor curve) override;
+  torch::Tensor EmbedMusicWithCca(torch::Tensor waveform) override;
+  torch::Tensor EmbedEmotionWithCca(torch::Tensor va_or_curve) override;
   torch::Tensor EstimateEmotion(const torch::Tensor& music) override;
   int CurveSteps() const override;
 
