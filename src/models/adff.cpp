@@ -3,12 +3,13 @@
 //  - Multi-channel data processing: the log-mel window [n_mels, frames] is cut along time into `channels` equal
 //    slices stacked as input channels [channels, n_mels, frames / channels].
 //  - Spatial feature learning: an adapted VGG of four blocks (two 3x3 conv + batch norm + ReLU, then 2x2 max-pool)
-//    with 16, 32, 64, 128 filters; every block's output is one level of features.
+//    with model.filters << block filters (16, 32, 64, 128 by default); every block's output is one level of features.
 //  - Temporal feature learning: per level, a squeeze-and-excitation attention module (the frequency axis averaged
 //    away, channels re-weighted by SE with reduction 4) followed by attention pooling over time.
 //  - Fusion: the levels' vectors concatenated into the spatial-temporal feature, a dense layer, and heads for the
 //    outputs (valence and arousal) and, for multi-task training, the four VA quadrants.
-// Filter counts are a quarter of VGG's, sized for CPU training; the structure follows the paper.
+// The default filter counts are a quarter of VGG's, sized for CPU training; model.filters = 64 gives the paper's
+// full width (64, 128, 256, 512). The structure follows the paper.
 #include "mer/core/error.h"
 #include "mer/models/model.h"
 
@@ -60,7 +61,7 @@ struct AdffImpl : EmotionModel {
     }
     int in = spec.channels, fused = 0;
     for (int i = 0; i < kBlocks; ++i) {
-      const int out = 16 << i;
+      const int out = spec.filters << i;
       blocks.push_back(register_module("block" + std::to_string(i + 1), VggBlock(in, out)));
       attention.push_back(register_module("se" + std::to_string(i + 1), SeTemporalAttention(out)));
       in = out;

@@ -29,6 +29,7 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.task = j.value("task", s.task);
   s.channels = j.value("channels", s.channels);
   s.quadrant_weight = j.value("quadrant_weight", s.quadrant_weight);
+  s.filters = j.value("filters", s.filters);
   s.embedding_dim = j.value("embedding_dim", s.embedding_dim);
   s.music_encoder = j.value("music_encoder", s.music_encoder);
   s.emotion_encoder = j.value("emotion_encoder", s.emotion_encoder);
@@ -50,6 +51,7 @@ nlohmann::json SpecToJson(const models::ModelSpec& s) {
           {"task", s.task},
           {"channels", s.channels},
           {"quadrant_weight", s.quadrant_weight},
+          {"filters", s.filters},
           {"embedding_dim", s.embedding_dim},
           {"music_encoder", s.music_encoder},
           {"emotion_encoder", s.emotion_encoder},

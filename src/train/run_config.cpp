@@ -69,6 +69,7 @@ void ModelConfig::Validate() const {
   }
   if (!(dropout >= 0 && dropout < 1)) ThrowInvalid("model.dropout", dropout, "a number in [0, 1)");
   if (channels < 1 || channels > 64) ThrowInvalid("model.channels", channels, "an integer in [1, 64]");
+  if (filters < 4 || filters > 128) ThrowInvalid("model.filters", filters, "an integer in [4, 128] (64 is VGG's full width)");
   if (!(quadrant_weight >= 0 && quadrant_weight <= 100)) ThrowInvalid("model.quadrant_weight", quadrant_weight, "a number in [0, 100]");
   if (embedding_dim < 1 || embedding_dim > 1024) ThrowInvalid("model.embedding_dim", embedding_dim, "an integer in [1, 1024]");
   if (!(cca_weight >= 0 && cca_weight <= 1)) ThrowInvalid("model.cca_weight", cca_weight, "a number in [0, 1]");
@@ -85,7 +86,7 @@ void ModelConfig::Validate() const {
 nlohmann::json ModelConfig::ToJson() const {
   return {{"name", name},           {"task", task},
           {"input_frames", input_frames}, {"dropout", dropout},
-          {"channels", channels},   {"quadrant_weight", quadrant_weight},
+          {"channels", channels},   {"quadrant_weight", quadrant_weight}, {"filters", filters},
           {"embedding_dim", embedding_dim}, {"music_encoder", music_encoder},
           {"emotion_encoder", emotion_encoder}, {"cca_weight", cca_weight}, {"margin", margin}};
 }
@@ -126,6 +127,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     r.Read("dropout", &c.model.dropout);
     r.Read("channels", &c.model.channels);
     r.Read("quadrant_weight", &c.model.quadrant_weight);
+    r.Read("filters", &c.model.filters);
     r.Read("embedding_dim", &c.model.embedding_dim);
     r.ReadChoice("music_encoder", {"cnn", "gru"}, &c.model.music_encoder);
     r.ReadChoice("emotion_encoder", {"mlp", "gru"}, &c.model.emotion_encoder);

@@ -245,6 +245,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   spec.task = task.task;
   spec.channels = config.model.channels;
   spec.quadrant_weight = config.model.quadrant_weight;
+  spec.filters = config.model.filters;
   spec.embedding_dim = config.model.embedding_dim;
   spec.music_encoder = config.model.music_encoder;
   spec.emotion_encoder = config.model.emotion_encoder;

@@ -260,6 +260,7 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
       {"train --config " + Q(*dir_ / "typo.json"), 2, "unknown section 'trian'"},
       {"train --config " + Q(*dir_ / "none.json"), 2, "config file not found"},
       {"train --config " + config + " --set model.task=tagging", 2, "model.task = \"tagging\" is invalid"},
+      {"train --config " + config + " --set model.filters=2", 2, "model.filters = 2 is invalid: expected an integer in [4, 128]"},
       {"train --config " + config + " --device cuda", 2, "--device cuda"},
       {"eval --run " + Q(*dir_ / "nowhere"), 1, "not a run folder"},
       // Issue 17 case 10: a bad --set value is blamed on --set, not on the file; --hop must be a positive number.

@@ -22,6 +22,7 @@ struct ModelSpec {
   // adff
   int channels = 4;              // time slices of the window stacked as input channels
   double quadrant_weight = 0.0;  // multi-task: weight of the quadrant cross-entropy beside the VA MSE; 0 = off
+  int filters = 16;              // filters of the first VGG block, doubled per block
   // emb_cl
   int embedding_dim = 32;
   std::string music_encoder = "cnn";  // "cnn" (over the log-mel) or "gru" (over the feature sequence)

@@ -23,6 +23,7 @@ struct ModelConfig {
   double dropout = 0.0;
   int channels = 4;               // adff: time slices of the window stacked as input channels
   double quadrant_weight = 0.0;   // adff: multi-task weight of the quadrant cross-entropy (0 = VA regression only)
+  int filters = 16;               // adff: filters of the first VGG block, doubled per block (64 = VGG's full width)
   int embedding_dim = 32;         // emb_cl: dimension of the shared space
   std::string music_encoder = "cnn";  // emb_cl: "cnn" or "gru"
   std::string emotion_encoder = "mlp";  // emb_cl: "mlp" (static valence/arousal pair) or "gru" (the window's
