@@ -22,6 +22,11 @@ int64_t SamplesForFrames(const features::FrontendConfig& frontend, int64_t frame
   return frontend.center ? (frames - 1) * frontend.hop_length + 1 : (frames - 1) * frontend.hop_length + frontend.n_fft;
 }
 
+int64_t FramesForSamples(const features::FrontendConfig& frontend, int64_t samples) {
+  if (frontend.center) return 1 + samples / frontend.hop_length;
+  return samples < frontend.n_fft ? 1 : 1 + (samples - frontend.n_fft) / frontend.hop_length;
+}
+
 int64_t RunConfig::CropLength() const {
   if (IsRawAudioModel(model.name)) return model.input_frames;
   if (!learnable.enabled) return model.input_frames;
@@ -177,9 +182,6 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (c.augment.mixup_alpha > 0 && (c.model.name == "emb_cl" || (c.model.name == "adff" && c.model.quadrant_weight > 0))) {
     throw ConfigError("augment.mixup_alpha is not available for " + c.model.name +
                       (c.model.name == "adff" ? " with model.quadrant_weight > 0" : "") + " (its own training loss pairs items)");
-  }
-  if (c.learnable.enabled && IsRawAudioModel(c.model.name)) {
-    throw ConfigError("frontend.learnable is invalid with model " + c.model.name + ": it reads the raw waveform, not a spectrogram");
   }
   c.data = data::ParseDataConfig(j["data"]);
   c.resolved = {{"data", c.data.ToJson()},

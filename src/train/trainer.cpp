@@ -234,8 +234,10 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   }
 
   models::ModelSpec spec;
-  spec.n_mels = raw ? 1 : config.frontend.n_mels;
-  spec.frames = raw ? crop : config.model.input_frames;
+  // raw_cnn counts its window in samples; behind the learnable frontend it reads that window's log-mel frames.
+  spec.n_mels = raw && !config.learnable.enabled ? 1 : config.frontend.n_mels;
+  spec.frames = !raw ? config.model.input_frames
+                     : config.learnable.enabled ? FramesForSamples(config.frontend, crop) : crop;
   spec.learnable_frontend = config.learnable.enabled;
   spec.train_stft = config.learnable.train_stft;
   spec.train_mel = config.learnable.train_mel;

@@ -86,6 +86,8 @@ struct RunConfig {
 
 // Samples of audio that the frontend turns into exactly `frames` frames.
 int64_t SamplesForFrames(const features::FrontendConfig& frontend, int64_t frames);
+// The log-mel frames of `samples` samples (StftLayout::NumFrames).
+int64_t FramesForSamples(const features::FrontendConfig& frontend, int64_t samples);
 
 // The parts of a saved run config that turning audio into model inputs needs (LibTorch-free).
 struct RunInputSpec {
