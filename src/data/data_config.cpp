@@ -1,5 +1,6 @@
 #include "mer/data/data_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -35,6 +36,18 @@ std::filesystem::path DataConfig::EffectiveCacheDir() const {
 }
 
 nlohmann::json DataConfig::ToJson() const {
+  if (!parts.empty()) {
+    nlohmann::json pooled = nlohmann::json::array();
+    for (const DataConfig& part : parts) {
+      nlohmann::json p = {{"dataset", part.dataset}, {"root", part.root.string()}};
+      if (part.loader) p.update(part.loader->Options());
+      pooled.push_back(std::move(p));
+    }
+    return {{"dataset", dataset},           {"datasets", pooled},         {"split", split.method},
+            {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
+            {"fold", split.fold},           {"seed", split.seed},         {"group_by_artist", split.group_by_artist},
+            {"cache_dir", cache_dir.string()}, {"split_file", split.file.string()}};
+  }
   nlohmann::json j = {{"dataset", dataset},       {"root", root.string()},          {"split", split.method},
                       {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
                       {"fold", split.fold},       {"seed", split.seed},             {"group_by_artist", split.group_by_artist},
@@ -43,7 +56,44 @@ nlohmann::json DataConfig::ToJson() const {
   return j;
 }
 
+Corpus PoolCorpora(std::vector<Corpus> corpora) {
+  Corpus pooled;
+  pooled.schema.task = Task::kRegression;
+  pooled.schema.names = {"valence", "arousal"};
+  pooled.schema.scale_min = -1.0;
+  pooled.schema.scale_max = 1.0;
+  pooled.schema.midpoint = 0.0;
+  for (Corpus& corpus : corpora) {
+    const LabelSchema& s = corpus.schema;
+    if (s.task != Task::kRegression || s.names != pooled.schema.names) {
+      throw ConfigError("data.datasets: pooling needs valence/arousal datasets; " + corpus.dataset + " has " +
+                        (s.task == Task::kRegression ? "other regression labels" : "tags or classes"));
+    }
+    const double half = std::max(s.scale_max - s.midpoint, s.midpoint - s.scale_min);
+    pooled.dataset += (pooled.dataset.empty() ? "" : "+") + corpus.dataset;
+    if (pooled.root.empty()) pooled.root = corpus.root;
+    pooled.skipped_unlabeled += corpus.skipped_unlabeled;
+    for (const auto& w : corpus.warnings) pooled.warnings.push_back(corpus.dataset + ": " + w);
+    for (const auto& n : corpus.notes) pooled.notes.push_back(corpus.dataset + ": " + n);
+    for (Item& item : corpus.items) {
+      item.id = corpus.dataset + ":" + item.id;
+      item.group = corpus.dataset + ":" + item.group;
+      for (float& v : item.labels) v = static_cast<float>((v - s.midpoint) / half);
+      item.dynamic.reset();
+      pooled.items.push_back(std::move(item));
+    }
+  }
+  return pooled;
+}
+
 Corpus DataConfig::LoadCorpus() const {
+  if (!parts.empty()) {
+    std::vector<Corpus> corpora;
+    for (const DataConfig& part : parts) corpora.push_back(part.LoadCorpus());
+    Corpus pooled = PoolCorpora(std::move(corpora));
+    if (!split.file.empty()) ApplySplitFile(&pooled, split.file);
+    return pooled;
+  }
   Corpus corpus = loader->Load(root);
   if (corpus.items.empty()) {
     throw InputError(root.string() + ": the " + dataset + " annotations there list no labelled items");
@@ -74,8 +124,66 @@ Corpus DataConfig::LoadCorpus() const {
   return corpus;
 }
 
+namespace {
+
+// The split keys a pooled config owns; a part naming one is refused.
+const char* const kSplitKeys[] = {"split", "split_file", "val_ratio", "test_ratio", "folds", "fold", "seed",
+                                  "group_by_artist", "cache_dir", "datasets"};
+
+DataConfig ParsePooled(const nlohmann::json& data) {
+  const nlohmann::json& list = data.at("datasets");
+  if (!list.is_array() || list.size() < 2) {
+    config::ThrowInvalid("data.datasets", list, "a list of at least two {\"dataset\": ..., \"root\": ...} objects");
+  }
+  nlohmann::json rest = data;
+  rest.erase("datasets");
+  DataConfig c;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "data.datasets[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) config::ThrowInvalid(where, list[i], "an object with dataset, root and the loader's keys");
+    for (const char* key : kSplitKeys) {
+      if (list[i].contains(key)) {
+        throw ConfigError(where + "." + key + " is invalid: split and cache keys belong to data, not to one dataset");
+      }
+    }
+    try {
+      c.parts.push_back(ParseDataConfig(list[i]));
+    } catch (const ConfigError& e) {
+      throw ConfigError(where + ": " + e.what());
+    }
+    c.dataset += (i ? "+" : "") + c.parts.back().dataset;
+  }
+  c.root = c.parts.front().root;
+  // The resolved config names the pooled dataset and no root; both are accepted back, and only so.
+  if (rest.contains("dataset") && rest.at("dataset") != c.dataset) {
+    config::ThrowInvalid("data.dataset", rest.at("dataset"), "absent with data.datasets (or \"" + c.dataset + "\")");
+  }
+  if (rest.contains("root")) {
+    throw ConfigError("data.root is invalid with data.datasets: each dataset has its own root");
+  }
+  for (const auto& [key, value] : rest.items()) {
+    const bool split_key = std::find(std::begin(kSplitKeys), std::end(kSplitKeys), key) != std::end(kSplitKeys);
+    if (!split_key && key != "dataset") {
+      throw ConfigError("data." + key + " is invalid with data.datasets: loader keys go inside each dataset's object");
+    }
+  }
+  rest["dataset"] = c.parts.front().dataset;  // any registered name: the split keys are read below with it
+  rest["root"] = c.parts.front().root.string();
+  DataConfig split = ParseDataConfig(rest);
+  if (split.split.method == "official") {
+    throw ConfigError("data.split = \"official\" is invalid with data.datasets: use \"ratio\", \"kfold\" or \"file\"");
+  }
+  c.split = split.split;
+  if (c.split.method == "auto") c.split.method = "ratio";  // the parts' official splits do not pool
+  c.cache_dir = split.cache_dir;
+  return c;
+}
+
+}  // namespace
+
 DataConfig ParseDataConfig(const nlohmann::json& data) {
   RegisterBuiltinDatasets();
+  if (data.is_object() && data.contains("datasets")) return ParsePooled(data);
   config::FieldReader r(data, "data");
   DataConfig c;
   r.Read("dataset", &c.dataset);

@@ -6,6 +6,8 @@
 //                                            evaluation: the official split (development -> train + val)
 //   clips_45seconds/<id>.mp3 (also found under audio/clips_45seconds/)
 // The column names are right here (see deam.cpp for the evidence); `va_columns: "swapped"` reads them the other way.
+// `labels: "curve_mean"` (Quan & Dong's labels) takes each clip's valence/arousal as the mean of its 2 Hz curves
+// (scale [-1, 1]) instead of the static ratings (1-9); clips without curves are left out with a warning.
 #include <map>
 
 #include "loader_util.h"
@@ -21,9 +23,11 @@ class EmoMusicLoader : public DatasetLoader {
     r.Read("audio_dir", &audio_dir_);
     r.ReadChoice("va_columns", {"as_named", "swapped"}, &va_columns_);
     r.Read("cross_check_root", &cross_check_root_);
+    r.ReadChoice("labels", {"static", "curve_mean"}, &labels_);
   }
   nlohmann::json Options() const override {
-    return {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_}};
+    return {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_},
+            {"labels", labels_}};
   }
   std::string OfficialSplitDescription() const override { return "MediaEval 2013 development / evaluation"; }
 
@@ -80,6 +84,7 @@ class EmoMusicLoader : public DatasetLoader {
     }
     AttachCurvesAndCheck(&corpus, annotations / "arousal_cont_average.csv", annotations / "valence_cont_average.csv",
                          va_columns_ == "swapped");
+    if (labels_ == "curve_mean") UseCurveMeans(&corpus, annotations);
     if (!cross_check_root_.empty()) {
       RecordCrossCheck(&corpus, MakeDeamLoader()->Load(cross_check_root_), "DEAM", cross_check_root_);
     }
@@ -87,6 +92,27 @@ class EmoMusicLoader : public DatasetLoader {
   }
 
  private:
+  static void UseCurveMeans(Corpus* corpus, const fs::path& annotations) {
+    corpus->schema = VaSchema(-1.0, 1.0);
+    std::vector<Item> kept;
+    for (Item& item : corpus->items) {
+      if (!item.dynamic || item.dynamic->valence.empty()) continue;
+      double v = 0, a = 0;
+      for (std::size_t i = 0; i < item.dynamic->valence.size(); ++i) v += item.dynamic->valence[i], a += item.dynamic->arousal[i];
+      const double n = static_cast<double>(item.dynamic->valence.size());
+      item.labels = {static_cast<float>(v / n), static_cast<float>(a / n)};
+      kept.push_back(std::move(item));
+    }
+    const std::size_t dropped = corpus->items.size() - kept.size();
+    if (dropped > 0) {
+      corpus->warnings.push_back(std::to_string(dropped) + " clips have no valence/arousal curves in " +
+                                 (annotations / "{valence,arousal}_cont_average.csv").string() +
+                                 ": left out (labels: curve_mean)");
+    }
+    corpus->items = std::move(kept);
+  }
+
+  std::string labels_ = "static";
   std::string audio_dir_;  // empty: clips_45seconds, else audio/clips_45seconds
   std::string va_columns_ = "as_named";
   std::string cross_check_root_;

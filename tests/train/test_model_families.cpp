@@ -324,17 +324,26 @@ TEST_F(ModelFamilies, EveryCommittedConfigTrainsAStep) {
   for (const auto& entry : fs::directory_iterator(test::TestData("../configs"))) {
     const nlohmann::json config = ReadJson(entry.path());
     if (!config.contains("model")) continue;  // frontend-only configs
-    const std::string dataset = config["data"]["dataset"].get<std::string>();
-    if (!corpora.count(dataset)) {
-      const fs::path root = *dir_ / ("small_" + dataset);
-      const auto s = RunMer("data synth --dataset " + dataset + " --out " + Q(root) + " --songs 12 --seconds 20 --seed 2");
-      ASSERT_EQ(s.exit_code, 0) << s.err;
-      corpora[dataset] = root;
-    }
+    const auto corpus = [&](const std::string& dataset) {
+      if (!corpora.count(dataset)) {
+        const fs::path root = *dir_ / ("small_" + dataset);
+        const auto s = RunMer("data synth --dataset " + dataset + " --out " + Q(root) + " --songs 12 --seconds 20 --seed 2");
+        EXPECT_EQ(s.exit_code, 0) << s.err;
+        corpora[dataset] = root;
+      }
+      return corpora[dataset].string();
+    };
     // The synthetic corpus has the dataset's own layout: the paper configs' audio folders are dropped.
     nlohmann::json small = config;
-    small["data"].erase("audio_dir");
-    small["data"]["root"] = corpora[dataset].string();
+    if (small["data"].contains("datasets")) {  // pooled: every part on its own small corpus
+      for (auto& part : small["data"]["datasets"]) {
+        part.erase("audio_dir");
+        part["root"] = corpus(part["dataset"].get<std::string>());
+      }
+    } else {
+      small["data"].erase("audio_dir");
+      small["data"]["root"] = corpus(small["data"]["dataset"].get<std::string>());
+    }
     small["data"]["split"] = "ratio";
     small["data"]["cache_dir"] = (*dir_ / "cache_small").string();
     const fs::path path = *dir_ / entry.path().filename();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,8 +29,11 @@ struct SplitConfig {
 };
 
 struct DataConfig {
-  std::string dataset;
-  std::filesystem::path root;
+  std::string dataset;              // a registered name; pooled: the parts' names joined by '+'
+  std::filesystem::path root;       // pooled: the first part's root
+  // Pooled (`data.datasets: [{dataset, root, loader keys}, ...]`): the corpus is the parts' valence/arousal items
+  // together, each part's labels mapped onto one scale (PoolCorpora); the split keys are the pooled config's.
+  std::vector<DataConfig> parts;
   SplitConfig split;
   std::filesystem::path cache_dir;  // empty: $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer
   std::shared_ptr<DatasetLoader> loader;
@@ -44,5 +48,11 @@ struct DataConfig {
 // Reads and validates a `data` object: `dataset` must be registered, `root` must be a folder; the loader's own
 // keys are read by the loader; unknown keys are rejected listing every valid one. Throws ConfigError.
 DataConfig ParseDataConfig(const nlohmann::json& data);
+
+// The items of several valence/arousal corpora as one: ids and groups prefixed with "<dataset>:", labels mapped
+// to [-1, 1] by x -> (x - midpoint) / max(scale_max - midpoint, midpoint - scale_min) (the quadrant midpoint goes
+// to 0), curves dropped (their scale can differ from the static labels'), warnings and notes prefixed with the
+// dataset. Throws ConfigError for a corpus that is not valence/arousal regression.
+Corpus PoolCorpora(std::vector<Corpus> corpora);
 
 }  // namespace mer::data
