@@ -106,6 +106,22 @@ int RunEval(const EvalArgs& a) {
   return kExitOk;
 }
 
+struct ExportArgs {
+  std::string run, out;
+};
+
+int RunExport(const ExportArgs& a) {
+  train::ExportOptions o;
+  o.run_dir = a.run;
+  o.out = a.out;
+  nlohmann::json result;
+  train::PluginError error;
+  if (!train::LoadTorchPlugin().export_run(o, &result, &error)) train::Rethrow(error);
+  std::cerr << "mer export: " << result["model"].get<std::string>() << " (" << result["parameters"] << " values in "
+            << result["tensors"] << " tensors) -> " << a.out << "\n";
+  return kExitOk;
+}
+
 struct PredictArgs {
   std::string run, device = "auto";
   std::vector<std::string> files;
@@ -232,8 +248,13 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   predict->add_option("--device", p->device, "cpu, cuda or auto (default)");
   predict->add_option("--plot", p->plot, "Write the emotion curve over time as SVG (several files: FILE-1.svg, ...)");
 
+  auto x = std::make_shared<ExportArgs>();
+  CLI::App* exp = parent.add_subcommand("export", "Write a run's best checkpoint as a file torch.load reads (python/mer_torch)");
+  exp->add_option("--run", x->run, "Run folder")->required();
+  exp->add_option("--out", x->out, "Output file, e.g. model.pt")->required();
+
   return {{train, [t] { return RunTrain(*t); }}, {eval, [e] { return RunEval(*e); }},
-          {predict, [p] { return RunPredict(*p); }}};
+          {predict, [p] { return RunPredict(*p); }}, {exp, [x] { return RunExport(*x); }}};
 }
 
 }  // namespace mer::cli

@@ -30,8 +30,8 @@ struct RawCnnImpl : EmotionModel {
   explicit RawCnnImpl(const ModelSpec& spec) : spectrogram(spec.learnable_frontend) {
     if (spectrogram) {
       if (spec.frames < 4 * 4 * 2) {
-        throw ConfigError("raw_cnn behind frontend.learnable needs windows of >= 32 spectrogram frames (input_frames " +
-                          std::to_string(spec.frames) + " frames)");
+        throw ConfigError("raw_cnn behind frontend.learnable needs windows of >= 32 spectrogram frames (model.input_frames "
+                          "samples give " + std::to_string(spec.frames) + "): raise it or lower frontend.hop_length");
       }
       BuildTail(spec, spec.n_mels, 0);
       return;

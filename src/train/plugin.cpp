@@ -44,7 +44,11 @@ bool EmbedEntry(const std::filesystem::path& run_dir, const std::string& device,
   return Guard(error, [&] { *errors = EmbedSongs(run_dir, device, inputs, cache); });
 }
 
-const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry, EmbedEntry};
+bool ExportEntry(const ExportOptions& options, nlohmann::json* result, PluginError* error) {
+  return Guard(error, [&] { *result = Export(options); });
+}
+
+const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry, EmbedEntry, ExportEntry};
 
 }  // namespace
 }  // namespace mer::train

@@ -33,6 +33,13 @@ struct EvalOptions {
 // Track-level metrics of the run's best checkpoint on one part of its saved split.
 nlohmann::json Evaluate(const EvalOptions& options);
 
+struct ExportOptions {
+  std::filesystem::path run_dir;
+  std::filesystem::path out;  // the .pt file torch.load reads
+};
+// Writes the run's best checkpoint for PyTorch (src/train/export.cpp says what the file holds); returns a summary.
+nlohmann::json Export(const ExportOptions& options);
+
 struct PredictOptions {
   std::filesystem::path run_dir;
   std::vector<std::filesystem::path> files;

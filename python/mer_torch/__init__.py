@@ -1,0 +1,354 @@
+"""mer's models in PyTorch, loaded from `mer export --run DIR --out model.pt`.
+
+    import mer_torch
+    m = mer_torch.load("model.pt")      # an nn.Module in eval mode, weights from the run's best checkpoint
+    y = m(x)                            # raw outputs, as mer's model computes them (logits, z-scores, ...)
+    m.check()                           # mer's own output on the file's example input, compared (max |diff|)
+    m.meta                              # task, output names, label and input normalisation, frontend, run config
+    m.standardise(logmel)               # (logmel - feature_mean) / feature_std per mel band, as mer feeds the model
+    m.to_output_space(y)                # softmax (classes), sigmoid (tags) or z-scores back to the labels' scale
+
+Input: a standardised log-mel [batch, n_mels, frames] (mer's frontend, then `standardise`), or for `raw_cnn` and
+the learnable frontend the waveform [batch, 1, samples] at the frontend's sample rate. Every layer and parameter
+name follows src/models/*.cpp, so the exported state dict loads with strict=True.
+"""
+import json
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["load", "build", "MODELS"]
+
+
+class QuanCnn(nn.Module):  # src/models/models.cpp
+    def __init__(self, spec, filters, width, pool):
+        super().__init__()
+        channels, length = spec["n_mels"], spec["frames"]
+        for i, f in enumerate(filters):
+            self.add_module(f"conv{i + 1}", nn.Conv1d(channels, f, width))
+            channels, length = f, (length - width + 1) // pool
+        self.n_convs, self.pool = len(filters), pool
+        self.dense = nn.Linear(channels * length, 64)
+        self.head = nn.Linear(64, spec["outputs"])
+
+    def forward(self, x):
+        for i in range(self.n_convs):
+            x = F.max_pool1d(torch.relu(getattr(self, f"conv{i + 1}")(x)), self.pool)
+        return self.head(torch.relu(self.dense(x.flatten(1))))
+
+
+class LiuCnn(nn.Module):  # src/models/models.cpp
+    def __init__(self, spec):
+        super().__init__()
+        channels = 1
+        for i in range(3):
+            filters = 32 << i
+            self.add_module(f"conv{i + 1}", nn.Conv2d(channels, filters, 3, padding=1))
+            self.add_module(f"bn{i + 1}", nn.BatchNorm2d(filters))
+            channels = filters
+        self.head = nn.Linear(channels, spec["outputs"])
+
+    def forward(self, x):
+        x = x.unsqueeze(1)
+        for i in range(3):
+            x = F.max_pool2d(torch.relu(getattr(self, f"bn{i + 1}")(getattr(self, f"conv{i + 1}")(x))), 2)
+        return self.head(x.mean((2, 3)))
+
+
+class ClipStats(nn.Module):  # src/models/clip_stats.cpp
+    def __init__(self, spec):
+        super().__init__()
+        n_mels = spec["n_mels"]
+        cepstra = min(20, n_mels)
+        dct = torch.empty(cepstra, n_mels)
+        for k in range(cepstra):
+            scale = math.sqrt((1.0 if k == 0 else 2.0) / n_mels)
+            for m in range(n_mels):
+                dct[k, m] = scale * math.cos(math.pi * k * (2 * m + 1) / (2.0 * n_mels))
+        self.register_buffer("dct", dct)
+        features = 3 * n_mels + 2 * cepstra + 4
+        self.norm = nn.BatchNorm1d(features)
+        self.dense = nn.Linear(features, 128)
+        self.head = nn.Linear(128, spec["outputs"])
+
+    def statistics(self, x):
+        diff = x[:, :, 1:] - x[:, :, :-1]
+        cepstra = torch.matmul(self.dct, x)
+        level, onset = x.mean(1), torch.relu(diff).mean(1)
+        return torch.cat([x.mean(2), x.std(2, unbiased=False), diff.abs().mean(2), cepstra.mean(2),
+                          cepstra.std(2, unbiased=False), level.mean(1, keepdim=True),
+                          level.std(1, unbiased=False, keepdim=True), onset.mean(1, keepdim=True),
+                          onset.std(1, unbiased=False, keepdim=True)], 1)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.dense(self.norm(self.statistics(x)))))
+
+
+class VggBlock(nn.Module):  # src/models/adff.cpp
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(c_in, c_out, 3, padding=1), nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.bn1, self.bn2 = nn.BatchNorm2d(c_out), nn.BatchNorm2d(c_out)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        return F.max_pool2d(torch.relu(self.bn2(self.conv2(x))), 2)
+
+
+class SeTemporalAttention(nn.Module):  # src/models/adff.cpp
+    def __init__(self, channels):
+        super().__init__()
+        self.squeeze = nn.Linear(channels, max(1, channels // 4))
+        self.excite = nn.Linear(max(1, channels // 4), channels)
+        self.score = nn.Linear(channels, 1)
+
+    def forward(self, level):
+        sequence = level.mean(2)
+        weights = torch.sigmoid(self.excite(torch.relu(self.squeeze(sequence.mean(2)))))
+        reweighted = (sequence * weights.unsqueeze(2)).transpose(1, 2)
+        return (reweighted * torch.softmax(self.score(reweighted), 1)).sum(1)
+
+
+class Adff(nn.Module):  # src/models/adff.cpp
+    def __init__(self, spec):
+        super().__init__()
+        self.channels = spec["channels"]
+        c_in, fused = self.channels, 0
+        for i in range(4):
+            c_out = spec.get("filters", 16) << i
+            self.add_module(f"block{i + 1}", VggBlock(c_in, c_out))
+            self.add_module(f"se{i + 1}", SeTemporalAttention(c_out))
+            c_in, fused = c_out, fused + c_out
+        self.fuse = nn.Linear(fused, 128)
+        self.head = nn.Linear(128, spec["outputs"])
+        if spec.get("quadrant_weight", 0) > 0 and spec["task"] in ("regression", "dynamic"):
+            self.quadrant_head = nn.Linear(128, 4)  # multi-task training only
+
+    def forward(self, x):
+        b, m, t = x.shape
+        s = t // self.channels
+        x = x[:, :, :s * self.channels].reshape(b, m, self.channels, s).permute(0, 2, 1, 3)
+        levels = []
+        for i in range(4):
+            x = getattr(self, f"block{i + 1}")(x)
+            levels.append(getattr(self, f"se{i + 1}")(x))
+        return self.head(torch.relu(self.fuse(torch.cat(levels, 1))))
+
+
+class RawCnn(nn.Module):  # src/models/raw_cnn.cpp
+    def __init__(self, spec):
+        super().__init__()
+        self.spectrogram = bool(spec.get("learnable_frontend", False))
+        if self.spectrogram:
+            c_in, extra = spec["n_mels"], 0
+        else:
+            for width in (64, 256, 1024):
+                self.add_module(f"stem{width}", nn.Conv1d(1, 16, width, stride=16, padding=(width - 64) // 2))
+            self.stem_bn = nn.BatchNorm1d(48)
+            c_in, extra = 48, 1
+        for width in (3, 9, 27):
+            self.add_module(f"branch{width}", nn.Conv1d(c_in, 32, width, padding=width // 2))
+        self.branch_bn = nn.BatchNorm1d(96)
+        self.conv = nn.Conv1d(96, 128, 9, padding=4)
+        self.conv_bn = nn.BatchNorm1d(128)
+        self.dense = nn.Linear(128 * 8 + extra, 128)
+        self.head = nn.Linear(128, spec["outputs"])
+
+    def forward(self, x):
+        level = None
+        if not self.spectrogram:
+            rms = (x.pow(2).mean(-1, keepdim=True) + 1e-8).sqrt()
+            x = x / rms
+            x = torch.cat([getattr(self, f"stem{w}")(x) for w in (64, 256, 1024)], 1)
+            x = F.max_pool1d(torch.relu(self.stem_bn(x)), 4)
+            level = rms.log().flatten(1)
+        x = torch.cat([getattr(self, f"branch{w}")(x) for w in (3, 9, 27)], 1)
+        x = F.max_pool1d(torch.relu(self.branch_bn(x)), 4)
+        x = F.max_pool1d(torch.relu(self.conv_bn(self.conv(x))), 4)
+        x = F.adaptive_avg_pool1d(x, 8).flatten(1)
+        if level is not None:
+            x = torch.cat([x, level], 1)
+        return self.head(torch.relu(self.dense(x)))
+
+
+def kl_matrix(p_mu, p_log_sigma, q_mu, q_log_sigma):
+    """kl[i][j] = KL(N(p_j) || N(q_i)), variances exp(log_sigma) + 1e-6 (src/models/losses.cpp)."""
+    p_var = (p_log_sigma.exp() + 1e-6).unsqueeze(0)
+    q_var = (q_log_sigma.exp() + 1e-6).unsqueeze(1)
+    diff = p_mu.unsqueeze(0) - q_mu.unsqueeze(1)
+    return 0.5 * (q_var.log() - p_var.log() + (p_var + diff * diff) / q_var - 1.0).sum(2)
+
+
+class GaussianHeads(nn.Module):
+    def __init__(self, c_in, dim):
+        super().__init__()
+        self.embedding, self.mu, self.log_sigma = nn.Linear(c_in, dim), nn.Linear(c_in, dim), nn.Linear(c_in, dim)
+
+    def forward(self, h):
+        return self.embedding(h), self.mu(h), self.log_sigma(h)
+
+
+class EmbCl(nn.Module):  # src/models/emb_cl.cpp
+    def __init__(self, spec):
+        super().__init__()
+        dim, self.curve_steps = spec["embedding_dim"], spec.get("curve_steps", 0)
+        self.music_encoder = spec["music_encoder"]
+        if self.music_encoder == "cnn":
+            c_in = spec["n_mels"]
+            for i, c_out in enumerate((64, 64, 128)):
+                self.add_module(f"conv{i + 1}", nn.Conv1d(c_in, c_out, 5, padding=2))
+                self.add_module(f"bn{i + 1}", nn.BatchNorm1d(c_out))
+                c_in = c_out
+            self.music_dense = nn.Linear(2 * c_in, 128)
+        else:
+            self.gru = nn.GRU(spec["n_mels"], 64, batch_first=True)
+            self.music_dense = nn.Linear(64, 128)
+        self.music_heads = GaussianHeads(128, dim)
+        if spec["emotion_encoder"] == "mlp":
+            self.emotion1, self.emotion2 = nn.Linear(2, 64), nn.Linear(64, 128)
+            self.emotion_gru = None
+        else:
+            self.emotion_gru = nn.GRU(2, 32, batch_first=True)
+            self.emotion2 = nn.Linear(64, 128)
+        self.emotion_heads = GaussianHeads(128, dim)
+
+    def music(self, x):
+        if self.music_encoder == "gru":
+            h = self.gru(F.avg_pool1d(x, 4).transpose(1, 2))[0].mean(1)
+        else:
+            for i in range(3):
+                x = F.max_pool1d(torch.relu(getattr(self, f"bn{i + 1}")(getattr(self, f"conv{i + 1}")(x))), 2)
+            h = torch.cat([x.mean(2), x.max(2)[0]], 1)
+        return self.music_heads(torch.relu(self.music_dense(h)))
+
+    def emotion(self, va):
+        if self.emotion_gru is not None:
+            return self.emotion_curve(va.unsqueeze(1).expand(va.shape[0], self.curve_steps, 2).contiguous())
+        return self.emotion_heads(torch.relu(self.emotion2(torch.relu(self.emotion1(va)))))
+
+    def emotion_curve(self, curve):
+        if self.emotion_gru is None:
+            return self.emotion(curve.mean(1))
+        out = self.emotion_gru(curve)[0]
+        return self.emotion_heads(torch.relu(self.emotion2(torch.cat([out.mean(1), out[:, -1]], 1))))
+
+    def forward(self, x):
+        """Valence/arousal (z-scores) from the music side: the KL-weighted mean of a 51 x 51 emotion grid."""
+        _, mu, log_sigma = self.music(x)
+        axis = torch.linspace(-2.5, 2.5, 51, dtype=mu.dtype, device=mu.device)
+        grid = torch.stack([axis.repeat_interleave(51), axis.repeat(51)], 1)
+        _, e_mu, e_log_sigma = self.emotion(grid)
+        return torch.softmax(-kl_matrix(e_mu, e_log_sigma, mu, log_sigma), 1) @ grid
+
+
+class LearnableFrontend(nn.Module):  # src/models/learnable_frontend.cpp
+    def __init__(self, frontend, n_freqs, n_mels):
+        super().__init__()
+        self.config = frontend
+        self.stft_kernels = nn.Parameter(torch.zeros(2 * n_freqs, 1, frontend["n_fft"]))
+        self.mel_matrix = nn.Parameter(torch.zeros(n_mels, n_freqs))
+        self.register_buffer("mel_scale", torch.tensor(1.0))
+
+    def forward(self, x):
+        c = self.config
+        if x.dim() == 2:
+            x = x.unsqueeze(1)
+        if c["center"]:
+            pad = c["n_fft"] // 2
+            x = F.pad(x, (pad, pad), mode="reflect" if c["pad_mode"] == "reflect" else "constant")
+        spectrum = F.conv1d(x, self.stft_kernels, stride=c["hop_length"])
+        n = spectrum.shape[1] // 2
+        power = spectrum[:, :n] ** 2 + spectrum[:, n:] ** 2
+        if c["power"] == 1.0:
+            power = power.clamp_min(1e-12).sqrt()
+        elif c["power"] != 2.0:
+            power = power.clamp_min(1e-12).pow(c["power"] / 2.0)
+        mel = torch.matmul(self.mel_matrix * self.mel_scale, power)
+        if c["log"] == "db":
+            mel = 10.0 * torch.log10(mel.clamp_min(1e-10))
+            if c["top_db"] is not None:
+                peak = mel.flatten(1).max(1)[0].detach().view(-1, 1, 1)
+                mel = torch.max(mel, peak - c["top_db"])
+        elif c["log"] == "log1p":
+            mel = torch.log1p(c["log1p_scale"] * mel.clamp_min(0.0)) / math.log(10.0)
+        return mel
+
+
+class WithLearnableFrontend(nn.Module):  # src/models/models.cpp
+    def __init__(self, spec, inner):
+        super().__init__()
+        c = spec["frontend"]
+        self.frontend = LearnableFrontend(c, c["n_fft"] // 2 + 1, spec["n_mels"])
+        self.model = inner
+        self.register_buffer("band_mean", torch.zeros(spec["n_mels"]))
+        self.register_buffer("band_std", torch.ones(spec["n_mels"]))
+
+    def forward(self, waveform):
+        features = (self.frontend(waveform) - self.band_mean.view(1, -1, 1)) / self.band_std.view(1, -1, 1)
+        return self.model(features)
+
+
+MODELS = {
+    "quan_cnn": lambda s: QuanCnn(s, [32, 16], 8, 4),
+    "quan_cnn_deep": lambda s: QuanCnn(s, [32, 32, 16, 16, 8, 8], 4, 2),
+    "liu_cnn": LiuCnn,
+    "clip_stats": ClipStats,
+    "adff": Adff,
+    "raw_cnn": RawCnn,
+    "emb_cl": EmbCl,
+}
+
+
+def build(name, spec):
+    """The PyTorch module of mer model `name` for a spec (the "spec" of an export's meta), untrained."""
+    if name not in MODELS:
+        raise ValueError(f"unknown mer model '{name}'; known: {', '.join(sorted(MODELS))}")
+    model = MODELS[name](spec)
+    return WithLearnableFrontend(spec, model) if spec.get("learnable_frontend") else model
+
+
+class Exported(nn.Module):
+    """A loaded export: the model plus what mer knows about its inputs and outputs."""
+
+    def __init__(self, model, meta, example_input, example_output):
+        super().__init__()
+        self.model, self.meta = model, meta
+        self.example_input, self.example_output = example_input, example_output
+
+    def forward(self, x):
+        return self.model(x)
+
+    def standardise(self, logmel):
+        mean, std = self.meta["feature_mean"], self.meta["feature_std"]
+        if not mean:
+            return logmel
+        return (logmel - torch.tensor(mean).view(1, -1, 1)) / torch.tensor(std).view(1, -1, 1)
+
+    def to_output_space(self, y):
+        task = self.meta["task"]
+        if task == "tagging":
+            return torch.sigmoid(y)
+        if task in ("quadrants", "classes"):
+            return torch.softmax(y, 1)
+        if not self.meta["label_mean"]:
+            return y
+        return y * torch.tensor(self.meta["label_std"], dtype=y.dtype) + torch.tensor(self.meta["label_mean"], dtype=y.dtype)
+
+    @torch.no_grad()
+    def check(self):
+        """Largest |difference| between this model's output and mer's on the export's example input."""
+        return (self.model(self.example_input) - self.example_output).abs().max().item()
+
+
+def load(path, map_location="cpu"):
+    """Reads a `mer export` file; returns an Exported module in eval mode."""
+    data = torch.load(path, map_location=map_location)
+    if not isinstance(data, dict) or data.get("format") != "mer-export-1":
+        raise ValueError(f"{path}: not a mer export (mer export --run DIR --out FILE)")
+    meta = json.loads(data["meta"])
+    model = build(meta["model"], meta["spec"])
+    model.load_state_dict(data["state_dict"], strict=True)
+    exported = Exported(model, meta, data["example_input"], data["example_output"])
+    return exported.eval()
