@@ -190,12 +190,40 @@ class GaussianHeads(nn.Module):
         return self.embedding(h), self.mu(h), self.log_sigma(h)
 
 
+class AuthorsMlp(nn.Module):  # src/models/emb_cl.cpp: the EMER-CL authors' MLP (softplus, dropout)
+    def __init__(self, c_in, first, out):
+        super().__init__()
+        for i, size in enumerate((first, 512, 512, 1024, out)):
+            self.add_module(f"fc{i + 1}", nn.Linear(c_in, size))
+            c_in = size
+
+    def forward(self, h):
+        for i in range(5):
+            h = F.softplus(getattr(self, f"fc{i + 1}")(h))
+        return h
+
+
+def final_states(gru, sequence):
+    h = gru(sequence)[1]
+    return torch.cat([h[0], h[1]], 1)
+
+
 class EmbCl(nn.Module):  # src/models/emb_cl.cpp
     def __init__(self, spec):
         super().__init__()
         dim, self.curve_steps = spec["embedding_dim"], spec.get("curve_steps", 0)
         self.music_encoder = spec["music_encoder"]
-        if self.music_encoder == "cnn":
+        self.emotion_bigru = None
+        if self.music_encoder in ("mlp", "bigru"):
+            if self.music_encoder == "bigru":
+                f = spec["frontend"]
+                self.vggish_pool = max(1, round(0.96 * f["sample_rate"] / f["hop_length"]))
+                self.music_bigru = nn.GRU(spec["n_mels"], 512, batch_first=True, bidirectional=True)
+                self.music_mlp = AuthorsMlp(1024, 512, dim)
+            else:
+                self.music_mlp = AuthorsMlp(spec["n_mels"], 256, dim)
+            self.music_heads = GaussianHeads(dim, dim)
+        elif self.music_encoder == "cnn":
             c_in = spec["n_mels"]
             for i, c_out in enumerate((64, 64, 128)):
                 self.add_module(f"conv{i + 1}", nn.Conv1d(c_in, c_out, 5, padding=2))
@@ -205,7 +233,14 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp
         else:
             self.gru = nn.GRU(spec["n_mels"], 64, batch_first=True)
             self.music_dense = nn.Linear(64, 128)
-        self.music_heads = GaussianHeads(128, dim)
+        if not hasattr(self, "music_heads"):
+            self.music_heads = GaussianHeads(128, dim)
+        if spec["emotion_encoder"] == "bigru":
+            self.emotion_gru = None
+            self.emotion_bigru = nn.GRU(2, 512, batch_first=True, bidirectional=True)
+            self.emotion_mlp = AuthorsMlp(1024, 512, dim)
+            self.emotion_heads = GaussianHeads(dim, dim)
+            return
         if spec["emotion_encoder"] == "mlp":
             self.emotion1, self.emotion2 = nn.Linear(2, 64), nn.Linear(64, 128)
             self.emotion_gru = None
@@ -215,6 +250,11 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp
         self.emotion_heads = GaussianHeads(128, dim)
 
     def music(self, x):
+        if self.music_encoder == "mlp":
+            return self.music_heads(self.music_mlp(x.mean(2)))
+        if self.music_encoder == "bigru":
+            steps = F.avg_pool1d(x, self.vggish_pool).transpose(1, 2)
+            return self.music_heads(self.music_mlp(final_states(self.music_bigru, steps)))
         if self.music_encoder == "gru":
             h = self.gru(F.avg_pool1d(x, 4).transpose(1, 2))[0].mean(1)
         else:
@@ -224,11 +264,13 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp
         return self.music_heads(torch.relu(self.music_dense(h)))
 
     def emotion(self, va):
-        if self.emotion_gru is not None:
+        if self.emotion_gru is not None or self.emotion_bigru is not None:
             return self.emotion_curve(va.unsqueeze(1).expand(va.shape[0], self.curve_steps, 2).contiguous())
         return self.emotion_heads(torch.relu(self.emotion2(torch.relu(self.emotion1(va)))))
 
     def emotion_curve(self, curve):
+        if self.emotion_bigru is not None:
+            return self.emotion_heads(self.emotion_mlp(final_states(self.emotion_bigru, curve)))
         if self.emotion_gru is None:
             return self.emotion(curve.mean(1))
         out = self.emotion_gru(curve)[0]
@@ -237,8 +279,9 @@ class EmbCl(nn.Module):  # src/models/emb_cl.cpp
     def forward(self, x):
         """Valence/arousal (z-scores) from the music side: the KL-weighted mean of a 51 x 51 emotion grid."""
         _, mu, log_sigma = self.music(x)
-        axis = torch.linspace(-2.5, 2.5, 51, dtype=mu.dtype, device=mu.device)
-        grid = torch.stack([axis.repeat_interleave(51), axis.repeat(51)], 1)
+        side = 11 if self.emotion_bigru is not None else 51
+        axis = torch.linspace(-2.5, 2.5, side, dtype=mu.dtype, device=mu.device)
+        grid = torch.stack([axis.repeat_interleave(side), axis.repeat(side)], 1)
         _, e_mu, e_log_sigma = self.emotion(grid)
         return torch.softmax(-kl_matrix(e_mu, e_log_sigma, mu, log_sigma), 1) @ grid
 

@@ -36,6 +36,10 @@ EmotionEncoder::Dense ExportDense(const torch::OrderedDict<std::string, torch::T
 // The emotion encoder as plain layers, checked against the model itself on a few points.
 EmotionEncoder ExportEmotionEncoder(models::EmbeddingModel& model, const torch::Device& device) {
   const auto parameters = model.named_parameters();
+  if (FindParameter(parameters, "emotion_bigru.weight_ih_l0") != nullptr) {
+    throw ConfigError("mer search supports emb_cl runs with the mlp or gru emotion encoder; this run's is the authors' "
+                      "bigru (model.emotion_encoder), which search cannot copy yet");
+  }
   EmotionEncoder e;
   e.steps = model.CurveSteps();
   if (e.steps > 0) {

@@ -79,12 +79,13 @@ void ModelConfig::Validate() const {
   if (embedding_dim < 1 || embedding_dim > 1024) ThrowInvalid("model.embedding_dim", embedding_dim, "an integer in [1, 1024]");
   if (!(cca_weight >= 0 && cca_weight <= 1)) ThrowInvalid("model.cca_weight", cca_weight, "a number in [0, 1]");
   if (!(margin >= 0 && margin <= 1000)) ThrowInvalid("model.margin", margin, "a number in [0, 1000]");
-  if (emotion_encoder == "gru" && name != "emb_cl") {
-    throw ConfigError("model.emotion_encoder = \"gru\" is invalid with model " + name + ": only emb_cl has an emotion encoder");
+  if (emotion_encoder != "mlp" && name != "emb_cl") {
+    throw ConfigError("model.emotion_encoder = \"" + emotion_encoder + "\" is invalid with model " + name +
+                      ": only emb_cl has an emotion encoder");
   }
-  if (emotion_encoder == "gru" && task != "dynamic") {
-    throw ConfigError("model.emotion_encoder = \"gru\" reads valence/arousal curves: it needs model.task = \"dynamic\", not \"" +
-                      task + "\"");
+  if (emotion_encoder != "mlp" && task != "dynamic") {
+    throw ConfigError("model.emotion_encoder = \"" + emotion_encoder +
+                      "\" reads valence/arousal curves: it needs model.task = \"dynamic\", not \"" + task + "\"");
   }
 }
 
@@ -134,8 +135,8 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     r.Read("quadrant_weight", &c.model.quadrant_weight);
     r.Read("filters", &c.model.filters);
     r.Read("embedding_dim", &c.model.embedding_dim);
-    r.ReadChoice("music_encoder", {"cnn", "gru"}, &c.model.music_encoder);
-    r.ReadChoice("emotion_encoder", {"mlp", "gru"}, &c.model.emotion_encoder);
+    r.ReadChoice("music_encoder", {"cnn", "gru", "mlp", "bigru"}, &c.model.music_encoder);
+    r.ReadChoice("emotion_encoder", {"mlp", "gru", "bigru"}, &c.model.emotion_encoder);
     r.Read("cca_weight", &c.model.cca_weight);
     r.Read("margin", &c.model.margin);
     r.RejectUnknownKeys();

@@ -42,6 +42,10 @@ TEST_F(Export, EveryModelFamilyLoadsInPyTorchWithEqualOutputs) {
       {"emb_cl", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}}}}},
       {"emb_cl_gru", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}, {"music_encoder", "gru"},
                                  {"emotion_encoder", "gru"}, {"task", "dynamic"}}}}},
+      {"emb_cl_authors_mlp", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}, {"music_encoder", "mlp"},
+                                         {"emotion_encoder", "bigru"}, {"task", "dynamic"}, {"dropout", 0.5}}}}},
+      {"emb_cl_authors_bigru", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}, {"music_encoder", "bigru"},
+                                           {"emotion_encoder", "bigru"}, {"task", "dynamic"}}}}},
   };
   std::string files;
   for (const auto& [name, changes] : cases) {
