@@ -126,7 +126,8 @@ class Adff(nn.Module):  # src/models/adff.cpp
         if spec.get("quadrant_weight", 0) > 0 and spec["task"] in ("regression", "dynamic"):
             self.quadrant_head = nn.Linear(128, 4)  # multi-task training only
 
-    def forward(self, x):
+    def features(self, x):
+        """The fused spatial-temporal feature [batch, 128] (the heads' input)."""
         b, m, t = x.shape
         s = t // self.channels
         x = x[:, :, :s * self.channels].reshape(b, m, self.channels, s).permute(0, 2, 1, 3)
@@ -134,7 +135,10 @@ class Adff(nn.Module):  # src/models/adff.cpp
         for i in range(4):
             x = getattr(self, f"block{i + 1}")(x)
             levels.append(getattr(self, f"se{i + 1}")(x))
-        return self.head(torch.relu(self.fuse(torch.cat(levels, 1))))
+        return torch.relu(self.fuse(torch.cat(levels, 1)))
+
+    def forward(self, x):
+        return self.head(self.features(x))
 
 
 class RawCnn(nn.Module):  # src/models/raw_cnn.cpp
@@ -293,6 +297,20 @@ class LearnableFrontend(nn.Module):  # src/models/learnable_frontend.cpp
         self.stft_kernels = nn.Parameter(torch.zeros(2 * n_freqs, 1, frontend["n_fft"]))
         self.mel_matrix = nn.Parameter(torch.zeros(n_mels, n_freqs))
         self.register_buffer("mel_scale", torch.tensor(1.0))
+
+    @torch.no_grad()
+    def init_fourier(self, mel_matrix):
+        """mer's initialisation (training from scratch): periodic Hann x cos / -sin kernels (win_length = n_fft),
+        the mel matrix [n_mels, n_freqs] stored relative to its largest weight."""
+        n_fft = self.config["n_fft"]
+        n = torch.arange(n_fft, dtype=torch.float64)
+        f = torch.arange(n_fft // 2 + 1, dtype=torch.float64).unsqueeze(1)
+        window = 0.5 - 0.5 * torch.cos(2 * math.pi * n / n_fft)
+        phase = 2 * math.pi * f * n / n_fft
+        self.stft_kernels.copy_(torch.cat([window * torch.cos(phase), -window * torch.sin(phase)]).float().unsqueeze(1))
+        peak = mel_matrix.max().clamp_min(1e-12)
+        self.mel_scale.copy_(peak)
+        self.mel_matrix.copy_(mel_matrix / peak)
 
     def forward(self, x):
         c = self.config

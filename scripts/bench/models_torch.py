@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch peers of mer's issue-5 models for the side-by-side training benchmark (scripts/bench-train.sh).
+"""PyTorch peers of mer's models for the side-by-side training benchmark (scripts/bench-train.sh).
 
-Each model is written here layer for layer as in src/models/ (same sizes, same losses), trained with the same batch
+Each model is python/mer_torch's definition (the one `mer export` files load into, equal to mer's output; tested by
+tests/train/test_export.cpp) with the training loss mer's trainer uses, trained with the same batch
 size, optimiser, learning rate and random-crop loading as the mer config the benchmark runs, on the same synthetic
 corpus. Log-mels (torchaudio) or waveforms are computed once before timing, as mer reads them from its cache.
 Prints {"model", "torch_samples_per_second", "torch"} over the timed epochs (the first is warm-up).
@@ -11,6 +12,7 @@ import csv
 import json
 import math
 import os
+import sys
 import time
 
 import torch
@@ -18,40 +20,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchaudio
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import mer_torch  # noqa: E402  (mer's models, layer for layer)
+
 SR, N_FFT, HOP, N_MELS, FRAMES = 22050, 1024, 1024, 40, 215
-
-
-class Adff(nn.Module):  # src/models/adff.cpp
-    def __init__(self, channels=4, outputs=2):
-        super().__init__()
-        self.channels = channels
-        blocks, se, fused, c_in = [], [], 0, channels
-        for i in range(4):
-            c = 16 << i
-            blocks.append(nn.Sequential(nn.Conv2d(c_in, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(),
-                                        nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2)))
-            se.append(nn.ModuleDict({"squeeze": nn.Linear(c, max(1, c // 4)), "excite": nn.Linear(max(1, c // 4), c),
-                                     "score": nn.Linear(c, 1)}))
-            c_in, fused = c, fused + c
-        self.blocks, self.se = nn.ModuleList(blocks), nn.ModuleList(se)
-        self.fuse, self.head, self.quadrant = nn.Linear(fused, 128), nn.Linear(128, outputs), nn.Linear(128, 4)
-
-    def features(self, x):
-        b, m, t = x.shape
-        s = t // self.channels
-        x = x[:, :, :s * self.channels].reshape(b, m, self.channels, s).permute(0, 2, 1, 3)
-        levels = []
-        for block, se in zip(self.blocks, self.se):
-            x = block(x)
-            seq = x.mean(2)
-            w = torch.sigmoid(se["excite"](torch.relu(se["squeeze"](seq.mean(2)))))
-            r = (seq * w.unsqueeze(2)).transpose(1, 2)
-            levels.append((r * torch.softmax(se["score"](r), 1)).sum(1))
-        return torch.relu(self.fuse(torch.cat(levels, 1)))
-
-    def loss(self, x, y, quadrant):
-        f = self.features(x)
-        return F.mse_loss(self.head(f), y) + 0.3 * F.cross_entropy(self.quadrant(f), quadrant)
 
 
 def kl_matrix(p_mu, p_ls, q_mu, q_ls):
@@ -76,86 +48,27 @@ def cca(h1, h2, r=1e-4):
     return torch.linalg.svdvals(t).sum()
 
 
-class EmbCl(nn.Module):  # src/models/emb_cl.cpp, music encoder "cnn"; emotion encoder "mlp" or "gru" (curves)
-    def __init__(self, dim=16, curves=False):
+def emb_cl_loss(model, x, y, curves):  # the training loss of src/models/emb_cl.cpp (lambda 0.5, margin 1)
+    m_emb, m_mu, m_ls = model.music(x)
+    e_emb, e_mu, e_ls = model.emotion_curve(y) if curves else model.emotion(y)
+    rank = rank_cost(kl_matrix(m_mu, m_ls, e_mu, e_ls), 1.0) + rank_cost(kl_matrix(e_mu, e_ls, m_mu, m_ls), 1.0)
+    return 0.5 * rank - 0.5 * cca(m_emb, e_emb)
+
+
+class Peer(nn.Module):
+    """A model of python/mer_torch (mer's exact definitions) with the training loss mer's trainer uses for it."""
+
+    def __init__(self, kind, model, curves=False):
         super().__init__()
-        layers, c_in = [], N_MELS
-        for c in (64, 64, 128):
-            layers += [nn.Conv1d(c_in, c, 5, padding=2), nn.BatchNorm1d(c), nn.ReLU(), nn.MaxPool1d(2)]
-            c_in = c
-        self.convs, self.music_dense = nn.Sequential(*layers), nn.Linear(256, 128)
-        self.music_heads = nn.ModuleList([nn.Linear(128, dim) for _ in range(3)])
-        if curves:
-            self.emotion_gru = nn.GRU(2, 32, batch_first=True)
-            self.emotion = nn.Sequential(nn.Linear(64, 128), nn.ReLU())
-        else:
-            self.emotion = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 128), nn.ReLU())
-        self.curves = curves
-        self.emotion_heads = nn.ModuleList([nn.Linear(128, dim) for _ in range(3)])
+        self.kind, self.model, self.curves = kind, model, curves
 
     def loss(self, x, y, quadrant):
-        x = self.convs(x)
-        h = torch.relu(self.music_dense(torch.cat([x.mean(2), x.amax(2)], 1)))
-        m_emb, m_mu, m_ls = (head(h) for head in self.music_heads)
-        if self.curves:  # y: [batch, steps, 2]
-            out = self.emotion_gru(y)[0]
-            e = self.emotion(torch.cat([out.mean(1), out[:, -1]], 1))
-        else:
-            e = self.emotion(y)
-        e_emb, e_mu, e_ls = (head(e) for head in self.emotion_heads)
-        rank = rank_cost(kl_matrix(m_mu, m_ls, e_mu, e_ls), 1.0) + rank_cost(kl_matrix(e_mu, e_ls, m_mu, m_ls), 1.0)
-        return 0.5 * rank - 0.5 * cca(m_emb, e_emb)
-
-
-class RawCnn(nn.Module):  # src/models/raw_cnn.cpp
-    def __init__(self, outputs=2):
-        super().__init__()
-        self.stems = nn.ModuleList([nn.Conv1d(1, 16, w, stride=16, padding=(w - 64) // 2) for w in (64, 256, 1024)])
-        self.stem = nn.Sequential(nn.BatchNorm1d(48), nn.ReLU(), nn.MaxPool1d(4))
-        self.branches = nn.ModuleList([nn.Conv1d(48, 32, w, padding=w // 2) for w in (3, 9, 27)])
-        self.after = nn.Sequential(nn.BatchNorm1d(96), nn.ReLU(), nn.MaxPool1d(4), nn.Conv1d(96, 128, 9, padding=4),
-                                   nn.BatchNorm1d(128), nn.ReLU(), nn.MaxPool1d(4), nn.AdaptiveAvgPool1d(8))
-        self.dense, self.head = nn.Linear(1024 + 1, 128), nn.Linear(128, outputs)
-
-    def loss(self, x, y, quadrant):
-        rms = (x.pow(2).mean(-1, keepdim=True) + 1e-8).sqrt()  # the level split
-        x = self.stem(torch.cat([s(x / rms) for s in self.stems], 1))
-        x = torch.cat([self.after(torch.cat([b(x) for b in self.branches], 1)).flatten(1), rms.log().flatten(1)], 1)
-        return F.mse_loss(self.head(torch.relu(self.dense(x))), y)
-
-
-class QuanCnn(nn.Module):
-    def __init__(self, outputs=2):
-        super().__init__()
-        self.conv1, self.conv2 = nn.Conv1d(N_MELS, 32, 8), nn.Conv1d(32, 16, 8)
-        self.dense, self.head = nn.Linear(16 * (((FRAMES - 7) // 4 - 7) // 4), 64), nn.Linear(64, outputs)
-
-    def forward(self, x):
-        x = torch.max_pool1d(torch.relu(self.conv1(x)), 4)
-        x = torch.max_pool1d(torch.relu(self.conv2(x)), 4)
-        return self.head(torch.relu(self.dense(x.flatten(1))))
-
-
-class Learnable(nn.Module):  # frontend.learnable around quan_cnn (src/models/learnable_frontend.cpp)
-    def __init__(self, mel_matrix):
-        super().__init__()
-        n = torch.arange(N_FFT, dtype=torch.float64)
-        f = torch.arange(N_FFT // 2 + 1, dtype=torch.float64).unsqueeze(1)
-        window = 0.5 - 0.5 * torch.cos(2 * math.pi * n / N_FFT)
-        phase = 2 * math.pi * f * n / N_FFT
-        self.kernels = nn.Parameter(torch.cat([window * torch.cos(phase), -window * torch.sin(phase)]).float().unsqueeze(1))
-        peak = mel_matrix.max()
-        self.register_buffer("mel_scale", peak)
-        self.mel = nn.Parameter(mel_matrix / peak)
-        self.model = QuanCnn()
-
-    def loss(self, x, y, quadrant):
-        s = F.conv1d(x, self.kernels, stride=HOP)
-        k = s.shape[1] // 2
-        power = s[:, :k] ** 2 + s[:, k:] ** 2
-        mel = 10 * torch.log10(torch.clamp(torch.matmul(self.mel * self.mel_scale, power), min=1e-10))
-        mel = torch.maximum(mel, mel.flatten(1).amax(1).detach().view(-1, 1, 1) - 80)
-        return F.mse_loss(self.model((mel - mel.mean()) / 20), y)
+        if self.kind == "adff":  # multi-task: MSE + 0.3 x quadrant cross-entropy
+            f = self.model.features(x)
+            return F.mse_loss(self.model.head(f), y) + 0.3 * F.cross_entropy(self.model.quadrant_head(f), quadrant)
+        if self.kind == "emb_cl":
+            return emb_cl_loss(self.model, x, y, self.curves)
+        return F.mse_loss(self.model(x), y)
 
 
 def main():
@@ -194,8 +107,23 @@ def main():
             for r in csv.DictReader(open(os.path.join(a.corpus, "annotations", name + "_cont_average.csv"))):
                 values = [float(v) for k, v in r.items() if k != "song_id" and v not in ("", None)]
                 curves.setdefault(r["song_id"], []).append(torch.tensor(values))
-    model = {"adff": lambda: Adff(), "emb_cl": lambda: EmbCl(), "emb_cl_gru": lambda: EmbCl(curves=True), "raw_cnn": lambda: RawCnn(),
-             "learnable": lambda: Learnable(mel_t.mel_scale.fb.T.contiguous())}[a.model]()
+    frontend = {"sample_rate": SR, "n_fft": N_FFT, "hop_length": HOP, "n_mels": N_MELS, "center": False,
+                "pad_mode": "constant", "power": 2.0, "log": "db", "log1p_scale": 10000.0, "top_db": 80.0}
+    spec = {"n_mels": N_MELS, "frames": FRAMES, "outputs": 2, "task": "regression", "channels": 4, "filters": 16,
+            "quadrant_weight": 0.3, "embedding_dim": 16, "music_encoder": "cnn",
+            "emotion_encoder": "gru" if a.model == "emb_cl_gru" else "mlp", "curve_steps": steps, "frontend": frontend}
+    if a.model == "learnable":
+        inner = mer_torch.MODELS["quan_cnn"](spec)
+        net = mer_torch.WithLearnableFrontend(spec, inner)
+        net.frontend.init_fourier(mel_t.mel_scale.fb.T.contiguous())
+        with torch.no_grad():  # mer standardises with the fixed log-mel's per-band training statistics
+            mels = torch.cat([to_db(mel_t(w[0])) for w in inputs[:50]], 1)
+            net.band_mean.copy_(mels.mean(1))
+            net.band_std.copy_(mels.std(1).clamp_min(1e-6))
+        model = Peer("plain", net)
+    else:
+        kind = {"adff": "adff", "emb_cl": "emb_cl", "emb_cl_gru": "emb_cl", "raw_cnn": "plain"}[a.model]
+        model = Peer(kind, mer_torch.build("emb_cl" if kind == "emb_cl" else a.model, spec), a.model == "emb_cl_gru")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     order = list(range(len(inputs)))
     samples, seconds = 0, 0.0

@@ -26,8 +26,9 @@ class EmoMusicLoader : public DatasetLoader {
     r.ReadChoice("labels", {"static", "curve_mean"}, &labels_);
   }
   nlohmann::json Options() const override {
-    return {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_},
-            {"labels", labels_}};
+    nlohmann::json j = {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_}};
+    if (labels_ != "static") j["labels"] = labels_;  // added later: absent at its default, as in older runs
+    return j;
   }
   std::string OfficialSplitDescription() const override { return "MediaEval 2013 development / evaluation"; }
 

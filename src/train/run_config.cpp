@@ -90,11 +90,15 @@ void ModelConfig::Validate() const {
 }
 
 nlohmann::json ModelConfig::ToJson() const {
-  return {{"name", name},           {"task", task},
-          {"input_frames", input_frames}, {"dropout", dropout},
-          {"channels", channels},   {"quadrant_weight", quadrant_weight}, {"filters", filters},
-          {"embedding_dim", embedding_dim}, {"music_encoder", music_encoder},
-          {"emotion_encoder", emotion_encoder}, {"cca_weight", cca_weight}, {"margin", margin}};
+  nlohmann::json j = {{"name", name},           {"task", task},
+                      {"input_frames", input_frames}, {"dropout", dropout},
+                      {"channels", channels},   {"quadrant_weight", quadrant_weight},
+                      {"embedding_dim", embedding_dim}, {"music_encoder", music_encoder},
+                      {"emotion_encoder", emotion_encoder}, {"cca_weight", cca_weight}, {"margin", margin}};
+  // Keys added after runs were made appear only when set otherwise than their default, so a run started before
+  // them resolves to the same config and can still be resumed.
+  if (filters != 16) j["filters"] = filters;
+  return j;
 }
 
 void TrainConfig::Validate() const {
