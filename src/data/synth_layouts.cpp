@@ -344,11 +344,7 @@ void WriteDeam(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::m
   const std::size_t n = songs.size();
   for (std::size_t i = 0; i < n; ++i) {
     Song& s = songs[i];
-    // 40% MediaEval 2013 songs (ids <= 1000), 45% 2014 songs, the rest full songs 2001-2058.
-    const std::size_t first_2014 = n * 2 / 5, first_full = n * 17 / 20;
-    const int id = i < first_2014 ? 2 + static_cast<int>(i) * 5
-                   : i < first_full ? 1001 + static_cast<int>(i - first_2014) * 3
-                                    : 2001 + static_cast<int>((i - first_full) % 58);
+    const int id = DeamSynthId(i, n);
     s.id = std::to_string(id);
     s.audio = fs::path("MEMD_audio") / (s.id + ".mp3");
     double v = 1 + 8 * s.MeanValence(), a = 1 + 8 * s.MeanArousal();
@@ -477,6 +473,30 @@ const std::map<std::string, Layout>& Layouts() {
 
 }  // namespace
 
+// DEAM's id of song i of n. Up to 386 songs: 40% MediaEval 2013 songs (2, 7, 12, ... <= 1000), 45% 2014 songs
+// (1001, 1004, ...), the rest full songs 2001-2058, as the synthetic corpora have always been written. Larger
+// corpora keep the three id ranges of the real release (at most 999 + 1000 + 58 = 2057 songs): 58 full songs (or
+// 15%), the others split 40:45 and spread evenly over 2-1000 and 1001-2000, so every id is distinct.
+int DeamSynthId(std::size_t i, std::size_t n) {
+  if (n <= 386) {
+    const std::size_t first_2014 = n * 2 / 5, first_full = n * 17 / 20;
+    return i < first_2014 ? 2 + static_cast<int>(i) * 5
+           : i < first_full ? 1001 + static_cast<int>(i - first_2014) * 3
+                            : 2001 + static_cast<int>(i - first_full);
+  }
+  const std::size_t full = std::min<std::size_t>(58, n - n * 17 / 20), rest = n - full;
+  // 40:45, moved towards 2013 only where the 2014 range (1,000 ids) would overflow.
+  const std::size_t first_2014 = std::max(rest > 1000 ? rest - 1000 : 0, rest * 40 / 85), first_full = rest;
+  if (first_2014 > 999 || first_full - first_2014 > 1000) {
+    throw ConfigError("--songs = " + std::to_string(n) + " is invalid for deam: its ids hold at most 2057 songs");
+  }
+  if (i < first_2014) return 2 + static_cast<int>(i * std::max<std::size_t>(1, 999 / first_2014));
+  if (i < first_full) {
+    return 1001 + static_cast<int>((i - first_2014) * std::max<std::size_t>(1, 1000 / (first_full - first_2014)));
+  }
+  return 2001 + static_cast<int>(i - first_full);
+}
+
 SynthSummary SynthesizeCorpus(const SynthConfig& c, const fs::path& out) {
   RegisterBuiltinDatasets();
   FindDataset(c.dataset);  // ConfigError listing the registered names
@@ -490,6 +510,7 @@ SynthSummary SynthesizeCorpus(const SynthConfig& c, const fs::path& out) {
                          "a length in [" + Fmt("%g", min_seconds) + ", 600] s" + (curves ? " (curves start at 15 s)" : ""));
   }
   if (c.threads < 1) config::ThrowInvalid("--threads", c.threads, "an integer >= 1");
+  if (c.dataset == "deam") DeamSynthId(0, static_cast<std::size_t>(c.songs));  // refuses more songs than DEAM has ids
   std::error_code ec;
   if (fs::exists(out, ec) && (!fs::is_directory(out, ec) || !fs::is_empty(out, ec))) {
     throw ConfigError("--out " + out.string() + ": exists and is not an empty folder (nothing is overwritten)");

@@ -2,6 +2,7 @@
 // carries the labels (louder, denser, brighter with arousal; higher register and fewer dissonances with valence).
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -142,6 +143,33 @@ TEST(Synth, ValenceRaisesTheRegister) {
   SongParams sad{{0.1f}, {0.5f}, {"strings"}, 4}, happy{{0.9f}, {0.5f}, {"strings"}, 4};
   const Traits a = Measure(RenderSong(sad, 12, 22050), 22050), b = Measure(RenderSong(happy, 12, 22050), 22050);
   EXPECT_GT(b.low_centroid, 1.3 * a.low_centroid);
+}
+
+}  // namespace
+}  // namespace mer::data
+
+namespace mer::data {
+namespace {
+
+// A DEAM-sized synthetic corpus (1,802 songs, as the real release) once listed ids twice: 2013 ids ran past 1000
+// into the 2014 range and the full songs' 2001-2058 repeated. Every size up to the release's id space is distinct
+// and in the right range; beyond it, a configuration error.
+TEST(Synth, DeamIdsAreDistinctUpToTheReleasesSize) {
+  for (std::size_t n : {4u, 40u, 386u, 387u, 1000u, 1802u, 2057u}) {
+    std::set<int> ids;
+    std::size_t ids_2013 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int id = DeamSynthId(i, n);
+      ASSERT_TRUE(id >= 2 && id <= 2058) << n << " songs: " << id;
+      ids_2013 += id <= 1000;
+      ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), n) << n << " songs";
+    EXPECT_GE(ids_2013, n / 4) << n << " songs";  // the swapped-column 2013 rows stay well represented
+  }
+  EXPECT_EQ(DeamSynthId(0, 40), 2);  // small corpora as before
+  EXPECT_EQ(DeamSynthId(16, 40), 1001);
+  EXPECT_THROW(DeamSynthId(0, 2058), ConfigError);
 }
 
 }  // namespace

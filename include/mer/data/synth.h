@@ -35,6 +35,10 @@ struct SynthSummary {
 // Throws ConfigError for invalid settings, OutputError when writing fails.
 SynthSummary SynthesizeCorpus(const SynthConfig& config, const std::filesystem::path& out);
 
+// The DEAM id `mer data synth --dataset deam` gives song i of n: distinct for every n up to 2057 (the release's id
+// ranges 2-1000, 1001-2000, 2001-2058); ConfigError for more songs.
+int DeamSynthId(std::size_t i, std::size_t n);
+
 // One rendered song: mono samples at `sample_rate`, nominally within [-1, 1].
 struct SongParams {
   std::vector<float> valence;   // per 0.5 s step, in [0, 1]; one value = constant
