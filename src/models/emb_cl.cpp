@@ -206,16 +206,10 @@ struct EmbClImpl : EmbeddingModel {
     // model trains again (a recurrent encoder reads 2,601 curves per grid; the authors' BiGRU(512) made this the
     // bulk of an evaluation).
     const bool reuse = !is_training() && !torch::GradMode::is_enabled();
-    if (!reuse || !grid_cache.mu.defined() || grid_cache.mu.device() != music.mu.device() ||
-        grid_cache.mu.dtype() != music.mu.dtype()) {
-      grid_cache = Emotion(grid);
-      if (!reuse) {
-        const Gaussian emotion = grid_cache;
-        grid_cache = {};
-        return torch::softmax(-KlMatrix(emotion.mu, emotion.log_sigma, music.mu, music.log_sigma), 1).matmul(grid);
-      }
-    }
-    const Gaussian& emotion = grid_cache;
+    const bool cached = reuse && grid_cache.mu.defined() && grid_cache.mu.device() == music.mu.device() &&
+                        grid_cache.mu.dtype() == music.mu.dtype();
+    const Gaussian emotion = cached ? grid_cache : Emotion(grid);
+    if (reuse) grid_cache = emotion;
     const torch::Tensor kl = KlMatrix(emotion.mu, emotion.log_sigma, music.mu, music.log_sigma);  // [batch, grid]
     return torch::softmax(-kl, 1).matmul(grid);
   }

@@ -353,16 +353,22 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   }
   std::map<std::string, std::size_t> by_id;
   for (std::size_t i = 0; i < corpus.items.size(); ++i) by_id[corpus.items[i].id] = i;
-  std::vector<std::size_t> indices;
-  std::size_t lost = 0;
-  for (const auto& id : split.at(options.split)) {
-    const auto it = by_id.find(id.get<std::string>());
-    if (it == by_id.end()) {
-      ++lost;
-    } else {
-      indices.push_back(it->second);
+  // The corpus indices of a split part's ids; *lost counts the ids without an item (audio gone, or annotations).
+  const auto part_indices = [&](const std::string& part, std::size_t* lost) {
+    std::vector<std::size_t> found;
+    if (!split.contains(part) || !split.at(part).is_array()) return found;
+    for (const auto& id : split.at(part)) {
+      const auto it = id.is_string() ? by_id.find(id.get<std::string>()) : by_id.end();
+      if (it == by_id.end()) {
+        ++*lost;
+      } else {
+        found.push_back(it->second);
+      }
     }
-  }
+    return found;
+  };
+  std::size_t lost = 0;
+  const std::vector<std::size_t> indices = part_indices(options.split, &lost);
   if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
   if (lost > 0) {
     std::cerr << "mer eval: warning: " << lost << " of " << split.at(options.split).size() << " " << options.split
@@ -384,13 +390,8 @@ nlohmann::json Evaluate(const EvalOptions& options) {
     const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
     std::optional<models::LinearCca> cca;
     if (lambda > 0) {  // the authors fit the linear CCA on the training part's embeddings
-      std::vector<std::size_t> train_indices;
-      if (split.contains("train") && split.at("train").is_array()) {
-        for (const auto& id : split.at("train")) {
-          const auto it = id.is_string() ? by_id.find(id.get<std::string>()) : by_id.end();
-          if (it != by_id.end()) train_indices.push_back(it->second);
-        }
-      }
+      std::size_t train_lost = 0;
+      const std::vector<std::size_t> train_indices = part_indices("train", &train_lost);
       cca = FitRetrievalCca(*embedding, corpus, train_indices, cache, run.frames, hop, run.task, run.feature_norm,
                             run.normalizer, run.device, workers, 16);
       if (!cca) {

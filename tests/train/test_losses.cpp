@@ -8,27 +8,22 @@
 #include <torch/torch.h>
 
 #include "mer/models/losses.h"
+#include "support/json_tensor.h"
 #include "support/test_support.h"
 
 namespace mer {
 namespace {
 
-torch::Tensor Matrix(const nlohmann::json& rows) {
-  std::vector<double> flat;
-  for (const auto& row : rows) {
-    for (const auto& v : row) flat.push_back(v.get<double>());
-  }
-  return torch::tensor(flat, torch::kDouble).reshape({static_cast<int64_t>(rows.size()), -1});
-}
+using test::JsonMatrix;
 
 // Every case: the KL matrix element-wise and the rank loss, float64, relative error <= 1e-6.
 void CheckKlCases(const nlohmann::json& reference) {
   ASSERT_FALSE(reference.at("cases").empty());
   for (const auto& c : reference.at("cases")) {
-    const torch::Tensor mm = Matrix(c["music_mu"]), ml = Matrix(c["music_log_sigma"]);
-    const torch::Tensor em = Matrix(c["emotion_mu"]), el = Matrix(c["emotion_log_sigma"]);
+    const torch::Tensor mm = JsonMatrix(c["music_mu"]), ml = JsonMatrix(c["music_log_sigma"]);
+    const torch::Tensor em = JsonMatrix(c["emotion_mu"]), el = JsonMatrix(c["emotion_log_sigma"]);
     const torch::Tensor kl = models::KlMatrix(mm, ml, em, el);
-    const torch::Tensor expected_kl = Matrix(c["kl_music_to_emotion"]);
+    const torch::Tensor expected_kl = JsonMatrix(c["kl_music_to_emotion"]);
     EXPECT_LE(((kl - expected_kl).abs() / expected_kl.abs()).max().item<double>(), 1e-6) << "batch " << c["batch"];
     const double loss = models::KlRankLoss(mm, ml, em, el, c["margin"].get<double>()).item<double>();
     const double expected = c["rank_loss"].get<double>();
@@ -65,7 +60,7 @@ TEST(CcaCorrelation, EqualsAnIndependentNumpyComputation) {
   const auto golden = nlohmann::json::parse(test::ReadBytes(test::TestData("reference/cca/golden.json")));
   ASSERT_EQ(golden["cases"].size(), 5u);
   for (const auto& c : golden["cases"]) {
-    const double got = models::CcaCorrelation(Matrix(c["h1"]), Matrix(c["h2"]), c["regulariser"].get<double>()).item<double>();
+    const double got = models::CcaCorrelation(JsonMatrix(c["h1"]), JsonMatrix(c["h2"]), c["regulariser"].get<double>()).item<double>();
     const double expected = c["total_correlation"].get<double>();
     EXPECT_LE(std::abs(got - expected) / expected, 1e-8) << got << " vs " << expected;
   }

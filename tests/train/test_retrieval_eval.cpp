@@ -11,18 +11,13 @@
 #include "mer/metrics/metrics.h"
 #include "mer/models/losses.h"
 #include "mer/models/retrieval.h"
+#include "support/json_tensor.h"
 #include "support/test_support.h"
 
 namespace mer {
 namespace {
 
-torch::Tensor Matrix(const nlohmann::json& rows) {
-  std::vector<double> flat;
-  for (const auto& row : rows) {
-    for (const auto& v : row) flat.push_back(v.get<double>());
-  }
-  return torch::tensor(flat, torch::kDouble).reshape({static_cast<int64_t>(rows.size()), -1});
-}
+using test::JsonMatrix;
 
 metrics::Matrix Rows(const torch::Tensor& t) {
   metrics::Matrix out(static_cast<std::size_t>(t.size(0)));
@@ -48,15 +43,15 @@ void CheckCases(const nlohmann::json& reference) {
     const auto& in = c.at("inputs");
     const double lambda = c.at("lambda").get<double>();
     SCOPED_TRACE("lambda " + std::to_string(lambda) + ", dim " + std::to_string(c.at("dim").get<int>()));
-    const models::LinearCca cca = models::LinearCca::Fit(Matrix(in["train_music_emb"]), Matrix(in["train_emotion_emb"]));
+    const models::LinearCca cca = models::LinearCca::Fit(JsonMatrix(in["train_music_emb"]), JsonMatrix(in["train_emotion_emb"]));
     const auto& corrs = c.at("train_corrs");
     ASSERT_EQ(cca.train_corrs.size(0), static_cast<int64_t>(corrs.size()));
     for (std::size_t d = 0; d < corrs.size(); ++d) {
       EXPECT_NEAR(cca.train_corrs[static_cast<int64_t>(d)].item<double>(), corrs[d].get<double>(), 1e-9) << "dim " << d;
     }
     const models::CompositeDistances distances = models::CompositeRetrievalDistances(
-        &cca, Matrix(in["test_music_emb"]), Matrix(in["test_emotion_emb"]), Matrix(in["test_music_mu"]),
-        Matrix(in["test_music_log_sigma"]), Matrix(in["test_emotion_mu"]), Matrix(in["test_emotion_log_sigma"]), lambda,
+        &cca, JsonMatrix(in["test_music_emb"]), JsonMatrix(in["test_emotion_emb"]), JsonMatrix(in["test_music_mu"]),
+        JsonMatrix(in["test_music_log_sigma"]), JsonMatrix(in["test_emotion_mu"]), JsonMatrix(in["test_emotion_log_sigma"]), lambda,
         c.at("corr_p").get<double>());
     for (const auto& [name, matrix] : {std::pair{"m2e", distances.m2e}, std::pair{"e2m", distances.e2m}}) {
       const auto& expected = c.at(name);
