@@ -7,8 +7,9 @@ packages=(
   build-essential cmake pkg-config git
   libtorch-dev libsndfile1-dev libfftw3-dev libsoxr-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev
-  python3-numpy python3-torch
+  python3-numpy python3-torch libgloo-dev
 )
+# libgloo-dev: the Gloo headers for data-parallel training (LibTorch holds ProcessGroupGloo itself).
 # python3-torch: the export test loads `mer export` files in PyTorch (python/mer_torch).
 # The reference generators and the side-by-side benchmarks need the Python peers as well.
 if [[ "${MER_WITH_PYTHON_PEERS:-0}" == 1 ]]; then

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "command.h"
+#include "local_ranks.h"
 #include "predict_catalogue.h"
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
@@ -23,16 +24,28 @@ struct TrainArgs {
   std::string config, out, device = "auto";
   std::vector<std::string> overrides;
   bool resume = false;
+  int nproc = 1;
+  int dist_timeout = 300;
 };
 
 int RunTrain(const TrainArgs& a) {
+  const std::filesystem::path out = a.out.empty() ? std::filesystem::path("runs") / std::filesystem::path(a.config).stem()
+                                                  : std::filesystem::path(a.out);
+  if (a.nproc > 1) {  // this process supervises the ranks; each of them validates and trains
+    train::LoadValidRunConfigJson(a.config, a.overrides);
+    std::vector<std::string> args = {"train", "--config", a.config, "--out", out.string(), "--device", a.device,
+                                     "--dist-timeout", std::to_string(a.dist_timeout)};
+    for (const auto& o : a.overrides) args.insert(args.end(), {"--set", o});
+    if (a.resume) args.push_back("--resume");
+    return RunLocalRanks(a.nproc, args);
+  }
   auto plugin = train::LoadTorchPluginAsync();  // LibTorch loads while the config is validated
   const nlohmann::json config = train::LoadValidRunConfigJson(a.config, a.overrides);
   train::TrainOptions options;
-  options.out_dir = a.out.empty() ? std::filesystem::path("runs") / std::filesystem::path(a.config).stem()
-                                  : std::filesystem::path(a.out);
+  options.out_dir = out;
   options.device = a.device;
   options.resume = a.resume;
+  options.dist_timeout_seconds = a.dist_timeout;
   train::PluginError error;
   const int code = plugin.get()->train(config, options, &error);
   if (code < 0) train::Rethrow(error);
@@ -211,6 +224,11 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   train->add_option("--out", t->out, "Run folder (default runs/<config name>)");
   train->add_option("--device", t->device, "cpu, cuda or auto (default)");
   train->add_flag("--resume", t->resume, "Continue the run in --out from its last.pt");
+  train->add_option("--nproc", t->nproc, "Data-parallel ranks to start on this machine (c10d Gloo; batch_size is per rank)")
+      ->check(CLI::Range(1, 256));
+  train->add_option("--dist-timeout", t->dist_timeout,
+                    "Seconds a rank waits for the others (rendezvous, all-reduce) before it stops with an error")
+      ->check(CLI::Range(1, 86400));
 
   auto e = std::make_shared<EvalArgs>();
   CLI::App* eval = parent.add_subcommand("eval", "Track-level metrics of a run on its held-out split");

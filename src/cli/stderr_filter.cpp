@@ -14,6 +14,13 @@ bool IsMpg123Chatter(const std::string& line) {
          line.rfind("[libmpg123/", 0) == 0;
 }
 
+// LibTorch's c10d logs its socket failures through glog before throwing; mer's own error line says the same.
+bool IsC10dLog(const std::string& line) {
+  return line.rfind("WARNING: Logging before InitGoogleLogging()", 0) == 0 || line.find("] [c10d] ") != std::string::npos;
+}
+
+bool Dropped(const std::string& line) { return IsMpg123Chatter(line) || IsC10dLog(line); }
+
 void WriteAll(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -48,10 +55,10 @@ StderrFilter::StderrFilter() {
       while ((newline = pending.find('\n')) != std::string::npos) {
         const std::string line = pending.substr(0, newline + 1);
         pending.erase(0, newline + 1);
-        if (!IsMpg123Chatter(line)) WriteAll(out_fd, line.data(), line.size());
+        if (!Dropped(line)) WriteAll(out_fd, line.data(), line.size());
       }
     }
-    if (!pending.empty() && !IsMpg123Chatter(pending)) WriteAll(out_fd, pending.data(), pending.size());
+    if (!pending.empty() && !Dropped(pending)) WriteAll(out_fd, pending.data(), pending.size());
   });
 }
 

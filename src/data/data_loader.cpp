@@ -41,6 +41,9 @@ DataLoader::DataLoader(const Dataset& dataset, std::vector<std::size_t> indices,
   if (options_.batch_size == 0) throw ConfigError("batch size must be at least 1");
   if (options_.mode != "full" && options_.crop_frames < 1) throw ConfigError("crop_frames must be at least 1");
   if (options_.mode == "windows" && options_.hop_frames < 1) throw ConfigError("hop_frames must be at least 1");
+  if (options_.world < 1 || options_.rank < 0 || options_.rank >= options_.world) {
+    throw ConfigError("loader rank " + std::to_string(options_.rank) + " of " + std::to_string(options_.world));
+  }
   options_.workers = std::max(0, options_.workers);
   options_.prefetch_batches = std::max<std::size_t>(1, options_.prefetch_batches);
 }
@@ -102,6 +105,15 @@ void DataLoader::BuildTasks(int epoch) {
       tasks_.push_back({item, start, seed});
       if (start + options_.crop_frames >= length) break;
     }
+  }
+  if (options_.mode == "train" && options_.world > 1 && !tasks_.empty()) {
+    const std::size_t world = static_cast<std::size_t>(options_.world);
+    const std::size_t padded = (tasks_.size() + world - 1) / world * world;
+    std::vector<Task> mine;
+    for (std::size_t t = static_cast<std::size_t>(options_.rank); t < padded; t += world) {
+      mine.push_back(tasks_[t % tasks_.size()]);
+    }
+    tasks_ = std::move(mine);
   }
 }
 

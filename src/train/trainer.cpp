@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "checkpoint.h"
+#include "distributed.h"
 #include "inference.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
@@ -121,29 +122,61 @@ void TrimLogToEpoch(const fs::path& path, int epochs_done) {
   WriteFileAtomically(path, kept);
 }
 
-// Decodes every item's audio into the cache (threads in parallel); items whose audio fails are reported on stderr
-// (the first five by message), removed, and counted.
-std::size_t DropUndecodable(data::Corpus* corpus, const data::FeatureCache& cache, int threads) {
-  std::vector<std::string> errors(corpus->items.size());
-  ParallelFor(corpus->items.size(), threads, [&](std::size_t i) {
+// Decodes every item's audio into the cache (threads in parallel; with several ranks each decodes its share and
+// they agree on the failures); items whose audio fails are reported on stderr by rank 0 (the first five by message),
+// removed, and counted.
+std::size_t DropUndecodable(data::Corpus* corpus, const data::FeatureCache& cache, int threads, Communicator& comm) {
+  const std::size_t n = corpus->items.size(), world = static_cast<std::size_t>(comm.world());
+  std::vector<std::string> errors(n);
+  const auto decode = [&](std::size_t i) {
     try {
       cache.Share(corpus->items[i].audio);
     } catch (const Error& e) {
       errors[i] = e.what();
     }
-  });
+  };
+  ParallelFor((n + world - 1 - static_cast<std::size_t>(comm.rank())) / world, threads,
+              [&](std::size_t k) { decode(k * world + static_cast<std::size_t>(comm.rank())); });
+  std::vector<double> failures(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) failures[i] = errors[i].empty() ? 0.0 : 1.0;
+  failures = comm.Sum(std::move(failures));
   std::vector<data::Item> kept;
   std::size_t failed = 0;
-  for (std::size_t i = 0; i < corpus->items.size(); ++i) {
-    if (errors[i].empty()) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (failures[i] == 0.0) {
       kept.push_back(std::move(corpus->items[i]));
       continue;
     }
-    if (failed++ < 5) std::cerr << "mer train: left out " << corpus->items[i].id << ": " << errors[i] << "\n";
+    if (errors[i].empty() && comm.rank() == 0 && failed < 5) decode(i);  // another rank's failure: its message
+    if (failed++ < 5 && comm.rank() == 0) std::cerr << "mer train: left out " << corpus->items[i].id << ": " << errors[i] << "\n";
   }
-  if (failed > 5) std::cerr << "mer train: ... and " << failed - 5 << " more clips that failed to decode\n";
+  if (failed > 5 && comm.rank() == 0) std::cerr << "mer train: ... and " << failed - 5 << " more clips that failed to decode\n";
   corpus->items = std::move(kept);
   return failed;
+}
+
+// Every rank's scored validation rows (truth and prediction; ids and times are not needed for the metrics), rank
+// 0's first, on every rank.
+void GatherScored(Communicator& comm, Scored* scored) {
+  const bool any = !scored->truth.empty();
+  const std::vector<double> widths = comm.Sum({any ? static_cast<double>(scored->truth[0].size()) : 0.0,
+                                               any ? static_cast<double>(scored->predicted[0].size()) : 0.0,
+                                               any ? 1.0 : 0.0});
+  if (widths[2] == 0) return;
+  const auto truth_width = static_cast<std::size_t>(widths[0] / widths[2]);
+  const auto predicted_width = static_cast<std::size_t>(widths[1] / widths[2]);
+  std::vector<std::vector<double>> rows;
+  for (std::size_t i = 0; i < scored->truth.size(); ++i) {
+    std::vector<double> row(scored->truth[i].begin(), scored->truth[i].end());
+    row.insert(row.end(), scored->predicted[i].begin(), scored->predicted[i].end());
+    rows.push_back(std::move(row));
+  }
+  rows = comm.Gather(rows, truth_width + predicted_width);
+  *scored = Scored{};
+  for (const auto& row : rows) {
+    scored->truth.emplace_back(row.begin(), row.begin() + static_cast<long>(truth_width));
+    scored->predicted.emplace_back(row.begin() + static_cast<long>(truth_width), row.end());
+  }
 }
 
 }  // namespace
@@ -179,14 +212,27 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   } else if (fs::exists(run, ec)) {
     throw ConfigError("--out " + run.string() + ": exists and is not a folder");
   }
-  const torch::Device device = ResolveDevice(options.device);
+  // Data-parallel ranks (torchrun, srun, `mer train --nproc`): each GPU rank on its LOCAL_RANK's device.
+  const DistEnv dist_env = ReadDistEnv();
+  torch::Device device = ResolveDevice(options.device);
+  if (device.is_cuda() && dist_env.world > 1) {
+    const int devices = std::max(1, static_cast<int>(torch::cuda::device_count()));
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist_env.local_rank % devices));
+  }
   // train.threads, else $OMP_NUM_THREADS when set (several trainings sharing a machine), else every core.
   const char* omp_threads = std::getenv("OMP_NUM_THREADS");
   const int env_threads = omp_threads ? std::atoi(omp_threads) : 0;
   torch::set_num_threads(config.train.threads > 0 ? config.train.threads
                          : env_threads > 0        ? env_threads
                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  fs::create_directories(run, ec);
+  // Every rank has checked the folder above before the rendezvous, so before rank 0 writes into it.
+  const std::unique_ptr<Communicator> comm =
+      Communicator::Connect(dist_env, std::chrono::seconds(options.dist_timeout_seconds));
+  const int rank = comm->rank(), world = comm->world();
+  const bool lead = rank == 0;  // rank 0 alone writes the run folder and reports
+  // Per-rank randomness (dropout, masks, mixup) differs between ranks; with one rank the seeds are the same as ever.
+  const uint64_t rank_salt = world > 1 ? Mix(0x72616e6b, static_cast<uint64_t>(rank)) : 0;
+  if (lead) fs::create_directories(run, ec);
   if (ec) throw OutputError(run.string() + ": cannot create the run folder: " + ec.message());
 
   // Data: labelled items with audio, the split, label normalisation fitted on the training part only.
@@ -210,7 +256,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   // Every clip decoded (and cached) before the split, on the training threads: clips that fail are reported, counted
   // and left out, so one bad file in a real collection does not end a run. (Nothing is re-decoded later: the
   // cache holds them.)
-  const std::size_t undecodable = DropUndecodable(&corpus, cache, std::max(1, torch::get_num_threads()));
+  const std::size_t undecodable = DropUndecodable(&corpus, cache, std::max(1, torch::get_num_threads()), *comm);
   if (corpus.items.size() < 3) {
     throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
                      " labelled items have readable audio; nothing to train on");
@@ -261,6 +307,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   }
   model->to(device);
   std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(config.train, *model);
+  std::vector<torch::Tensor> buffers;  // batch-norm statistics: rank 0's before every step, as DDP does
 
   nlohmann::json meta = {{"format_version", kCheckpointFormat},
                          {"config", config.resolved},
@@ -289,8 +336,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     optimizer = MakeOptimizer(config.train, *model);
     LoadOptimizerState(last, optimizer.get(), run / "last.pt");
     meta = last.meta;
-    TrimLogToEpoch(run / "train_log.jsonl", meta.at("epoch").get<int>());
-  } else {
+    if (lead) TrimLogToEpoch(run / "train_log.jsonl", meta.at("epoch").get<int>());
+  } else if (lead) {
     WriteFileAtomically(run / "config.json", config.resolved.dump(2) + "\n");
     WriteFileAtomically(run / "split.json", split.ToJson(corpus, config.data.split).dump(1) + "\n");
     WriteFileAtomically(run / "labels.json", nlohmann::json({{"task", task.ToJson()},
@@ -300,13 +347,21 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                                                  "\n");
     std::ofstream(run / "train_log.jsonl", std::ios::trunc);
   }
+  if (world > 1) {  // every rank starts from rank 0's weights
+    std::vector<torch::Tensor> state = model->parameters();
+    buffers = model->buffers();
+    state.insert(state.end(), buffers.begin(), buffers.end());
+    comm->Broadcast(state);
+  }
   const int64_t parameters = models::ParameterCount(*model);
-  std::cerr << "mer train: " << config.model.name << " (" << parameters << " parameters) on " << corpus.dataset << ", "
+  if (lead) std::cerr << "mer train: " << config.model.name << " (" << parameters << " parameters) on " << corpus.dataset << ", "
             << task.task << " of " << task.outputs.size() << " outputs; " << split.train.size() << " train / "
             << split.val.size() << " val / " << split.test.size() << " test items";
-  if (missing) std::cerr << " (" << missing << " without audio left out)";
-  if (undecodable) std::cerr << " (" << undecodable << " that failed to decode left out)";
-  std::cerr << "; device " << (device.is_cuda() ? "cuda" : "cpu") << "\n";
+  if (lead && missing) std::cerr << " (" << missing << " without audio left out)";
+  if (lead && undecodable) std::cerr << " (" << undecodable << " that failed to decode left out)";
+  if (lead) std::cerr << "; device " << (device.is_cuda() ? "cuda" : "cpu");
+  if (lead && world > 1) std::cerr << "; " << world << " ranks (" << dist_env.source << "), batch " << config.train.batch_size << " per rank";
+  if (lead) std::cerr << "\n";
 
   data::LoaderOptions loader_options;
   loader_options.mode = "train";
@@ -314,6 +369,8 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   loader_options.crop_frames = crop;
   loader_options.workers = config.train.workers;
   loader_options.seed = config.train.seed;
+  loader_options.rank = rank;
+  loader_options.world = world;
   // Augmentation, training only. Waveform operations run on waveform crops in the loader threads; a log-mel model
   // then gets the frontend of each augmented crop (its top_db floor is the crop's, not the file's). SpecAugment
   // masks log-mel crops in the loader, or the learnable frontend's output inside the model. mixup is per batch.
@@ -365,8 +422,9 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   const int curve_steps = model->Embedding() != nullptr ? model->Embedding()->CurveSteps() : 0;
   data::DataLoader loader(corpus, split.train, *train_cache, loader_options);
   const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
+  const std::vector<std::size_t> my_val = RankSlice(val, rank, world);  // validation sharded, then gathered
   const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
-  const bool terminal = options.progress && ::isatty(STDERR_FILENO);
+  const bool terminal = lead && options.progress && ::isatty(STDERR_FILENO);
 
   int epoch = meta["epoch"].get<int>();
   int64_t skip = meta["step_in_epoch"].get<int64_t>();
@@ -374,6 +432,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   double best = meta["best_metric"].is_null() ? -INFINITY : meta["best_metric"].get<double>();
   int best_epoch = meta["best_epoch"].get<int>(), stale = meta["stale_epochs"].get<int>();
   const auto save = [&](const fs::path& path, int at_epoch, int64_t step_in_epoch) {
+    if (!lead) return;
     meta["epoch"] = at_epoch;
     meta["step_in_epoch"] = step_in_epoch;
     meta["global_step"] = global_step;
@@ -386,6 +445,10 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   SignalGuard signals;
   const char* interrupt_env = std::getenv("MER_TEST_INTERRUPT_AFTER_STEPS");
   const int64_t interrupt_after = interrupt_env ? std::atoll(interrupt_env) : 0;
+  // Test hook: MER_TEST_EXIT_AFTER_STEPS=k ends this process (status 9, nothing saved) after the k-th step, as a
+  // rank that dies would.
+  const char* exit_env = std::getenv("MER_TEST_EXIT_AFTER_STEPS");
+  const int64_t exit_after = exit_env ? std::atoll(exit_env) : 0;
   bool capped = config.train.max_steps > 0 && global_step >= config.train.max_steps;
   for (; epoch < config.train.epochs && !capped; ++epoch) {
     const double lr = LearningRate(config.train, epoch);
@@ -394,7 +457,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     const std::size_t batches = loader.BatchesPerEpoch();
     model->train();
     const auto start = Clock::now();
-    double loss_sum = 0;
+    double loss_sum = 0, comm_seconds = 0;
     int64_t samples = 0, step_in_epoch = 0;
     while (auto batch = loader.Next()) {
       if (step_in_epoch < skip) {  // resuming inside an epoch: these steps were taken before the interruption
@@ -403,9 +466,9 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       }
       // Dropout draws from torch's generator: seeding it per step makes a resumed run identical. (Seeding costs
       // about 0.4 ms, so it is skipped when nothing random happens in a step.)
-      if (config.model.dropout > 0) torch::manual_seed(Mix(config.train.seed, static_cast<uint64_t>(global_step)));
+      if (config.model.dropout > 0) torch::manual_seed(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)));
       torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, torch::kCPU);
-      mask_seed = Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d61736b);
+      mask_seed = Mix(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)), 0x6d61736b);
       std::vector<float> targets;
       std::vector<int64_t> quadrants;
       std::vector<float> curves;  // recurrent emotion encoder: [batch, curve_steps, 2]
@@ -429,7 +492,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       const int64_t b = static_cast<int64_t>(batch->examples.size());
       const bool mixup = augment.mixup_alpha > 0 && b > 1;
       if (mixup) {  // inputs and targets (quadrants: one-hot) mixed with the same lambda and partners
-        std::mt19937_64 rng(Mix(Mix(config.train.seed, static_cast<uint64_t>(global_step)), 0x6d6978));
+        std::mt19937_64 rng(Mix(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)), 0x6d6978));
         const data::MixupPlan plan = data::MakeMixupPlan(static_cast<std::size_t>(b), augment.mixup_alpha, &rng);
         data::MixRows(x.data_ptr<float>(), static_cast<std::size_t>(x.numel() / b), plan);
         if (task.IsClassification()) {
@@ -449,6 +512,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       }
       if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device);
       if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, curve_steps, 2}).to(device);
+      if (!buffers.empty()) comm->Broadcast(buffers);
       torch::Tensor loss = model->TrainingLoss(training);
       if (!loss.defined()) {
         const torch::Tensor output = model->forward(x);
@@ -459,6 +523,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       }
       optimizer->zero_grad();
       loss.backward();
+      if (world > 1) comm_seconds += comm->AverageGradients(model->parameters());
       if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
       optimizer->step();
       ++global_step;
@@ -476,11 +541,16 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       // Test hook: MER_TEST_INTERRUPT_AFTER_STEPS=k raises SIGINT after the k-th optimiser step, so the
       // interrupt-and-resume test is exact rather than timing-dependent.
       if (interrupt_after > 0 && global_step == interrupt_after) std::raise(SIGINT);
-      if (g_signal != 0) {
+      if (exit_after > 0 && global_step == exit_after) std::_Exit(9);
+      int signal = g_signal;
+      if (world > 1) {  // the ranks stop together, at the same step, if any of them was signalled
+        const std::vector<double> any = comm->Sum({signal == SIGINT ? 1.0 : 0.0, signal == SIGTERM ? 1.0 : 0.0});
+        signal = any[0] > 0 ? SIGINT : any[1] > 0 ? SIGTERM : 0;
+      }
+      if (signal != 0) {
         if (terminal) std::fprintf(stderr, "\n");
         save(run / "last.pt", epoch, step_in_epoch);
-        const int signal = g_signal;
-        std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
+        if (lead) std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
                   << (run / "last.pt").string() << ", continue with --resume\n";
         return signal == SIGINT ? 130 : 143;
       }
@@ -491,12 +561,18 @@ int Train(const RunConfig& config, const TrainOptions& options) {
     }
     skip = 0;
     if (terminal) std::fprintf(stderr, "\n");
+    if (world > 1) {  // the epoch's loss and samples over every rank
+      const std::vector<double> totals = comm->Sum({loss_sum, static_cast<double>(samples)});
+      loss_sum = totals[0];
+      samples = static_cast<int64_t>(totals[1]);
+    }
     const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    // Validation: track-level metrics over sliding windows.
-    const Scored scored = ScoreItems(*model, corpus, val, cache, crop, eval_hop, task,
-                                     feature_norm, normalizer, device, config.train.workers, config.train.batch_size);
+    // Validation: track-level metrics over sliding windows, each rank scoring its share.
+    Scored scored = ScoreItems(*model, corpus, my_val, cache, crop, eval_hop, task, feature_norm, normalizer,
+                               device, config.train.workers, config.train.batch_size);
+    if (world > 1) GatherScored(*comm, &scored);
     const nlohmann::json val_metrics = ComputeMetrics(task, scored.truth, scored.predicted);
-    const double monitored = MonitorValue(task, val_metrics);
+    const double monitored = comm->BroadcastValue(MonitorValue(task, val_metrics));  // one decision for all ranks
     const bool improved = monitored > best;
     if (improved) {
       best = monitored;
@@ -506,7 +582,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
       ++stale;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    const nlohmann::json line = {{"epoch", epoch + 1},
+    nlohmann::json line = {{"epoch", epoch + 1},
                                  {"global_step", global_step},
                                  {"train_loss", samples ? loss_sum / samples : 0.0},
                                  {"val", val_metrics},
@@ -515,18 +591,23 @@ int Train(const RunConfig& config, const TrainOptions& options) {
                                  {"lr", lr},
                                  {"seconds", seconds},
                                  {"samples_per_second", samples / std::max(train_seconds, 1e-9)}};
-    AppendLine(run / "train_log.jsonl", line.dump());
-    std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
+    if (world > 1) {
+      line["ranks"] = world;
+      line["comm_seconds"] = comm->Sum({comm_seconds})[0] / world;  // gradient all-reduce, mean over the ranks
+    }
+    if (lead) AppendLine(run / "train_log.jsonl", line.dump());
+    if (lead) std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
                  config.train.epochs, samples ? loss_sum / samples : 0.0, task.monitor.c_str(), monitored,
                  improved ? " (best)" : "", samples / std::max(train_seconds, 1e-9), seconds);
     if (improved) save(run / "best.pt", epoch + 1, 0);
     save(run / "last.pt", epoch + 1, 0);
     if (config.train.patience > 0 && stale >= config.train.patience) {
-      std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task.monitor.c_str(), stale);
+      if (lead) std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task.monitor.c_str(), stale);
       ++epoch;
       break;
     }
   }
+  if (!lead) return 0;  // rank 0 scores the best checkpoint and writes the report
   if (!fs::exists(run / "best.pt", ec)) save(run / "best.pt", epoch, 0);
 
   // Final report: the best checkpoint on validation and test.
@@ -534,6 +615,7 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   nlohmann::json report = {{"model", config.model.name}, {"parameters", parameters}, {"dataset", corpus.dataset},
                            {"task", task.task},          {"best_epoch", best_epoch + 1}, {"global_step", global_step},
                            {"device", device.is_cuda() ? "cuda" : "cpu"}};
+  if (world > 1) report["ranks"] = world;
   std::optional<models::LinearCca> retrieval_cca;  // emb_cl with lambda > 0: fitted once on the training part
   if (auto* embedding = best_checkpoint.model->Embedding(); embedding != nullptr && config.model.cca_weight > 0) {
     retrieval_cca = FitRetrievalCca(*embedding, corpus, split.train, cache, crop, eval_hop, task, feature_norm,

@@ -1,5 +1,6 @@
 // The feature cache (hits, keys, corrupt and stale entries, concurrent writers) and the prefetching data loader
 // (crops, windows, determinism across thread counts, errors).
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -220,6 +221,47 @@ TEST_F(LoaderTest, DeterministicForSeedAndEpochWhateverTheThreadCount) {
   EXPECT_NE(Signature(Epoch(one, 4)), a);  // another epoch: another order and other crops
 }
 
+
+// Data-parallel sharding as PyTorch's DistributedSampler: 2 ranks of batch 2 see together, batch by batch, what one
+// rank of batch 4 sees (same items, same crops); 3 ranks pad the 10 items to 12 by repeating the order's start.
+TEST_F(LoaderTest, RanksShareTheEpochLikeDistributedSampler) {
+  LoaderOptions o;
+  o.crop_frames = 64;
+  o.seed = 7;
+  o.batch_size = 4;
+  DataLoader whole(*corpus_, All(), *cache_, o);
+  const auto all = Epoch(whole, 2);
+  o.batch_size = 2;
+  o.world = 2;
+  o.rank = 0;
+  DataLoader r0(*corpus_, All(), *cache_, o);
+  o.rank = 1;
+  DataLoader r1(*corpus_, All(), *cache_, o);
+  const auto a = Epoch(r0, 2), b = Epoch(r1, 2);
+  ASSERT_EQ(a.size(), all.size());
+  ASSERT_EQ(b.size(), all.size());
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    auto together = Signature({a[k], b[k]});
+    auto expected = Signature({all[k]});
+    std::sort(together.begin(), together.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(together, expected) << "batch " << k;
+  }
+  EXPECT_NE(Signature(a), Signature(b));
+  o.world = 3;
+  std::multiset<std::size_t> seen;
+  for (int r = 0; r < 3; ++r) {
+    o.rank = r;
+    DataLoader loader(*corpus_, All(), *cache_, o);
+    const auto sig = Signature(Epoch(loader, 2));
+    EXPECT_EQ(sig.size(), 4u);
+    for (const auto& [item, frame] : sig) seen.insert(item);
+  }
+  EXPECT_EQ(seen.size(), 12u);
+  for (std::size_t i = 0; i < 10; ++i) EXPECT_GE(seen.count(i), 1u);
+  o.rank = 3;
+  EXPECT_THROW(DataLoader(*corpus_, All(), *cache_, o), ConfigError);
+}
 TEST_F(LoaderTest, WindowsCoverTheWholeItemAndFullModeKeepsItWhole) {
   LoaderOptions o;
   o.mode = "windows";

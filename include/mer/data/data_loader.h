@@ -33,6 +33,12 @@ struct LoaderOptions {
   // "train" mode only: called on every example with a generator seeded from (seed, epoch, position), e.g. to
   // augment it; may change its size (a waveform crop turned into log-mel). Evaluation modes never call it.
   std::function<void(struct Example&, std::mt19937_64&)> transform;
+  // "train" mode, data-parallel: this rank's share of the epoch's order, as PyTorch's DistributedSampler
+  // (drop_last false): the shuffled order is padded by repeating its start to a multiple of `world`, and rank r
+  // takes positions r, r + world, ... Crops keep the seed of their position in the whole order, so `world` ranks
+  // of batch b see together what one rank of batch world * b sees.
+  int rank = 0;
+  int world = 1;
 };
 
 struct Example {

@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string device = "auto";    // "cpu", "cuda", "auto"
   bool resume = false;            // continue from out_dir/last.pt
   bool progress = true;           // a progress bar when stderr is a terminal
+  int dist_timeout_seconds = 300;  // several ranks: how long a collective or the rendezvous may wait for the others
 };
 
 // Exit codes: 0 done, 130 interrupted by SIGINT, 143 by SIGTERM (a resumable last.pt is written first).
