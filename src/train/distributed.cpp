@@ -13,6 +13,7 @@
 #include "mer/core/error.h"
 
 #ifdef MER_WITH_C10D
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
@@ -95,11 +96,14 @@ class GlooCommunicator : public Communicator {
     Guarded("rendezvous at " + where, [&] {
       c10d::TCPStoreOptions store_options;
       store_options.port = static_cast<std::uint16_t>(env.master_port);
-      store_options.isServer = env.rank == 0;
+      // Under torchrun the agent already serves the store on MASTER_PORT: every rank is its client, and mer's keys
+      // get a prefix of their own (per restart), as PyTorch's env:// rendezvous does.
+      store_options.isServer = env.rank == 0 && !env.agent_store;
       store_options.numWorkers = static_cast<std::size_t>(env.world);
-      store_options.waitWorkers = true;
+      store_options.waitWorkers = !env.agent_store;
       store_options.timeout = ms;
-      auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+      c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+      if (env.agent_store) store = c10::make_intrusive<c10d::PrefixStore>("mer/attempt_" + env.attempt, store);
       auto options = c10d::ProcessGroupGloo::Options::create(ms);
       const std::string ifname = EnvString("GLOO_SOCKET_IFNAME");
       const bool loopback = env.master_addr.rfind("127.", 0) == 0 || env.master_addr == "localhost";
@@ -214,6 +218,8 @@ DistEnv ReadDistEnv() {
     env.rank = EnvInt("RANK", env.world == 1 ? 0 : -1, 0, env.world - 1);
     if (env.rank < 0) throw ConfigError("environment variable WORLD_SIZE is set but RANK is not");
     env.local_rank = EnvInt("LOCAL_RANK", env.rank, 0, env.world - 1);
+    env.agent_store = EnvString("TORCHELASTIC_USE_AGENT_STORE") == "True";
+    env.attempt = std::to_string(EnvInt("TORCHELASTIC_RESTART_COUNT", 0, 0, INT_MAX));
   } else if (!EnvString("SLURM_PROCID").empty() && !EnvString("SLURM_NTASKS").empty()) {
     env.source = "slurm";
     env.world = EnvInt("SLURM_NTASKS", 1, 1, 1 << 20);

@@ -22,6 +22,8 @@ struct DistEnv {
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   std::string source = "single process";  // "torchrun/env", "slurm"
+  bool agent_store = false;                // torchrun's agent serves the TCPStore (TORCHELASTIC_USE_AGENT_STORE)
+  std::string attempt = "0";               // TORCHELASTIC_RESTART_COUNT
 };
 DistEnv ReadDistEnv();
 

@@ -196,5 +196,23 @@ TEST_F(DistributedTest, NprocUnderALauncherIsAConfigError) {
   EXPECT_NE(bad.err.find("environment variable WORLD_SIZE='two'"), std::string::npos) << bad.err;
 }
 
+// Under PyTorch's own launcher (its agent serves the store): the same run as `--nproc 2`. Debian's torchrun 1.13
+// spells its options with underscores and needs -r/-t on Python 3.11.
+TEST_F(DistributedTest, TorchrunStartsTheSameRunAsNproc) {
+  if (std::system("/usr/bin/python3 -c 'import torch.distributed.run' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "python3 with torch.distributed.run (torchrun) is not installed";
+  }
+  const fs::path config = Config("torchrun", 16);
+  const fs::path local = *dir_ / "by_nproc", launched = *dir_ / "by_torchrun";
+  auto r = RunMer("train --config " + Q(config) + " --out " + Q(local) + " --device cpu --nproc 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string command = "/usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 --master_port " +
+                              std::to_string(FreeLoopbackPort(nullptr)) + " -r 1 -t 1 --no_python '" + MER_BINARY +
+                              "' train --config " + Q(config) + " --out " + Q(launched) + " --device cpu >" +
+                              Q(*dir_ / "torchrun.log") + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << test::ReadBytes(*dir_ / "torchrun.log");
+  EXPECT_EQ(ReadJson(local / "metrics.json"), ReadJson(launched / "metrics.json"));
+}
+
 }  // namespace
 }  // namespace mer
