@@ -51,48 +51,43 @@ torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const F
 
 namespace {
 
-// Runs `forward` ([batch, n_mels, frames] features on `device` -> [batch, k]) over sliding windows of the given
-// items and hands each batch's examples and outputs ([batch, k] doubles on the CPU) to `consume`.
+// Runs `forward` ([batch, n_mels, frames] features on the scorer's device -> [batch, k]) over sliding windows of the
+// given items and hands each batch's examples and outputs ([batch, k] doubles on the CPU) to `consume`.
 template <typename Forward, typename Consume>
-void ForEachWindowBatch(models::EmotionModel& model, Forward&& forward, const data::Dataset& dataset,
-                        const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                        int64_t hop, const FeatureNorm& norm, const torch::Device& device, int workers, int batch_size,
-                        Consume&& consume) {
+void ForEachWindowBatch(const Scorer& s, models::EmotionModel& model, Forward&& forward,
+                        const std::vector<std::size_t>& indices, Consume&& consume) {
   data::LoaderOptions o;
   o.mode = "windows";
-  o.crop_frames = frames;
-  o.hop_frames = std::max<int64_t>(1, hop);
-  o.batch_size = static_cast<std::size_t>(batch_size);
-  o.workers = workers;
-  data::DataLoader loader(dataset, indices, cache, o);
+  o.crop_frames = s.frames;
+  o.hop_frames = std::max<int64_t>(1, s.hop);
+  o.batch_size = static_cast<std::size_t>(s.batch_size);
+  o.workers = s.workers;
+  data::DataLoader loader(s.corpus, indices, s.cache, o);
   loader.StartEpoch(0);
   torch::NoGradGuard no_grad;
   model.eval();
   while (auto batch = loader.Next()) {
-    const torch::Tensor out = forward(FeaturesTensor(batch->examples, norm, device)).to(torch::kCPU, torch::kDouble).contiguous();
+    const torch::Tensor out =
+        forward(FeaturesTensor(batch->examples, s.norm, s.device)).to(torch::kCPU, torch::kDouble).contiguous();
     consume(batch->examples, out);
   }
 }
 
 // Per item, the mean over its windows of `forward`'s rows, in the order of `indices`.
 template <typename Forward>
-std::vector<std::vector<double>> MeanOverWindows(models::EmotionModel& model, Forward&& forward,
-                                                 const data::Dataset& dataset, const std::vector<std::size_t>& indices,
-                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
-                                                 const FeatureNorm& norm, const torch::Device& device, int workers,
-                                                 int batch_size) {
+std::vector<std::vector<double>> MeanOverWindows(const Scorer& s, models::EmotionModel& model, Forward&& forward,
+                                                 const std::vector<std::size_t>& indices) {
   std::map<std::size_t, std::pair<std::vector<double>, int>> sums;
-  ForEachWindowBatch(model, forward, dataset, indices, cache, frames, hop, norm, device, workers, batch_size,
-                     [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
-                       const double* values = out.data_ptr<double>();
-                       const int64_t k = out.size(1);
-                       for (std::size_t b = 0; b < examples.size(); ++b) {
-                         auto& [sum, count] = sums[examples[b].item];
-                         sum.resize(static_cast<std::size_t>(k), 0.0);
-                         for (int64_t j = 0; j < k; ++j) sum[j] += values[b * k + j];
-                         ++count;
-                       }
-                     });
+  ForEachWindowBatch(s, model, forward, indices, [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+    const double* values = out.data_ptr<double>();
+    const int64_t k = out.size(1);
+    for (std::size_t b = 0; b < examples.size(); ++b) {
+      auto& [sum, count] = sums[examples[b].item];
+      sum.resize(static_cast<std::size_t>(k), 0.0);
+      for (int64_t j = 0; j < k; ++j) sum[j] += values[b * k + j];
+      ++count;
+    }
+  });
   std::vector<std::vector<double>> result;
   for (std::size_t i : indices) {
     auto& [sum, count] = sums.at(i);
@@ -102,19 +97,6 @@ std::vector<std::vector<double>> MeanOverWindows(models::EmotionModel& model, Fo
   return result;
 }
 
-}  // namespace
-
-std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
-                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
-                                              int64_t frames, int64_t hop, const TaskInfo& task,
-                                              const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                              int workers, int batch_size) {
-  const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
-  return MeanOverWindows(model, forward, dataset, indices, cache, frames, hop, norm, device, workers, batch_size);
-}
-
-namespace {
-
 // Music and emotion sides of the retrieval rows, [n, 2 dim] (mean | log-variance) or with_cca [n, 3 dim]
 // (| embedding), float64 on the CPU. Rows: one per item (track level: the music side averaged over the windows,
 // the emotion side from the track's own valence/arousal), or for the dynamic task one per annotated window.
@@ -123,47 +105,43 @@ struct EmbeddedPairs {
   int64_t rows() const { return music.defined() ? music.size(0) : 0; }
 };
 
-EmbeddedPairs EmbedPairs(models::EmbeddingModel& model, const data::Corpus& corpus,
-                         const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                         int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
-                         const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                         int batch_size, bool with_cca) {
+EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const std::vector<std::size_t>& indices,
+                         bool with_cca) {
   const auto forward = [&](const torch::Tensor& x) { return with_cca ? model.EmbedMusicWithCca(x) : model.EmbedMusic(x); };
   std::vector<std::vector<double>> music;
   std::vector<float> emotion_input;  // [n, 2] valence/arousal, or [n, steps, 2] curves
   const int steps = model.CurveSteps();
-  const bool windows = task.task == "dynamic";
+  const bool windows = s.task.task == "dynamic";
   if (windows) {
     // Window level, as the dynamic task is scored: each annotated window's music Gaussian against the emotion of
     // its own stretch of the curve (the curve itself for a recurrent emotion encoder, else its mean).
-    const double frames_per_second = cache.FramesPerSecond();
-    const double seconds = static_cast<double>(frames) / frames_per_second;
-    ForEachWindowBatch(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size,
-                       [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
-                         for (std::size_t b = 0; b < examples.size(); ++b) {
-                           const data::Item& item = corpus.items[examples[b].item];
-                           const double from = item.start_seconds + examples[b].first_frame / frames_per_second;
-                           const auto mean = CurveMean(item, from, from + seconds, false);
-                           if (!mean) continue;
-                           const std::vector<float> e = steps > 0 ? CurveSamples(item, from, from + seconds, steps, normalizer)
-                                                                  : normalizer.Normalize(*mean);
-                           emotion_input.insert(emotion_input.end(), e.begin(), e.end());
-                           const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
-                           music.emplace_back(row, row + out.size(1));
-                         }
-                       });
+    const double frames_per_second = s.cache.FramesPerSecond();
+    const double seconds = static_cast<double>(s.frames) / frames_per_second;
+    ForEachWindowBatch(s, model, forward, indices, [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+      for (std::size_t b = 0; b < examples.size(); ++b) {
+        const data::Item& item = s.corpus.items[examples[b].item];
+        const double from = item.start_seconds + examples[b].first_frame / frames_per_second;
+        const auto mean = CurveMean(item, from, from + seconds, false);
+        if (!mean) continue;
+        const std::vector<float> e = steps > 0 ? CurveSamples(item, from, from + seconds, steps, s.normalizer)
+                                               : s.normalizer.Normalize(*mean);
+        emotion_input.insert(emotion_input.end(), e.begin(), e.end());
+        const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
+        music.emplace_back(row, row + out.size(1));
+      }
+    });
     if (music.empty()) return {};
   } else {
-    music = MeanOverWindows(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size);
+    music = MeanOverWindows(s, model, forward, indices);
     if (music.empty()) return {};
     for (std::size_t i : indices) {
-      const auto z = normalizer.Normalize({corpus.items[i].labels[0], corpus.items[i].labels[1]});
+      const auto z = s.normalizer.Normalize({s.corpus.items[i].labels[0], s.corpus.items[i].labels[1]});
       emotion_input.insert(emotion_input.end(), z.begin(), z.end());
     }
   }
   torch::NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(music.size());
-  const torch::Tensor input = torch::tensor(emotion_input).to(device);
+  const torch::Tensor input = torch::tensor(emotion_input).to(s.device);
   const torch::Tensor shaped = windows && steps > 0 ? input.reshape({n, steps, 2}) : input.reshape({n, 2});
   const torch::Tensor emotion = with_cca ? model.EmbedEmotionWithCca(shaped)
                                          : (shaped.dim() == 3 ? model.EmbedEmotionCurve(shaped) : model.EmbedEmotion(shaped));
@@ -181,27 +159,24 @@ metrics::Matrix Rows(const torch::Tensor& t) {
 
 }  // namespace
 
-std::optional<models::LinearCca> FitRetrievalCca(models::EmbeddingModel& model, const data::Corpus& corpus,
-                                                 const std::vector<std::size_t>& train_indices,
-                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
-                                                 const TaskInfo& task, const FeatureNorm& norm,
-                                                 const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                                 int workers, int batch_size) {
-  const EmbeddedPairs train = EmbedPairs(model, corpus, train_indices, cache, frames, hop, task, norm, normalizer,
-                                         device, workers, batch_size, true);
+std::vector<std::vector<double>> Scorer::PredictItems(models::EmotionModel& model,
+                                                      const std::vector<std::size_t>& indices) const {
+  const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
+  return MeanOverWindows(*this, model, forward, indices);
+}
+
+std::optional<models::LinearCca> Scorer::FitRetrievalCca(models::EmbeddingModel& model,
+                                                         const std::vector<std::size_t>& train_indices) const {
+  const EmbeddedPairs train = EmbedPairs(*this, model, train_indices, true);
   if (train.rows() < 2) return std::nullopt;
   const int64_t dim = train.music.size(1) / 3;
   return models::LinearCca::Fit(train.music.narrow(1, 2 * dim, dim), train.emotion.narrow(1, 2 * dim, dim));
 }
 
-nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
-                               const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
-                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                               int batch_size, const models::LinearCca* cca, double lambda) {
+nlohmann::json Scorer::Retrieval(models::EmbeddingModel& model, const std::vector<std::size_t>& indices,
+                                 const models::LinearCca* cca, double lambda) const {
   if (cca == nullptr) lambda = 0.0;
-  const EmbeddedPairs test = EmbedPairs(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device,
-                                        workers, batch_size, lambda > 0);
+  const EmbeddedPairs test = EmbedPairs(*this, model, indices, lambda > 0);
   if (test.rows() == 0) return nlohmann::json::object();
   const int64_t dim = test.music.size(1) / (lambda > 0 ? 3 : 2);
   const auto part = [&](const torch::Tensor& t, int64_t k) { return t.narrow(1, k * dim, dim); };
@@ -222,14 +197,10 @@ nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus
   return report;
 }
 
-Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
-                  const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
-                  const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
-                  int workers, int batch_size) {
+Scored Scorer::Score(models::EmotionModel& model, const std::vector<std::size_t>& indices) const {
   Scored scored;
   if (task.task != "dynamic") {
-    scored.predicted = PredictItems(model, corpus, indices, cache, frames, hop, task, norm, normalizer, device, workers,
-                                    batch_size);
+    scored.predicted = PredictItems(model, indices);
     for (std::size_t i : indices) {
       scored.ids.push_back(corpus.items[i].id);
       scored.truth.push_back(corpus.items[i].labels);
@@ -238,21 +209,20 @@ Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const
   }
   const double frames_per_second = cache.FramesPerSecond();
   const auto forward = [&](const torch::Tensor& x) { return ToOutputSpace(model.forward(x), task, normalizer); };
-  ForEachWindowBatch(model, forward, corpus, indices, cache, frames, hop, norm, device, workers, batch_size,
-                     [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
-                       for (std::size_t b = 0; b < examples.size(); ++b) {
-                         const data::Example& e = examples[b];
-                         const data::Item& item = corpus.items[e.item];
-                         const double from = item.start_seconds + e.first_frame / frames_per_second;
-                         const auto truth = CurveMean(item, from, from + frames / frames_per_second, false);
-                         if (!truth) continue;
-                         const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
-                         scored.ids.push_back(item.id);
-                         scored.times.push_back(from);
-                         scored.truth.push_back(*truth);
-                         scored.predicted.emplace_back(row, row + out.size(1));
-                       }
-                     });
+  ForEachWindowBatch(*this, model, forward, indices, [&](const std::vector<data::Example>& examples, const torch::Tensor& out) {
+    for (std::size_t b = 0; b < examples.size(); ++b) {
+      const data::Example& e = examples[b];
+      const data::Item& item = corpus.items[e.item];
+      const double from = item.start_seconds + e.first_frame / frames_per_second;
+      const auto truth = CurveMean(item, from, from + frames / frames_per_second, false);
+      if (!truth) continue;
+      const double* row = out.data_ptr<double>() + static_cast<int64_t>(b) * out.size(1);
+      scored.ids.push_back(item.id);
+      scored.times.push_back(from);
+      scored.truth.push_back(*truth);
+      scored.predicted.emplace_back(row, row + out.size(1));
+    }
+  });
   return scored;
 }
 
@@ -378,30 +348,26 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
                                  run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
   const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));
-  const Scored scored = ScoreItems(*run.checkpoint.model, corpus, indices, cache, run.frames, hop, run.task,
-                                   run.feature_norm, run.normalizer, run.device,
-                                   config.at("train").at("workers").get<int>(), 16);
+  const Scorer scorer{corpus,           cache,          run.frames, hop, run.task, run.feature_norm,
+                      run.normalizer,   run.device,     config.at("train").at("workers").get<int>(), 16};
+  const Scored scored = scorer.Score(*run.checkpoint.model, indices);
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
                            {"items_missing", lost}, {"task", run.task.task},
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
   if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
   if (auto* embedding = run.checkpoint.model->Embedding()) {
-    const int workers = config.at("train").at("workers").get<int>();
     const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
     std::optional<models::LinearCca> cca;
     if (lambda > 0) {  // the authors fit the linear CCA on the training part's embeddings
       std::size_t train_lost = 0;
       const std::vector<std::size_t> train_indices = part_indices("train", &train_lost);
-      cca = FitRetrievalCca(*embedding, corpus, train_indices, cache, run.frames, hop, run.task, run.feature_norm,
-                            run.normalizer, run.device, workers, 16);
+      cca = scorer.FitRetrievalCca(*embedding, train_indices);
       if (!cca) {
         std::cerr << "mer eval: warning: fewer than 2 training items of " << split_path.string()
                   << " have audio: retrieval ranks by the KL term alone (lambda 0)\n";
       }
     }
-    result["metrics"]["retrieval"] =
-        RetrievalReport(*embedding, corpus, indices, cache, run.frames, hop, run.task, run.feature_norm,
-                        run.normalizer, run.device, workers, 16, cca ? &*cca : nullptr, lambda);
+    result["metrics"]["retrieval"] = scorer.Retrieval(*embedding, indices, cca ? &*cca : nullptr, lambda);
   }
   if (!options.predictions_csv.empty()) {
     const bool dynamic = !scored.times.empty();

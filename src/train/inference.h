@@ -24,35 +24,8 @@ torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, cons
 torch::Tensor FeaturesTensor(const std::vector<data::Example>& examples, const FeatureNorm& norm,
                              const torch::Device& device);
 
-// Track-level outputs per item: the mean over sliding windows of `frames` every `hop` frames.
-std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const data::Dataset& dataset,
-                                              const std::vector<std::size_t>& indices, const data::FeatureCache& cache,
-                                              int64_t frames, int64_t hop, const TaskInfo& task,
-                                              const FeatureNorm& norm,
-                                              const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                              int workers, int batch_size);
-
-// emb_cl retrieval as the authors evaluate it (models/retrieval.h): the linear CCA fitted on the training part's
-// embeddings (track level, or the annotated windows for the dynamic task), or nullopt when fewer than 2 rows.
-std::optional<models::LinearCca> FitRetrievalCca(models::EmbeddingModel& model, const data::Corpus& corpus,
-                                                 const std::vector<std::size_t>& train_indices,
-                                                 const data::FeatureCache& cache, int64_t frames, int64_t hop,
-                                                 const TaskInfo& task, const FeatureNorm& norm,
-                                                 const data::LabelNormalizer& normalizer, const torch::Device& device,
-                                                 int workers, int batch_size);
-
 // The threshold of the training correlation below which a CCA dimension is left out (the authors' corr_p).
 constexpr double kRetrievalCorrP = 0.4;
-
-// Retrieval both ways with the authors' M2E and E2M distances (`music_to_emotion`, `emotion_to_music`): lambda x the
-// correlation-weighted line errors in the CCA space + (1 - lambda) x their KL matrices; MRR, ranks, recall@k,
-// chance. lambda is the run's model.cca_weight; without a CCA (nullptr) the KL part alone (lambda 0). Rows are the
-// items (track level), or for the dynamic task the annotated windows, each against its own stretch of the curve.
-nlohmann::json RetrievalReport(models::EmbeddingModel& model, const data::Corpus& corpus,
-                               const std::vector<std::size_t>& indices, const data::FeatureCache& cache, int64_t frames,
-                               int64_t hop, const TaskInfo& task, const FeatureNorm& norm,
-                               const data::LabelNormalizer& normalizer, const torch::Device& device, int workers,
-                               int batch_size, const models::LinearCca* cca, double lambda);
 
 // Rows to score: one per item (track level: the mean over its windows), or for the dynamic task one per window
 // that covers annotated curve values (truth: the curve's mean over the window).
@@ -62,10 +35,38 @@ struct Scored {
   std::vector<std::vector<float>> truth;
   std::vector<std::vector<double>> predicted;
 };
-Scored ScoreItems(models::EmotionModel& model, const data::Corpus& corpus, const std::vector<std::size_t>& indices,
-                  const data::FeatureCache& cache, int64_t frames, int64_t hop, const TaskInfo& task,
-                  const FeatureNorm& norm, const data::LabelNormalizer& normalizer, const torch::Device& device,
-                  int workers, int batch_size);
+
+// What scoring a run's items needs besides the model: the items and their features, the windows, the task and the
+// normalisations, the device, and the loader's threads and batch size. Models are run over sliding windows of
+// `frames` columns every `hop`.
+struct Scorer {
+  const data::Corpus& corpus;
+  const data::FeatureCache& cache;
+  int64_t frames;
+  int64_t hop;
+  const TaskInfo& task;
+  const FeatureNorm& norm;
+  const data::LabelNormalizer& normalizer;
+  torch::Device device;
+  int workers;
+  int batch_size;
+
+  // Track-level outputs per item (output space): the mean over its windows, in the order of `indices`.
+  std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const std::vector<std::size_t>& indices) const;
+  // Truth and prediction rows of the items (see Scored).
+  Scored Score(models::EmotionModel& model, const std::vector<std::size_t>& indices) const;
+  // emb_cl retrieval as the authors evaluate it (models/retrieval.h): the linear CCA fitted on the training part's
+  // embeddings (track level, or the annotated windows for the dynamic task), or nullopt when fewer than 2 rows.
+  std::optional<models::LinearCca> FitRetrievalCca(models::EmbeddingModel& model,
+                                                   const std::vector<std::size_t>& train_indices) const;
+  // Retrieval both ways with the authors' M2E and E2M distances (`music_to_emotion`, `emotion_to_music`): lambda x
+  // the correlation-weighted line errors in the CCA space + (1 - lambda) x their KL matrices; MRR, ranks,
+  // recall@k, chance. lambda is the run's model.cca_weight; without a CCA (nullptr) the KL part alone (lambda 0).
+  // Rows are the items (track level), or for the dynamic task the annotated windows, each against its own stretch
+  // of the curve.
+  nlohmann::json Retrieval(models::EmbeddingModel& model, const std::vector<std::size_t>& indices,
+                           const models::LinearCca* cca, double lambda) const;
+};
 
 // A run folder's best checkpoint and what scoring with it needs.
 struct LoadedRun {

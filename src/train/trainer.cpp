@@ -179,23 +179,21 @@ void GatherScored(Communicator& comm, Scored* scored) {
   }
 }
 
-}  // namespace
-
-int Train(const RunConfig& config, const TrainOptions& options) {
-  const fs::path run = options.out_dir;
+// Refuses an --out that is not new, empty, or a mer run (see the README's "Train, evaluate, predict").
+void CheckRunFolder(const fs::path& run, bool resume) {
   std::error_code ec;
   const bool has_checkpoint = fs::exists(run / "last.pt", ec) || fs::exists(run / "best.pt", ec);
-  if (options.resume && !fs::exists(run / "last.pt", ec)) {
+  if (resume && !fs::exists(run / "last.pt", ec)) {
     throw ConfigError("--resume: " + (run / "last.pt").string() + " not found");
   }
-  if (!options.resume && has_checkpoint) {
+  if (!resume && has_checkpoint) {
     throw ConfigError("--out " + run.string() + " already holds a run; use --resume to continue it or another --out");
   }
   // A run folder is new, empty, or holds only what mer (and scripts/sweep.sh) write there: a folder of the user's
-  // own files is never written into, whatever its files are called.
-  if (options.resume) {
-    // --resume: the folder is a run (last.pt checked above); files the user added beside it are left alone.
-  } else if (fs::is_directory(run, ec)) {
+  // own files is never written into, whatever its files are called. With --resume the folder is a run (last.pt
+  // checked above); files the user added beside it are left alone.
+  if (resume) return;
+  if (fs::is_directory(run, ec)) {
     static const std::set<std::string> kRunFiles = {"config.json", "split.json", "labels.json", "train_log.jsonl",
                                                      "best.pt",     "last.pt",    "metrics.json", "sweep.json",
                                                      "train.out",   "eval.json",  "test_predictions.csv"};
@@ -212,433 +210,593 @@ int Train(const RunConfig& config, const TrainOptions& options) {
   } else if (fs::exists(run, ec)) {
     throw ConfigError("--out " + run.string() + ": exists and is not a folder");
   }
-  // Data-parallel ranks (torchrun, srun, `mer train --nproc`): each GPU rank on its LOCAL_RANK's device.
-  const DistEnv dist_env = ReadDistEnv();
-  torch::Device device = ResolveDevice(options.device);
-  if (device.is_cuda() && dist_env.world > 1) {
-    const int devices = std::max(1, static_cast<int>(torch::cuda::device_count()));
-    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist_env.local_rank % devices));
-  }
-  // train.threads, else $OMP_NUM_THREADS when set (several trainings sharing a machine), else every core.
+}
+
+// train.threads, else $OMP_NUM_THREADS when set (several trainings sharing a machine), else every core.
+void SetThreads(const TrainConfig& train) {
   const char* omp_threads = std::getenv("OMP_NUM_THREADS");
   const int env_threads = omp_threads ? std::atoi(omp_threads) : 0;
-  torch::set_num_threads(config.train.threads > 0 ? config.train.threads
-                         : env_threads > 0        ? env_threads
-                                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  // Every rank has checked the folder above before the rendezvous, so before rank 0 writes into it.
-  const std::unique_ptr<Communicator> comm =
-      Communicator::Connect(dist_env, std::chrono::seconds(options.dist_timeout_seconds));
-  const int rank = comm->rank(), world = comm->world();
-  const bool lead = rank == 0;  // rank 0 alone writes the run folder and reports
-  // Per-rank randomness (dropout, masks, mixup) differs between ranks; with one rank the seeds are the same as ever.
-  const uint64_t rank_salt = world > 1 ? Mix(0x72616e6b, static_cast<uint64_t>(rank)) : 0;
-  if (lead) fs::create_directories(run, ec);
-  if (ec) throw OutputError(run.string() + ": cannot create the run folder: " + ec.message());
+  torch::set_num_threads(train.threads > 0 ? train.threads
+                         : env_threads > 0 ? env_threads
+                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
 
-  // Data: labelled items with audio, the split, label normalisation fitted on the training part only.
-  const data::Corpus all = config.data.LoadCorpus();
-  std::size_t missing = 0;
-  data::Corpus corpus = WithAudio(all, &missing);
-  if (config.model.task == "dynamic") {  // only items with curves can be scored per window
-    corpus.items.erase(std::remove_if(corpus.items.begin(), corpus.items.end(),
-                                      [](const data::Item& item) { return !item.dynamic.has_value(); }),
-                       corpus.items.end());
-    if (corpus.items.empty()) {
-      throw ConfigError("model.task = \"dynamic\" is invalid: no item of " + corpus.dataset + " has valence/arousal curves");
-    }
-  }
-  const TaskInfo task = ResolveTask(config.model.task, config.train.monitor, corpus.schema);
-  // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
-  const bool waveform = config.WaveformInput(), raw = IsRawAudioModel(config.model.name);
-  const int64_t crop = config.CropLength();  // loader columns per model input: frames or samples
-  const data::FeatureCache cache(config.data.EffectiveCacheDir(), config.frontend, std::size_t{512} << 20,
-                                 waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
-  // Every clip decoded (and cached) before the split, on the training threads: clips that fail are reported, counted
-  // and left out, so one bad file in a real collection does not end a run. (Nothing is re-decoded later: the
-  // cache holds them.)
-  const std::size_t undecodable = DropUndecodable(&corpus, cache, std::max(1, torch::get_num_threads()), *comm);
-  if (corpus.items.size() < 3) {
-    throw InputError(config.data.root.string() + ": only " + std::to_string(corpus.items.size()) +
-                     " labelled items have readable audio; nothing to train on");
-  }
-  const data::Split split = data::MakeSplit(corpus, config.data.split);
-  const data::LabelNormalizer normalizer =
-      task.task == "regression" ? data::LabelNormalizer::Fit(corpus, split.train)
-      : task.task == "dynamic"  ? FitCurveNormalizer(corpus, split.train)
-                                : data::LabelNormalizer{};
-  const double frames_per_second = cache.FramesPerSecond();
-  // Input standardisation fitted on the training items: per mel band, or one scale for a raw waveform. The
-  // learnable frontend standardises inside the model with the fixed log-mel's per-band statistics.
-  FeatureNorm feature_norm, band_norm;
-  if (config.learnable.enabled) {
-    const data::FeatureCache mel_cache(config.data.EffectiveCacheDir(), config.frontend);
-    band_norm = FeatureNorm::Fit(
-        split.train, [&](std::size_t i) { return mel_cache.Get(corpus.items[i].audio); }, config.frontend.n_mels);
-  } else {
-    feature_norm = FeatureNorm::Fit(
-        split.train, [&](std::size_t i) { return cache.Get(corpus.items[i].audio); }, waveform ? 1 : config.frontend.n_mels);
-  }
+// Where training stands: what a checkpoint's meta carries besides the run's description.
+struct Progress {
+  int epoch = 0;
+  int64_t step_in_epoch = 0;  // on resume: steps of `epoch` already taken
+  int64_t global_step = 0;
+  double best = -INFINITY;
+  int best_epoch = -1, stale = 0;
+};
 
-  models::ModelSpec spec;
-  // raw_cnn counts its window in samples; behind the learnable frontend it reads that window's log-mel frames.
-  spec.n_mels = raw && !config.learnable.enabled ? 1 : config.frontend.n_mels;
-  spec.frames = !raw ? config.model.input_frames
-                     : config.learnable.enabled ? FramesForSamples(config.frontend, crop) : crop;
-  spec.learnable_frontend = config.learnable.enabled;
-  spec.train_stft = config.learnable.train_stft;
-  spec.train_mel = config.learnable.train_mel;
-  spec.frontend = config.frontend;
-  spec.outputs = static_cast<int>(task.outputs.size());
-  spec.dropout = config.model.dropout;
-  spec.task = task.task;
-  spec.channels = config.model.channels;
-  spec.quadrant_weight = config.model.quadrant_weight;
-  spec.filters = config.model.filters;
-  spec.embedding_dim = config.model.embedding_dim;
-  spec.music_encoder = config.model.music_encoder;
-  spec.emotion_encoder = config.model.emotion_encoder;
-  if (task.task == "dynamic") spec.curve_steps = CurveStepsFor(static_cast<double>(crop) / frames_per_second);
-  spec.cca_weight = config.model.cca_weight;
-  spec.margin = config.model.margin;
-  torch::manual_seed(config.train.seed);
-  std::shared_ptr<models::EmotionModel> model = models::CreateModel(config.model.name, spec);
-  if (auto* learnable = dynamic_cast<models::WithLearnableFrontend*>(model.get())) {
-    learnable->SetBandNorm(band_norm.mean, band_norm.std);
-  }
-  model->to(device);
-  std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(config.train, *model);
-  std::vector<torch::Tensor> buffers;  // batch-norm statistics: rank 0's before every step, as DDP does
+// One training run in phases: process set-up, data, model, run folder, input pipeline, epochs (steps, validation,
+// checkpoints), final report. Every rank runs all of it; rank 0 alone writes.
+class Trainer {
+ public:
+  Trainer(const RunConfig& config, const TrainOptions& options)
+      : config_(config), options_(options), run_(options.out_dir), augment_(config.augment) {}
 
-  nlohmann::json meta = {{"format_version", kCheckpointFormat},
-                         {"config", config.resolved},
-                         {"model", config.model.name},
-                         {"spec", SpecToJson(spec)},
-                         {"crop", crop},
-                         {"task", task.ToJson()},
-                         {"normalizer", normalizer.ToJson()},
-                         {"feature_norm", feature_norm.ToJson()},
-                         {"label_names", corpus.schema.names},
-                         {"scale", {corpus.schema.scale_min, corpus.schema.scale_max}},
-                         {"epoch", 0},
-                         {"step_in_epoch", 0},
-                         {"global_step", 0},
-                         {"best_metric", nullptr},
-                         {"best_epoch", -1},
-                         {"stale_epochs", 0}};
-  if (options.resume) {
-    LoadedCheckpoint last = LoadCheckpoint(run / "last.pt", device);
-    if (last.meta.at("config") != config.resolved) {
-      throw ConfigError("--resume: the config differs from the one " + run.string() +
-                        " was started with (see its config.json)");
-    }
-    model = last.model;
-    model->train();
-    optimizer = MakeOptimizer(config.train, *model);
-    LoadOptimizerState(last, optimizer.get(), run / "last.pt");
-    meta = last.meta;
-    if (lead) TrimLogToEpoch(run / "train_log.jsonl", meta.at("epoch").get<int>());
-  } else if (lead) {
-    WriteFileAtomically(run / "config.json", config.resolved.dump(2) + "\n");
-    WriteFileAtomically(run / "split.json", split.ToJson(corpus, config.data.split).dump(1) + "\n");
-    WriteFileAtomically(run / "labels.json", nlohmann::json({{"task", task.ToJson()},
-                                                             {"normalizer", normalizer.ToJson()},
-                                                             {"label_names", corpus.schema.names}})
-                                                 .dump(2) +
-                                                 "\n");
-    std::ofstream(run / "train_log.jsonl", std::ios::trunc);
-  }
-  if (world > 1) {  // every rank starts from rank 0's weights
-    std::vector<torch::Tensor> state = model->parameters();
-    buffers = model->buffers();
-    state.insert(state.end(), buffers.begin(), buffers.end());
-    comm->Broadcast(state);
-  }
-  const int64_t parameters = models::ParameterCount(*model);
-  if (lead) std::cerr << "mer train: " << config.model.name << " (" << parameters << " parameters) on " << corpus.dataset << ", "
-            << task.task << " of " << task.outputs.size() << " outputs; " << split.train.size() << " train / "
-            << split.val.size() << " val / " << split.test.size() << " test items";
-  if (lead && missing) std::cerr << " (" << missing << " without audio left out)";
-  if (lead && undecodable) std::cerr << " (" << undecodable << " that failed to decode left out)";
-  if (lead) std::cerr << "; device " << (device.is_cuda() ? "cuda" : "cpu");
-  if (lead && world > 1) std::cerr << "; " << world << " ranks (" << dist_env.source << "), batch " << config.train.batch_size << " per rank";
-  if (lead) std::cerr << "\n";
-
-  data::LoaderOptions loader_options;
-  loader_options.mode = "train";
-  loader_options.batch_size = static_cast<std::size_t>(config.train.batch_size);
-  loader_options.crop_frames = crop;
-  loader_options.workers = config.train.workers;
-  loader_options.seed = config.train.seed;
-  loader_options.rank = rank;
-  loader_options.world = world;
-  // Augmentation, training only. Waveform operations run on waveform crops in the loader threads; a log-mel model
-  // then gets the frontend of each augmented crop (its top_db floor is the crop's, not the file's). SpecAugment
-  // masks log-mel crops in the loader, or the learnable frontend's output inside the model. mixup is per batch.
-  const data::AugmentConfig& augment = config.augment;
-  std::unique_ptr<data::FeatureCache> wave_cache;
-  const data::FeatureCache* train_cache = &cache;
-  const double crop_seconds = static_cast<double>(crop) / frames_per_second;
-  if (augment.WaveformOps()) {
-    int64_t length = crop;  // samples the model input needs
-    const features::Frontend* frontend = nullptr;
-    if (!waveform) {
-      wave_cache = std::make_unique<data::FeatureCache>(config.data.EffectiveCacheDir(), config.frontend,
-                                                        std::size_t{512} << 20, data::FeatureKind::kWaveform);
-      train_cache = wave_cache.get();
-      length = SamplesForFrames(config.frontend, config.model.input_frames);
-      frontend = &cache.frontend();
-    }
-    loader_options.crop_frames = static_cast<int64_t>(std::ceil(static_cast<double>(length) * (1 + augment.time_stretch)));
-    const int sample_rate = config.frontend.sample_rate;
-    loader_options.transform = [&augment, length, sample_rate, frontend](data::Example& e, std::mt19937_64& rng) {
-      std::vector<float> x = data::AugmentWaveform(e.features, length, sample_rate, augment, &rng);
-      e.frames = length;
-      e.features = std::move(x);
-      if (frontend == nullptr) return;
-      features::Spectrogram s = frontend->Compute(e.features);
-      e.n_mels = s.n_mels;
-      e.frames = s.frames;
-      e.features = std::move(s.values);
-      if (augment.SpecOps()) SpecAugmentWithMean(&e, augment, &rng);
-    };
-  } else if (augment.SpecOps() && !waveform) {
-    loader_options.transform = [&augment](data::Example& e, std::mt19937_64& rng) { SpecAugmentWithMean(&e, augment, &rng); };
-  }
-  auto* learnable_model = dynamic_cast<models::WithLearnableFrontend*>(model.get());
-  uint64_t mask_seed = 0;
-  if (learnable_model != nullptr && augment.SpecOps()) {
-    learnable_model->train_transform = [&augment, &mask_seed](torch::Tensor& features) {
-      std::mt19937_64 rng(mask_seed);
-      for (int64_t b = 0; b < features.size(0); ++b) {
-        const data::SpecMasks masks = data::DrawSpecMasks(static_cast<int>(features.size(1)), features.size(2), augment, &rng);
-        for (const auto& [start, width] : masks.time) features[b].narrow(1, start, width).fill_(0.0);  // 0 = band mean
-        for (const auto& [start, width] : masks.freq) features[b].narrow(0, start, width).fill_(0.0);
+  int Run() {
+    CheckRunFolder(run_, options_.resume);
+    SetUpProcess();
+    PrepareData();
+    BuildModel();
+    StartOrResume();
+    BuildInputPipeline();
+    SignalGuard signals;
+    for (; progress_.epoch < config_.train.epochs && !capped_; ++progress_.epoch) {
+      const std::optional<int> interrupted = RunEpoch();
+      if (interrupted) return *interrupted;
+      if (EndEpoch()) {
+        ++progress_.epoch;
+        break;
       }
-    };
+    }
+    if (!lead_) return 0;  // rank 0 scores the best checkpoint and writes the report
+    std::error_code ec;
+    if (!fs::exists(run_ / "best.pt", ec)) Save(run_ / "best.pt", progress_.epoch, 0);
+    WriteReport();
+    return 0;
   }
-  const double train_frames_per_second = train_cache->FramesPerSecond();
-  const bool own_loss = model->HasTrainingLoss();  // only such models read the quadrant of each target
-  // Only a recurrent emotion encoder reads each window's curve: other models are not handed (or sampled) one.
-  const int curve_steps = model->Embedding() != nullptr ? model->Embedding()->CurveSteps() : 0;
-  data::DataLoader loader(corpus, split.train, *train_cache, loader_options);
-  const std::vector<std::size_t>& val = split.val.empty() ? split.train : split.val;
-  const std::vector<std::size_t> my_val = RankSlice(val, rank, world);  // validation sharded, then gathered
-  const int64_t eval_hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * static_cast<double>(crop)));
-  const bool terminal = lead && options.progress && ::isatty(STDERR_FILENO);
 
-  int epoch = meta["epoch"].get<int>();
-  int64_t skip = meta["step_in_epoch"].get<int64_t>();
-  int64_t global_step = meta["global_step"].get<int64_t>();
-  double best = meta["best_metric"].is_null() ? -INFINITY : meta["best_metric"].get<double>();
-  int best_epoch = meta["best_epoch"].get<int>(), stale = meta["stale_epochs"].get<int>();
-  const auto save = [&](const fs::path& path, int at_epoch, int64_t step_in_epoch) {
-    if (!lead) return;
-    meta["epoch"] = at_epoch;
-    meta["step_in_epoch"] = step_in_epoch;
-    meta["global_step"] = global_step;
-    meta["best_metric"] = std::isfinite(best) ? nlohmann::json(best) : nlohmann::json(nullptr);
-    meta["best_epoch"] = best_epoch;
-    meta["stale_epochs"] = stale;
-    SaveCheckpoint(path, *model, optimizer.get(), meta);
-  };
+ private:
+  // Device, threads and ranks (torchrun, srun, `mer train --nproc`): each GPU rank on its LOCAL_RANK's device.
+  void SetUpProcess() {
+    dist_env_ = ReadDistEnv();
+    device_ = ResolveDevice(options_.device);
+    if (device_.is_cuda() && dist_env_.world > 1) {
+      const int devices = std::max(1, static_cast<int>(torch::cuda::device_count()));
+      device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist_env_.local_rank % devices));
+    }
+    SetThreads(config_.train);
+    // Every rank has checked the folder before the rendezvous, so before rank 0 writes into it.
+    comm_ = Communicator::Connect(dist_env_, std::chrono::seconds(options_.dist_timeout_seconds));
+    rank_ = comm_->rank();
+    world_ = comm_->world();
+    lead_ = rank_ == 0;
+    // Per-rank randomness (dropout, masks, mixup) differs between ranks; with one rank the seeds are as ever.
+    rank_salt_ = world_ > 1 ? Mix(0x72616e6b, static_cast<uint64_t>(rank_)) : 0;
+    std::error_code ec;
+    if (lead_) fs::create_directories(run_, ec);
+    if (ec) throw OutputError(run_.string() + ": cannot create the run folder: " + ec.message());
+  }
 
-  SignalGuard signals;
-  const char* interrupt_env = std::getenv("MER_TEST_INTERRUPT_AFTER_STEPS");
-  const int64_t interrupt_after = interrupt_env ? std::atoll(interrupt_env) : 0;
-  // Test hook: MER_TEST_EXIT_AFTER_STEPS=k ends this process (status 9, nothing saved) after the k-th step, as a
-  // rank that dies would.
-  const char* exit_env = std::getenv("MER_TEST_EXIT_AFTER_STEPS");
-  const int64_t exit_after = exit_env ? std::atoll(exit_env) : 0;
-  bool capped = config.train.max_steps > 0 && global_step >= config.train.max_steps;
-  for (; epoch < config.train.epochs && !capped; ++epoch) {
-    const double lr = LearningRate(config.train, epoch);
-    SetLearningRate(*optimizer, lr);
-    loader.StartEpoch(epoch);
-    const std::size_t batches = loader.BatchesPerEpoch();
-    model->train();
-    const auto start = Clock::now();
-    double loss_sum = 0, comm_seconds = 0;
-    int64_t samples = 0, step_in_epoch = 0;
-    while (auto batch = loader.Next()) {
+  // Labelled items with readable audio, the task, the split, and label and input normalisation fitted on the
+  // training part only.
+  void PrepareData() {
+    corpus_ = WithAudio(config_.data.LoadCorpus(), &missing_);
+    if (config_.model.task == "dynamic") {  // only items with curves can be scored per window
+      corpus_.items.erase(std::remove_if(corpus_.items.begin(), corpus_.items.end(),
+                                         [](const data::Item& item) { return !item.dynamic.has_value(); }),
+                          corpus_.items.end());
+      if (corpus_.items.empty()) {
+        throw ConfigError("model.task = \"dynamic\" is invalid: no item of " + corpus_.dataset +
+                          " has valence/arousal curves");
+      }
+    }
+    task_ = ResolveTask(config_.model.task, config_.train.monitor, corpus_.schema);
+    // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
+    waveform_ = config_.WaveformInput();
+    crop_ = config_.CropLength();  // loader columns per model input: frames or samples
+    cache_ = std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
+                                                  std::size_t{512} << 20,
+                                                  waveform_ ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
+    // Every clip decoded (and cached) before the split: clips that fail are reported, counted and left out, so one
+    // bad file in a real collection does not end a run. (Nothing is re-decoded later: the cache holds them.)
+    undecodable_ = DropUndecodable(&corpus_, *cache_, std::max(1, torch::get_num_threads()), *comm_);
+    if (corpus_.items.size() < 3) {
+      throw InputError(config_.data.root.string() + ": only " + std::to_string(corpus_.items.size()) +
+                       " labelled items have readable audio; nothing to train on");
+    }
+    split_ = data::MakeSplit(corpus_, config_.data.split);
+    normalizer_ = task_.task == "regression" ? data::LabelNormalizer::Fit(corpus_, split_.train)
+                  : task_.task == "dynamic"  ? FitCurveNormalizer(corpus_, split_.train)
+                                             : data::LabelNormalizer{};
+    // Input standardisation fitted on the training items: per mel band, or one scale for a raw waveform. The
+    // learnable frontend standardises inside the model with the fixed log-mel's per-band statistics.
+    if (config_.learnable.enabled) {
+      const data::FeatureCache mel_cache(config_.data.EffectiveCacheDir(), config_.frontend);
+      band_norm_ = FeatureNorm::Fit(
+          split_.train, [&](std::size_t i) { return mel_cache.Get(corpus_.items[i].audio); }, config_.frontend.n_mels);
+    } else {
+      feature_norm_ = FeatureNorm::Fit(
+          split_.train, [&](std::size_t i) { return cache_->Get(corpus_.items[i].audio); },
+          waveform_ ? 1 : config_.frontend.n_mels);
+    }
+  }
+
+  models::ModelSpec Spec() const {
+    const bool raw = IsRawAudioModel(config_.model.name);
+    models::ModelSpec spec;
+    // raw_cnn counts its window in samples; behind the learnable frontend it reads that window's log-mel frames.
+    spec.n_mels = raw && !config_.learnable.enabled ? 1 : config_.frontend.n_mels;
+    spec.frames = !raw ? config_.model.input_frames
+                       : config_.learnable.enabled ? FramesForSamples(config_.frontend, crop_) : crop_;
+    spec.learnable_frontend = config_.learnable.enabled;
+    spec.train_stft = config_.learnable.train_stft;
+    spec.train_mel = config_.learnable.train_mel;
+    spec.frontend = config_.frontend;
+    spec.outputs = static_cast<int>(task_.outputs.size());
+    spec.dropout = config_.model.dropout;
+    spec.task = task_.task;
+    spec.channels = config_.model.channels;
+    spec.quadrant_weight = config_.model.quadrant_weight;
+    spec.filters = config_.model.filters;
+    spec.embedding_dim = config_.model.embedding_dim;
+    spec.music_encoder = config_.model.music_encoder;
+    spec.emotion_encoder = config_.model.emotion_encoder;
+    if (task_.task == "dynamic") {
+      spec.curve_steps = CurveStepsFor(static_cast<double>(crop_) / cache_->FramesPerSecond());
+    }
+    spec.cca_weight = config_.model.cca_weight;
+    spec.margin = config_.model.margin;
+    return spec;
+  }
+
+  // The model (seeded), its optimiser, and the checkpoint meta that describes the run.
+  void BuildModel() {
+    const models::ModelSpec spec = Spec();
+    torch::manual_seed(config_.train.seed);
+    model_ = models::CreateModel(config_.model.name, spec);
+    if (auto* learnable = dynamic_cast<models::WithLearnableFrontend*>(model_.get())) {
+      learnable->SetBandNorm(band_norm_.mean, band_norm_.std);
+    }
+    model_->to(device_);
+    optimizer_ = MakeOptimizer(config_.train, *model_);
+    meta_ = {{"format_version", kCheckpointFormat},
+             {"config", config_.resolved},
+             {"model", config_.model.name},
+             {"spec", SpecToJson(spec)},
+             {"crop", crop_},
+             {"task", task_.ToJson()},
+             {"normalizer", normalizer_.ToJson()},
+             {"feature_norm", feature_norm_.ToJson()},
+             {"label_names", corpus_.schema.names},
+             {"scale", {corpus_.schema.scale_min, corpus_.schema.scale_max}},
+             {"epoch", 0},
+             {"step_in_epoch", 0},
+             {"global_step", 0},
+             {"best_metric", nullptr},
+             {"best_epoch", -1},
+             {"stale_epochs", 0}};
+  }
+
+  // --resume: the model, optimiser and progress of last.pt; else the run folder's first files. Then every rank takes
+  // rank 0's weights, and rank 0 says what is about to train.
+  void StartOrResume() {
+    if (options_.resume) {
+      LoadedCheckpoint last = LoadCheckpoint(run_ / "last.pt", device_);
+      if (last.meta.at("config") != config_.resolved) {
+        throw ConfigError("--resume: the config differs from the one " + run_.string() +
+                          " was started with (see its config.json)");
+      }
+      model_ = last.model;
+      model_->train();
+      optimizer_ = MakeOptimizer(config_.train, *model_);
+      LoadOptimizerState(last, optimizer_.get(), run_ / "last.pt");
+      meta_ = last.meta;
+      if (lead_) TrimLogToEpoch(run_ / "train_log.jsonl", meta_.at("epoch").get<int>());
+    } else if (lead_) {
+      WriteFileAtomically(run_ / "config.json", config_.resolved.dump(2) + "\n");
+      WriteFileAtomically(run_ / "split.json", split_.ToJson(corpus_, config_.data.split).dump(1) + "\n");
+      const nlohmann::json labels = {
+          {"task", task_.ToJson()}, {"normalizer", normalizer_.ToJson()}, {"label_names", corpus_.schema.names}};
+      WriteFileAtomically(run_ / "labels.json", labels.dump(2) + "\n");
+      std::ofstream(run_ / "train_log.jsonl", std::ios::trunc);
+    }
+    progress_.epoch = meta_["epoch"].get<int>();
+    progress_.step_in_epoch = meta_["step_in_epoch"].get<int64_t>();
+    progress_.global_step = meta_["global_step"].get<int64_t>();
+    progress_.best = meta_["best_metric"].is_null() ? -INFINITY : meta_["best_metric"].get<double>();
+    progress_.best_epoch = meta_["best_epoch"].get<int>();
+    progress_.stale = meta_["stale_epochs"].get<int>();
+    if (world_ > 1) {
+      std::vector<torch::Tensor> state = model_->parameters();
+      buffers_ = model_->buffers();  // batch-norm statistics: rank 0's before every step, as DDP does
+      state.insert(state.end(), buffers_.begin(), buffers_.end());
+      comm_->Broadcast(state);
+    }
+    parameters_ = models::ParameterCount(*model_);
+    if (!lead_) return;
+    std::cerr << "mer train: " << config_.model.name << " (" << parameters_ << " parameters) on " << corpus_.dataset
+              << ", " << task_.task << " of " << task_.outputs.size() << " outputs; " << split_.train.size()
+              << " train / " << split_.val.size() << " val / " << split_.test.size() << " test items";
+    if (missing_) std::cerr << " (" << missing_ << " without audio left out)";
+    if (undecodable_) std::cerr << " (" << undecodable_ << " that failed to decode left out)";
+    std::cerr << "; device " << (device_.is_cuda() ? "cuda" : "cpu");
+    if (world_ > 1) {
+      std::cerr << "; " << world_ << " ranks (" << dist_env_.source << "), batch " << config_.train.batch_size
+                << " per rank";
+    }
+    std::cerr << "\n";
+  }
+
+  // The training loader (this rank's share of each epoch) and the augmentation around it. Waveform operations run
+  // on waveform crops in the loader threads; a log-mel model then gets the frontend of each augmented crop (its
+  // top_db floor is the crop's, not the file's). SpecAugment masks log-mel crops in the loader, or the learnable
+  // frontend's output inside the model. mixup is per batch (MakeTrainingBatch).
+  void BuildInputPipeline() {
+    data::LoaderOptions o;
+    o.mode = "train";
+    o.batch_size = static_cast<std::size_t>(config_.train.batch_size);
+    o.crop_frames = crop_;
+    o.workers = config_.train.workers;
+    o.seed = config_.train.seed;
+    o.rank = rank_;
+    o.world = world_;
+    train_cache_ = cache_.get();
+    InstallAugmentation(&o);
+    own_loss_ = model_->HasTrainingLoss();  // only such models read the quadrant of each target
+    // Only a recurrent emotion encoder reads each window's curve: other models are not handed (or sampled) one.
+    curve_steps_ = model_->Embedding() != nullptr ? model_->Embedding()->CurveSteps() : 0;
+    loader_ = std::make_unique<data::DataLoader>(corpus_, split_.train, *train_cache_, o);
+    const std::vector<std::size_t>& val = split_.val.empty() ? split_.train : split_.val;
+    my_val_ = RankSlice(val, rank_, world_);  // validation sharded, then gathered
+    const int64_t eval_hop = std::max<int64_t>(1, std::llround(config_.train.eval_hop * static_cast<double>(crop_)));
+    scorer_.emplace(Scorer{corpus_, *cache_, crop_, eval_hop, task_, feature_norm_, normalizer_, device_,
+                           config_.train.workers, config_.train.batch_size});
+    terminal_ = lead_ && options_.progress && ::isatty(STDERR_FILENO);
+    const char* interrupt_env = std::getenv("MER_TEST_INTERRUPT_AFTER_STEPS");
+    interrupt_after_ = interrupt_env ? std::atoll(interrupt_env) : 0;
+    // Test hook: MER_TEST_EXIT_AFTER_STEPS=k ends this process (status 9, nothing saved) after the k-th step, as a
+    // rank that dies would.
+    const char* exit_env = std::getenv("MER_TEST_EXIT_AFTER_STEPS");
+    exit_after_ = exit_env ? std::atoll(exit_env) : 0;
+    capped_ = config_.train.max_steps > 0 && progress_.global_step >= config_.train.max_steps;
+  }
+
+  // Augmentation, training only (see BuildInputPipeline): the loader's transform, or the learnable frontend's masks.
+  void InstallAugmentation(data::LoaderOptions* o) {
+    const data::AugmentConfig& augment = augment_;
+    if (augment.WaveformOps()) {
+      int64_t length = crop_;  // samples the model input needs
+      const features::Frontend* frontend = nullptr;
+      if (!waveform_) {
+        wave_cache_ = std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
+                                                           std::size_t{512} << 20, data::FeatureKind::kWaveform);
+        train_cache_ = wave_cache_.get();
+        length = SamplesForFrames(config_.frontend, config_.model.input_frames);
+        frontend = &cache_->frontend();
+      }
+      o->crop_frames = static_cast<int64_t>(std::ceil(static_cast<double>(length) * (1 + augment.time_stretch)));
+      const int sample_rate = config_.frontend.sample_rate;
+      o->transform = [&augment, length, sample_rate, frontend](data::Example& e, std::mt19937_64& rng) {
+        std::vector<float> x = data::AugmentWaveform(e.features, length, sample_rate, augment, &rng);
+        e.frames = length;
+        e.features = std::move(x);
+        if (frontend == nullptr) return;
+        features::Spectrogram s = frontend->Compute(e.features);
+        e.n_mels = s.n_mels;
+        e.frames = s.frames;
+        e.features = std::move(s.values);
+        if (augment.SpecOps()) SpecAugmentWithMean(&e, augment, &rng);
+      };
+    } else if (augment.SpecOps() && !waveform_) {
+      o->transform = [&augment](data::Example& e, std::mt19937_64& rng) { SpecAugmentWithMean(&e, augment, &rng); };
+    }
+    auto* learnable = dynamic_cast<models::WithLearnableFrontend*>(model_.get());
+    if (learnable != nullptr && augment.SpecOps()) {
+      learnable->train_transform = [&augment, this](torch::Tensor& features) {
+        std::mt19937_64 rng(mask_seed_);
+        for (int64_t b = 0; b < features.size(0); ++b) {
+          const data::SpecMasks masks =
+              data::DrawSpecMasks(static_cast<int>(features.size(1)), features.size(2), augment, &rng);
+          for (const auto& [start, width] : masks.time) features[b].narrow(1, start, width).fill_(0.0);  // 0 = mean
+          for (const auto& [start, width] : masks.freq) features[b].narrow(0, start, width).fill_(0.0);
+        }
+      };
+    }
+  }
+
+  uint64_t StepSeed(uint64_t salt) const {
+    return Mix(Mix(config_.train.seed ^ rank_salt_, static_cast<uint64_t>(progress_.global_step)), salt);
+  }
+
+  // A batch's model input and targets (the curve over each crop for the dynamic task), mixed up when asked.
+  models::TrainingBatch MakeTrainingBatch(const data::Batch& batch, bool* mixed) {
+    torch::Tensor x = FeaturesTensor(batch.examples, feature_norm_, torch::kCPU);
+    std::vector<float> targets;
+    std::vector<int64_t> quadrants;
+    std::vector<float> curves;  // recurrent emotion encoder: [batch, curve_steps, 2]
+    const double crop_seconds = static_cast<double>(crop_) / cache_->FramesPerSecond();
+    const double train_frames_per_second = train_cache_->FramesPerSecond();
+    for (const auto& e : batch.examples) {
+      const data::Item& item = corpus_.items[e.item];
+      std::vector<float> labels = item.labels, t;
+      if (task_.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
+        const double from = item.start_seconds + e.first_frame / train_frames_per_second;
+        labels = *CurveMean(item, from, from + crop_seconds, true);
+        t = normalizer_.Normalize(labels);
+        if (curve_steps_ > 0) {
+          const std::vector<float> c = CurveSamples(item, from, from + crop_seconds, curve_steps_, normalizer_);
+          curves.insert(curves.end(), c.begin(), c.end());
+        }
+      } else {
+        t = task_.Target(item.labels, normalizer_);
+      }
+      if (own_loss_ && task_.task != "tagging" && task_.task != "classes") {
+        quadrants.push_back(data::Quadrant(labels[0], labels[1], task_.midpoint));
+      }
+      targets.insert(targets.end(), t.begin(), t.end());
+    }
+    const int64_t b = static_cast<int64_t>(batch.examples.size());
+    *mixed = augment_.mixup_alpha > 0 && b > 1;
+    if (*mixed) {  // inputs and targets (quadrants: one-hot) mixed with the same lambda and partners
+      std::mt19937_64 rng(StepSeed(0x6d6978));
+      const data::MixupPlan plan = data::MakeMixupPlan(static_cast<std::size_t>(b), augment_.mixup_alpha, &rng);
+      data::MixRows(x.data_ptr<float>(), static_cast<std::size_t>(x.numel() / b), plan);
+      if (task_.IsClassification()) {
+        const int64_t k = static_cast<int64_t>(task_.outputs.size());
+        std::vector<float> one_hot(static_cast<std::size_t>(b * k), 0.0f);
+        for (int64_t i = 0; i < b; ++i) one_hot[static_cast<std::size_t>(i * k + static_cast<int64_t>(targets[i]))] = 1.0f;
+        targets = std::move(one_hot);
+      }
+      data::MixRows(targets.data(), targets.size() / static_cast<std::size_t>(b), plan);
+    }
+    models::TrainingBatch training{x.to(device_), {}, {}, {}};
+    if (task_.IsClassification() && !*mixed) {
+      training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device_);
+    } else {
+      training.target = torch::tensor(targets).reshape({b, -1}).to(device_);
+    }
+    if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device_);
+    if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, curve_steps_, 2}).to(device_);
+    return training;
+  }
+
+  // The task's loss, unless the model brings its own.
+  torch::Tensor Loss(const models::TrainingBatch& training, bool mixed) {
+    torch::Tensor loss = model_->TrainingLoss(training);
+    if (loss.defined()) return loss;
+    const torch::Tensor output = model_->forward(training.x);
+    if (task_.IsClassification() && mixed) return -(training.target * torch::log_softmax(output, 1)).sum(1).mean();
+    if (task_.IsClassification()) return torch::nn::functional::cross_entropy(output, training.target);
+    if (task_.task == "tagging") return torch::nn::functional::binary_cross_entropy_with_logits(output, training.target);
+    return torch::mse_loss(output, training.target);
+  }
+
+  // One optimiser step on a batch (gradients averaged over the ranks); returns its mean loss.
+  double Step(const data::Batch& batch) {
+    // Dropout draws from torch's generator: seeding it per step makes a resumed run identical. (Seeding costs
+    // about 0.4 ms, so it is skipped when nothing random happens in a step.)
+    if (config_.model.dropout > 0) {
+      torch::manual_seed(Mix(config_.train.seed ^ rank_salt_, static_cast<uint64_t>(progress_.global_step)));
+    }
+    mask_seed_ = StepSeed(0x6d61736b);
+    bool mixed = false;
+    const models::TrainingBatch training = MakeTrainingBatch(batch, &mixed);
+    if (!buffers_.empty()) comm_->Broadcast(buffers_);
+    torch::Tensor loss = Loss(training, mixed);
+    optimizer_->zero_grad();
+    loss.backward();
+    if (world_ > 1) comm_seconds_ += comm_->AverageGradients(model_->parameters());
+    if (config_.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.train.grad_clip);
+    optimizer_->step();
+    ++progress_.global_step;
+    return loss.item<double>();
+  }
+
+  // SIGINT / SIGTERM on any rank (or the test hooks): the signal every rank stops on at this step, else 0.
+  int AgreedSignal() {
+    if (interrupt_after_ > 0 && progress_.global_step == interrupt_after_) std::raise(SIGINT);
+    if (exit_after_ > 0 && progress_.global_step == exit_after_) std::_Exit(9);
+    int signal = g_signal;
+    if (world_ > 1) {  // the ranks stop together, at the same step, if any of them was signalled
+      const std::vector<double> any = comm_->Sum({signal == SIGINT ? 1.0 : 0.0, signal == SIGTERM ? 1.0 : 0.0});
+      signal = any[0] > 0 ? SIGINT : any[1] > 0 ? SIGTERM : 0;
+    }
+    return signal;
+  }
+
+  // The training steps of one epoch; the exit code when interrupted (last.pt saved first).
+  std::optional<int> RunEpoch() {
+    const int epoch = progress_.epoch;
+    lr_ = LearningRate(config_.train, epoch);
+    SetLearningRate(*optimizer_, lr_);
+    loader_->StartEpoch(epoch);
+    const std::size_t batches = loader_->BatchesPerEpoch();
+    model_->train();
+    epoch_start_ = Clock::now();
+    loss_sum_ = comm_seconds_ = 0;
+    samples_ = 0;
+    const int64_t skip = progress_.step_in_epoch;
+    int64_t step_in_epoch = 0;
+    while (auto batch = loader_->Next()) {
       if (step_in_epoch < skip) {  // resuming inside an epoch: these steps were taken before the interruption
         ++step_in_epoch;
         continue;
       }
-      // Dropout draws from torch's generator: seeding it per step makes a resumed run identical. (Seeding costs
-      // about 0.4 ms, so it is skipped when nothing random happens in a step.)
-      if (config.model.dropout > 0) torch::manual_seed(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)));
-      torch::Tensor x = FeaturesTensor(batch->examples, feature_norm, torch::kCPU);
-      mask_seed = Mix(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)), 0x6d61736b);
-      std::vector<float> targets;
-      std::vector<int64_t> quadrants;
-      std::vector<float> curves;  // recurrent emotion encoder: [batch, curve_steps, 2]
-      for (const auto& e : batch->examples) {
-        const data::Item& item = corpus.items[e.item];
-        std::vector<float> labels = item.labels, t;
-        if (task.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
-          const double from = item.start_seconds + e.first_frame / train_frames_per_second;
-          labels = *CurveMean(item, from, from + crop_seconds, true);
-          t = normalizer.Normalize(labels);
-          if (curve_steps > 0) {
-            const std::vector<float> c = CurveSamples(item, from, from + crop_seconds, curve_steps, normalizer);
-            curves.insert(curves.end(), c.begin(), c.end());
-          }
-        } else {
-          t = task.Target(item.labels, normalizer);
-        }
-        if (own_loss && task.task != "tagging" && task.task != "classes") quadrants.push_back(data::Quadrant(labels[0], labels[1], task.midpoint));
-        targets.insert(targets.end(), t.begin(), t.end());
-      }
       const int64_t b = static_cast<int64_t>(batch->examples.size());
-      const bool mixup = augment.mixup_alpha > 0 && b > 1;
-      if (mixup) {  // inputs and targets (quadrants: one-hot) mixed with the same lambda and partners
-        std::mt19937_64 rng(Mix(Mix(config.train.seed ^ rank_salt, static_cast<uint64_t>(global_step)), 0x6d6978));
-        const data::MixupPlan plan = data::MakeMixupPlan(static_cast<std::size_t>(b), augment.mixup_alpha, &rng);
-        data::MixRows(x.data_ptr<float>(), static_cast<std::size_t>(x.numel() / b), plan);
-        if (task.IsClassification()) {
-          const int64_t k = static_cast<int64_t>(task.outputs.size());
-          std::vector<float> one_hot(static_cast<std::size_t>(b * k), 0.0f);
-          for (int64_t i = 0; i < b; ++i) one_hot[static_cast<std::size_t>(i * k + static_cast<int64_t>(targets[i]))] = 1.0f;
-          targets = std::move(one_hot);
-        }
-        data::MixRows(targets.data(), targets.size() / static_cast<std::size_t>(b), plan);
-      }
-      x = x.to(device);
-      models::TrainingBatch training{x, {}, {}, {}};
-      if (task.IsClassification() && !mixup) {
-        training.target = torch::tensor(std::vector<int64_t>(targets.begin(), targets.end())).to(device);
-      } else {
-        training.target = torch::tensor(targets).reshape({b, -1}).to(device);
-      }
-      if (!quadrants.empty()) training.quadrant = torch::tensor(quadrants).to(device);
-      if (!curves.empty()) training.curve = torch::tensor(curves).reshape({b, curve_steps, 2}).to(device);
-      if (!buffers.empty()) comm->Broadcast(buffers);
-      torch::Tensor loss = model->TrainingLoss(training);
-      if (!loss.defined()) {
-        const torch::Tensor output = model->forward(x);
-        loss = task.IsClassification() && mixup ? -(training.target * torch::log_softmax(output, 1)).sum(1).mean()
-               : task.IsClassification()        ? torch::nn::functional::cross_entropy(output, training.target)
-               : task.task == "tagging" ? torch::nn::functional::binary_cross_entropy_with_logits(output, training.target)
-                                        : torch::mse_loss(output, training.target);
-      }
-      optimizer->zero_grad();
-      loss.backward();
-      if (world > 1) comm_seconds += comm->AverageGradients(model->parameters());
-      if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
-      optimizer->step();
-      ++global_step;
+      loss_sum_ += Step(*batch) * b;
       ++step_in_epoch;
-      loss_sum += loss.item<double>() * b;
-      samples += b;
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      if (terminal) {
+      samples_ += b;
+      if (terminal_) {
+        const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
         const double per_step = seconds / std::max<int64_t>(1, step_in_epoch - skip);
         std::fprintf(stderr, "\repoch %d/%d  step %lld/%zu  loss %.4f  %.1f samples/s  ETA %s   ", epoch + 1,
-                     config.train.epochs, static_cast<long long>(step_in_epoch), batches, loss_sum / samples,
-                     samples / std::max(seconds, 1e-9),
+                     config_.train.epochs, static_cast<long long>(step_in_epoch), batches, loss_sum_ / samples_,
+                     samples_ / std::max(seconds, 1e-9),
                      Duration(per_step * (static_cast<double>(batches) - step_in_epoch)).c_str());
       }
-      // Test hook: MER_TEST_INTERRUPT_AFTER_STEPS=k raises SIGINT after the k-th optimiser step, so the
-      // interrupt-and-resume test is exact rather than timing-dependent.
-      if (interrupt_after > 0 && global_step == interrupt_after) std::raise(SIGINT);
-      if (exit_after > 0 && global_step == exit_after) std::_Exit(9);
-      int signal = g_signal;
-      if (world > 1) {  // the ranks stop together, at the same step, if any of them was signalled
-        const std::vector<double> any = comm->Sum({signal == SIGINT ? 1.0 : 0.0, signal == SIGTERM ? 1.0 : 0.0});
-        signal = any[0] > 0 ? SIGINT : any[1] > 0 ? SIGTERM : 0;
-      }
-      if (signal != 0) {
-        if (terminal) std::fprintf(stderr, "\n");
-        save(run / "last.pt", epoch, step_in_epoch);
-        if (lead) std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
-                  << (run / "last.pt").string() << ", continue with --resume\n";
+      if (const int signal = AgreedSignal(); signal != 0) {
+        if (terminal_) std::fprintf(stderr, "\n");
+        Save(run_ / "last.pt", epoch, step_in_epoch);
+        if (lead_) {
+          std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
+                    << (run_ / "last.pt").string() << ", continue with --resume\n";
+        }
         return signal == SIGINT ? 130 : 143;
       }
-      if (config.train.max_steps > 0 && global_step >= config.train.max_steps) {
-        capped = true;
+      if (config_.train.max_steps > 0 && progress_.global_step >= config_.train.max_steps) {
+        capped_ = true;
         break;
       }
     }
-    skip = 0;
-    if (terminal) std::fprintf(stderr, "\n");
-    if (world > 1) {  // the epoch's loss and samples over every rank
-      const std::vector<double> totals = comm->Sum({loss_sum, static_cast<double>(samples)});
-      loss_sum = totals[0];
-      samples = static_cast<int64_t>(totals[1]);
-    }
-    const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    // Validation: track-level metrics over sliding windows, each rank scoring its share.
-    Scored scored = ScoreItems(*model, corpus, my_val, cache, crop, eval_hop, task, feature_norm, normalizer,
-                               device, config.train.workers, config.train.batch_size);
-    if (world > 1) GatherScored(*comm, &scored);
-    const nlohmann::json val_metrics = ComputeMetrics(task, scored.truth, scored.predicted);
-    const double monitored = comm->BroadcastValue(MonitorValue(task, val_metrics));  // one decision for all ranks
-    const bool improved = monitored > best;
-    if (improved) {
-      best = monitored;
-      best_epoch = epoch;
-      stale = 0;
-    } else {
-      ++stale;
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    nlohmann::json line = {{"epoch", epoch + 1},
-                                 {"global_step", global_step},
-                                 {"train_loss", samples ? loss_sum / samples : 0.0},
-                                 {"val", val_metrics},
-                                 {"monitor", task.monitor},
-                                 {"monitor_value", std::isfinite(monitored) ? nlohmann::json(monitored) : nlohmann::json(nullptr)},
-                                 {"lr", lr},
-                                 {"seconds", seconds},
-                                 {"samples_per_second", samples / std::max(train_seconds, 1e-9)}};
-    if (world > 1) {
-      line["ranks"] = world;
-      line["comm_seconds"] = comm->Sum({comm_seconds})[0] / world;  // gradient all-reduce, mean over the ranks
-    }
-    if (lead) AppendLine(run / "train_log.jsonl", line.dump());
-    if (lead) std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
-                 config.train.epochs, samples ? loss_sum / samples : 0.0, task.monitor.c_str(), monitored,
-                 improved ? " (best)" : "", samples / std::max(train_seconds, 1e-9), seconds);
-    if (improved) save(run / "best.pt", epoch + 1, 0);
-    save(run / "last.pt", epoch + 1, 0);
-    if (config.train.patience > 0 && stale >= config.train.patience) {
-      if (lead) std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task.monitor.c_str(), stale);
-      ++epoch;
-      break;
-    }
+    progress_.step_in_epoch = 0;
+    if (terminal_) std::fprintf(stderr, "\n");
+    return std::nullopt;
   }
-  if (!lead) return 0;  // rank 0 scores the best checkpoint and writes the report
-  if (!fs::exists(run / "best.pt", ec)) save(run / "best.pt", epoch, 0);
 
-  // Final report: the best checkpoint on validation and test.
-  LoadedCheckpoint best_checkpoint = LoadCheckpoint(run / "best.pt", device);
-  nlohmann::json report = {{"model", config.model.name}, {"parameters", parameters}, {"dataset", corpus.dataset},
-                           {"task", task.task},          {"best_epoch", best_epoch + 1}, {"global_step", global_step},
-                           {"device", device.is_cuda() ? "cuda" : "cpu"}};
-  if (world > 1) report["ranks"] = world;
-  std::optional<models::LinearCca> retrieval_cca;  // emb_cl with lambda > 0: fitted once on the training part
-  if (auto* embedding = best_checkpoint.model->Embedding(); embedding != nullptr && config.model.cca_weight > 0) {
-    retrieval_cca = FitRetrievalCca(*embedding, corpus, split.train, cache, crop, eval_hop, task, feature_norm,
-                                    normalizer, device, config.train.workers, config.train.batch_size);
-  }
-  for (const char* part : {"val", "test"}) {
-    const auto& indices = split.Part(part);
-    if (indices.empty()) continue;
-    const Scored scored = ScoreItems(*best_checkpoint.model, corpus, indices, cache, crop,
-                                     eval_hop, task, feature_norm, normalizer, device, config.train.workers,
-                                     config.train.batch_size);
-    report[part] = ComputeMetrics(task, scored.truth, scored.predicted);
-    if (auto* embedding = best_checkpoint.model->Embedding()) {
-      report[part]["retrieval"] = RetrievalReport(*embedding, corpus, indices, cache, crop, eval_hop, task,
-                                                  feature_norm, normalizer, device, config.train.workers,
-                                                  config.train.batch_size, retrieval_cca ? &*retrieval_cca : nullptr,
-                                                  config.model.cca_weight);
+  // Validation (track-level metrics over sliding windows, each rank scoring its share), the log line, checkpoints
+  // and early stopping, decided alike on every rank. Returns whether training stops early.
+  bool EndEpoch() {
+    const int epoch = progress_.epoch;
+    if (world_ > 1) {  // the epoch's loss and samples over every rank
+      const std::vector<double> totals = comm_->Sum({loss_sum_, static_cast<double>(samples_)});
+      loss_sum_ = totals[0];
+      samples_ = static_cast<int64_t>(totals[1]);
     }
+    const double train_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
+    Scored scored = scorer_->Score(*model_, my_val_);
+    if (world_ > 1) GatherScored(*comm_, &scored);
+    const nlohmann::json val_metrics = ComputeMetrics(task_, scored.truth, scored.predicted);
+    const double monitored = comm_->BroadcastValue(MonitorValue(task_, val_metrics));  // one decision for all ranks
+    const bool improved = monitored > progress_.best;
+    if (improved) {
+      progress_.best = monitored;
+      progress_.best_epoch = epoch;
+      progress_.stale = 0;
+    } else {
+      ++progress_.stale;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
+    const double loss = samples_ ? loss_sum_ / samples_ : 0.0;
+    const double rate = samples_ / std::max(train_seconds, 1e-9);
+    nlohmann::json line = {{"epoch", epoch + 1},
+                           {"global_step", progress_.global_step},
+                           {"train_loss", loss},
+                           {"val", val_metrics},
+                           {"monitor", task_.monitor},
+                           {"monitor_value", std::isfinite(monitored) ? nlohmann::json(monitored) : nlohmann::json(nullptr)},
+                           {"lr", lr_},
+                           {"seconds", seconds},
+                           {"samples_per_second", rate}};
+    if (world_ > 1) {
+      line["ranks"] = world_;
+      line["comm_seconds"] = comm_->Sum({comm_seconds_})[0] / world_;  // gradient all-reduce, mean over the ranks
+    }
+    if (lead_) {
+      AppendLine(run_ / "train_log.jsonl", line.dump());
+      std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
+                   config_.train.epochs, loss, task_.monitor.c_str(), monitored, improved ? " (best)" : "", rate, seconds);
+    }
+    if (improved) Save(run_ / "best.pt", epoch + 1, 0);
+    Save(run_ / "last.pt", epoch + 1, 0);
+    if (config_.train.patience > 0 && progress_.stale >= config_.train.patience) {
+      if (lead_) {
+        std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task_.monitor.c_str(), progress_.stale);
+      }
+      return true;
+    }
+    return false;
   }
-  WriteFileAtomically(run / "metrics.json", report.dump(2) + "\n");
-  std::cerr << "mer train: done; best epoch " << best_epoch + 1 << ", metrics in " << (run / "metrics.json").string()
-            << "\n";
-  return 0;
-}
+
+  // A checkpoint of the model, optimiser and progress (rank 0 only).
+  void Save(const fs::path& path, int at_epoch, int64_t step_in_epoch) {
+    if (!lead_) return;
+    meta_["epoch"] = at_epoch;
+    meta_["step_in_epoch"] = step_in_epoch;
+    meta_["global_step"] = progress_.global_step;
+    meta_["best_metric"] = std::isfinite(progress_.best) ? nlohmann::json(progress_.best) : nlohmann::json(nullptr);
+    meta_["best_epoch"] = progress_.best_epoch;
+    meta_["stale_epochs"] = progress_.stale;
+    SaveCheckpoint(path, *model_, optimizer_.get(), meta_);
+  }
+
+  // metrics.json: the best checkpoint on validation and test (with retrieval for embedding models).
+  void WriteReport() {
+    LoadedCheckpoint best = LoadCheckpoint(run_ / "best.pt", device_);
+    nlohmann::json report = {{"model", config_.model.name}, {"parameters", parameters_}, {"dataset", corpus_.dataset},
+                             {"task", task_.task}, {"best_epoch", progress_.best_epoch + 1},
+                             {"global_step", progress_.global_step}, {"device", device_.is_cuda() ? "cuda" : "cpu"}};
+    if (world_ > 1) report["ranks"] = world_;
+    std::optional<models::LinearCca> retrieval_cca;  // emb_cl with lambda > 0: fitted once on the training part
+    if (auto* embedding = best.model->Embedding(); embedding != nullptr && config_.model.cca_weight > 0) {
+      retrieval_cca = scorer_->FitRetrievalCca(*embedding, split_.train);
+    }
+    for (const char* part : {"val", "test"}) {
+      const auto& indices = split_.Part(part);
+      if (indices.empty()) continue;
+      const Scored scored = scorer_->Score(*best.model, indices);
+      report[part] = ComputeMetrics(task_, scored.truth, scored.predicted);
+      if (auto* embedding = best.model->Embedding()) {
+        report[part]["retrieval"] = scorer_->Retrieval(*embedding, indices, retrieval_cca ? &*retrieval_cca : nullptr,
+                                                       config_.model.cca_weight);
+      }
+    }
+    WriteFileAtomically(run_ / "metrics.json", report.dump(2) + "\n");
+    std::cerr << "mer train: done; best epoch " << progress_.best_epoch + 1 << ", metrics in "
+              << (run_ / "metrics.json").string() << "\n";
+  }
+
+  const RunConfig& config_;
+  const TrainOptions& options_;
+  const fs::path run_;
+  const data::AugmentConfig& augment_;
+  // Process
+  DistEnv dist_env_;
+  torch::Device device_{torch::kCPU};
+  std::unique_ptr<Communicator> comm_;
+  int rank_ = 0, world_ = 1;
+  bool lead_ = true;  // rank 0 alone writes the run folder and reports
+  uint64_t rank_salt_ = 0;
+  // Data
+  data::Corpus corpus_;
+  std::size_t missing_ = 0, undecodable_ = 0;
+  TaskInfo task_;
+  bool waveform_ = false;
+  int64_t crop_ = 0;
+  std::unique_ptr<data::FeatureCache> cache_, wave_cache_;
+  const data::FeatureCache* train_cache_ = nullptr;
+  data::Split split_;
+  data::LabelNormalizer normalizer_;
+  FeatureNorm feature_norm_, band_norm_;
+  // Model
+  std::shared_ptr<models::EmotionModel> model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<torch::Tensor> buffers_;
+  nlohmann::json meta_;
+  int64_t parameters_ = 0;
+  bool own_loss_ = false;
+  int curve_steps_ = 0;
+  // Input pipeline
+  std::unique_ptr<data::DataLoader> loader_;
+  std::vector<std::size_t> my_val_;
+  std::optional<Scorer> scorer_;  // validation and the final report
+  bool terminal_ = false;
+  int64_t interrupt_after_ = 0, exit_after_ = 0;
+  // Progress
+  Progress progress_;
+  bool capped_ = false;
+  uint64_t mask_seed_ = 0;
+  double lr_ = 0, loss_sum_ = 0, comm_seconds_ = 0;
+  int64_t samples_ = 0;
+  Clock::time_point epoch_start_;
+};
+
+}  // namespace
+
+int Train(const RunConfig& config, const TrainOptions& options) { return Trainer(config, options).Run(); }
 
 }  // namespace mer::train
