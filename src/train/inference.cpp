@@ -22,7 +22,7 @@ namespace mer::train {
 namespace fs = std::filesystem;
 
 torch::Tensor ToOutputSpace(const torch::Tensor& raw, const TaskInfo& task, const data::LabelNormalizer& normalizer) {
-  if (task.task == "tagging") return torch::sigmoid(raw);
+  if (task.IsTagging()) return torch::sigmoid(raw);
   if (task.IsClassification()) return torch::softmax(raw, 1);  // regression and dynamic: back to the labels' scale
   if (normalizer.mean.empty()) return raw;
   const auto options = torch::TensorOptions().dtype(raw.dtype()).device(raw.device());
@@ -111,7 +111,7 @@ EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const s
   std::vector<std::vector<double>> music;
   std::vector<float> emotion_input;  // [n, 2] valence/arousal, or [n, steps, 2] curves
   const int steps = model.CurveSteps();
-  const bool windows = s.task.task == "dynamic";
+  const bool windows = s.task.IsDynamic();
   if (windows) {
     // Window level, as the dynamic task is scored: each annotated window's music Gaussian against the emotion of
     // its own stretch of the curve (the curve itself for a recurrent emotion encoder, else its mean).
@@ -184,7 +184,7 @@ nlohmann::json Scorer::Retrieval(models::EmbeddingModel& model, const std::vecto
   const models::CompositeDistances d = models::CompositeRetrievalDistances(
       cca, lambda > 0 ? part(test.music, 2) : none, lambda > 0 ? part(test.emotion, 2) : none, part(test.music, 0),
       part(test.music, 1), part(test.emotion, 0), part(test.emotion, 1), lambda, kRetrievalCorrP);
-  nlohmann::json report = {{"level", task.task == "dynamic" ? "window" : "track"},
+  nlohmann::json report = {{"level", task.IsDynamic() ? "window" : "track"},
                            {"rows", test.rows()},
                            {"lambda", lambda},
                            {"music_to_emotion", metrics::Retrieval(Rows(d.m2e)).ToJson()},
@@ -199,7 +199,7 @@ nlohmann::json Scorer::Retrieval(models::EmbeddingModel& model, const std::vecto
 
 Scored Scorer::Score(models::EmotionModel& model, const std::vector<std::size_t>& indices) const {
   Scored scored;
-  if (task.task != "dynamic") {
+  if (!task.IsDynamic()) {
     scored.predicted = PredictItems(model, indices);
     for (std::size_t i : indices) {
       scored.ids.push_back(corpus.items[i].id);
@@ -354,7 +354,7 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
                            {"items_missing", lost}, {"task", run.task.task},
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
-  if (run.task.task == "dynamic") result["windows"] = scored.ids.size();
+  if (run.task.IsDynamic()) result["windows"] = scored.ids.size();
   if (auto* embedding = run.checkpoint.model->Embedding()) {
     const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
     std::optional<models::LinearCca> cca;

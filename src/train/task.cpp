@@ -178,6 +178,12 @@ data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::
   return n;
 }
 
+data::LabelNormalizer TaskInfo::FitNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) const {
+  if (task == "regression") return data::LabelNormalizer::Fit(corpus, train);
+  if (IsDynamic()) return FitCurveNormalizer(corpus, train);
+  return data::LabelNormalizer{};
+}
+
 nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vector<float>>& truth,
                               const std::vector<std::vector<double>>& predicted) {
   if (truth.empty()) return nlohmann::json::object();

@@ -23,6 +23,17 @@ struct TaskInfo {
 
   // Single-label classification (softmax + cross-entropy; target = class index): quadrants and classes.
   bool IsClassification() const { return task == "quadrants" || task == "classes"; }
+  // Multi-label tags (sigmoid + binary cross-entropy).
+  bool IsTagging() const { return task == "tagging"; }
+  // Valence/arousal curves scored per window.
+  bool IsDynamic() const { return task == "dynamic"; }
+  // Valence/arousal values as targets: per track (regression) or per window (dynamic).
+  bool IsValenceArousal() const { return task == "regression" || IsDynamic(); }
+  // The labels are valence/arousal, so every target has a Russell quadrant (regression, dynamic, quadrants).
+  bool HasQuadrants() const { return IsValenceArousal() || task == "quadrants"; }
+  // The label normalisation the task trains with, fitted on the training items: z-scores of the valence/arousal
+  // values (regression) or of the curves' values (dynamic); none for classes and tags.
+  data::LabelNormalizer FitNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) const;
   // Training target of an item from its raw labels (regression: normalised; tagging: as given; quadrants: index).
   std::vector<float> Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const;
   nlohmann::json ToJson() const;

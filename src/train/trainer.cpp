@@ -286,7 +286,8 @@ class Trainer {
   // training part only.
   void PrepareData() {
     corpus_ = WithAudio(config_.data.LoadCorpus(), &missing_);
-    if (config_.model.task == "dynamic") {  // only items with curves can be scored per window
+    task_ = ResolveTask(config_.model.task, config_.train.monitor, corpus_.schema);
+    if (task_.IsDynamic()) {  // only items with curves can be scored per window
       corpus_.items.erase(std::remove_if(corpus_.items.begin(), corpus_.items.end(),
                                          [](const data::Item& item) { return !item.dynamic.has_value(); }),
                           corpus_.items.end());
@@ -295,7 +296,6 @@ class Trainer {
                           " has valence/arousal curves");
       }
     }
-    task_ = ResolveTask(config_.model.task, config_.train.monitor, corpus_.schema);
     // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
     waveform_ = config_.WaveformInput();
     crop_ = config_.CropLength();  // loader columns per model input: frames or samples
@@ -310,9 +310,7 @@ class Trainer {
                        " labelled items have readable audio; nothing to train on");
     }
     split_ = data::MakeSplit(corpus_, config_.data.split);
-    normalizer_ = task_.task == "regression" ? data::LabelNormalizer::Fit(corpus_, split_.train)
-                  : task_.task == "dynamic"  ? FitCurveNormalizer(corpus_, split_.train)
-                                             : data::LabelNormalizer{};
+    normalizer_ = task_.FitNormalizer(corpus_, split_.train);
     // Input standardisation fitted on the training items: per mel band, or one scale for a raw waveform. The
     // learnable frontend standardises inside the model with the fixed log-mel's per-band statistics.
     if (config_.learnable.enabled) {
@@ -346,7 +344,7 @@ class Trainer {
     spec.embedding_dim = config_.model.embedding_dim;
     spec.music_encoder = config_.model.music_encoder;
     spec.emotion_encoder = config_.model.emotion_encoder;
-    if (task_.task == "dynamic") {
+    if (task_.IsDynamic()) {
       spec.curve_steps = CurveStepsFor(static_cast<double>(crop_) / cache_->FramesPerSecond());
     }
     spec.cca_weight = config_.model.cca_weight;
@@ -524,7 +522,7 @@ class Trainer {
     for (const auto& e : batch.examples) {
       const data::Item& item = corpus_.items[e.item];
       std::vector<float> labels = item.labels, t;
-      if (task_.task == "dynamic") {  // the curve over this crop; a crop before the annotations takes the nearest value
+      if (task_.IsDynamic()) {  // the curve over this crop; a crop before the annotations takes the nearest value
         const double from = item.start_seconds + e.first_frame / train_frames_per_second;
         labels = *CurveMean(item, from, from + crop_seconds, true);
         t = normalizer_.Normalize(labels);
@@ -535,7 +533,7 @@ class Trainer {
       } else {
         t = task_.Target(item.labels, normalizer_);
       }
-      if (own_loss_ && task_.task != "tagging" && task_.task != "classes") {
+      if (own_loss_ && task_.HasQuadrants()) {
         quadrants.push_back(data::Quadrant(labels[0], labels[1], task_.midpoint));
       }
       targets.insert(targets.end(), t.begin(), t.end());
@@ -572,7 +570,7 @@ class Trainer {
     const torch::Tensor output = model_->forward(training.x);
     if (task_.IsClassification() && mixed) return -(training.target * torch::log_softmax(output, 1)).sum(1).mean();
     if (task_.IsClassification()) return torch::nn::functional::cross_entropy(output, training.target);
-    if (task_.task == "tagging") return torch::nn::functional::binary_cross_entropy_with_logits(output, training.target);
+    if (task_.IsTagging()) return torch::nn::functional::binary_cross_entropy_with_logits(output, training.target);
     return torch::mse_loss(output, training.target);
   }
 
