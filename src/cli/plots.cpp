@@ -9,6 +9,7 @@
 #include "mer/core/file_io.h"
 #include "mer/data/csv.h"
 #include "mer/report/svg.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::cli {
 
@@ -21,7 +22,7 @@ std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& pr
   if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
   std::vector<fs::path> written;
   // Training curves.
-  const fs::path log_path = run_dir / "train_log.jsonl";
+  const fs::path log_path = train::RunFolder(run_dir).LogFile();
   std::ifstream log(log_path);
   if (log) {
     report::Series loss{"train loss", {}, {}, {}}, monitor{"validation", {}, {}, {}};

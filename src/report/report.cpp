@@ -12,6 +12,7 @@
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 #include "mer/report/svg.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::report {
 
@@ -48,14 +49,17 @@ std::vector<RunRecord> CollectRuns(const fs::path& runs_dir) {
   std::vector<fs::path> dirs;
   for (auto it = fs::recursive_directory_iterator(runs_dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().filename() == "metrics.json") dirs.push_back(it->path().parent_path());
+    if (it->is_regular_file(ec) && it->path() == train::RunFolder(it->path().parent_path()).MetricsFile()) {
+      dirs.push_back(it->path().parent_path());
+    }
   }
   std::sort(dirs.begin(), dirs.end());
   std::vector<RunRecord> runs;
   for (const auto& dir : dirs) {
     try {
-      const nlohmann::json metrics = nlohmann::json::parse(ReadFile(dir / "metrics.json"));
-      const nlohmann::json config = nlohmann::json::parse(ReadFile(dir / "config.json"));
+      const train::RunFolder folder(dir);
+      const nlohmann::json metrics = nlohmann::json::parse(ReadFile(folder.MetricsFile()));
+      const nlohmann::json config = nlohmann::json::parse(ReadFile(folder.ConfigFile()));
       RunRecord r;
       r.dir = dir;
       r.model = config.at("model").at("name").get<std::string>();
@@ -64,8 +68,8 @@ std::vector<RunRecord> CollectRuns(const fs::path& runs_dir) {
       r.seed = config.at("train").at("seed").get<uint64_t>();
       if (config.at("data").value("split", "") == "kfold") r.fold = config.at("data").value("fold", 0);
       r.group = r.model + " " + r.dataset;
-      if (fs::exists(dir / "sweep.json", ec)) {
-        r.group = nlohmann::json::parse(ReadFile(dir / "sweep.json")).value("group", r.group);
+      if (fs::exists(folder.SweepFile(), ec)) {
+        r.group = nlohmann::json::parse(ReadFile(folder.SweepFile())).value("group", r.group);
       }
       if (metrics.contains("test")) Flatten(metrics.at("test"), "", &r.metrics);
       runs.push_back(std::move(r));

@@ -16,6 +16,7 @@
 #include "mer/models/losses.h"
 #include "mer/models/retrieval.h"
 #include "mer/train/api.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::train {
 
@@ -242,33 +243,25 @@ data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing) {
 }
 
 LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
-  std::error_code ec;
-  if (!fs::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
+  const RunFolder folder(run_dir);
+  folder.RequireFolder();
   LoadedRun run;
   run.device = ResolveDevice(device_name);
   // The run's config.json (which predict and search read to compute features) and the checkpoint's own copy of the
   // config must be the same: a best.pt copied from another run, or an edited config.json, is refused here rather
   // than evaluated on the wrong data or blamed on the audio.
-  const fs::path config_path = run_dir / "config.json";
-  if (!fs::is_regular_file(config_path, ec)) {
-    throw InputError(config_path.string() + ": not found (not a run folder?)");
-  }
-  nlohmann::json on_disk;
-  try {
-    on_disk = config::LoadJsonFile(config_path);
-  } catch (const ConfigError& e) {
-    throw InputError(config_path.string() + ": " + e.what());
-  }
-  run.checkpoint = LoadCheckpoint(run_dir / "best.pt", run.device);
+  const fs::path config_path = folder.ConfigFile();
+  const nlohmann::json on_disk = folder.ConfigJson();
+  run.checkpoint = LoadCheckpoint(folder.BestCheckpoint(), run.device);
   const auto& meta = run.checkpoint.meta;
   if (meta.contains("config") && meta.at("config") != on_disk) {
     const nlohmann::json patch = nlohmann::json::diff(meta.at("config"), on_disk);
     const std::string where = patch.empty() ? "" : patch[0].value("path", "");
-    throw InputError((run_dir / "best.pt").string() + ": not trained with " + config_path.string() +
+    throw InputError(folder.BestCheckpoint().string() + ": not trained with " + config_path.string() +
                      " (they differ at " + (where.empty() ? std::string("the top") : where) +
                      "); restore the run's config.json or train again");
   }
-  RunMeta interpreted = InterpretRunMeta(meta, (run_dir / "best.pt").string());
+  RunMeta interpreted = InterpretRunMeta(meta, folder.BestCheckpoint().string());
   run.task = std::move(interpreted.task);
   run.normalizer = std::move(interpreted.normalizer);
   run.feature_norm = std::move(interpreted.feature_norm);
@@ -310,11 +303,13 @@ nlohmann::json Evaluate(const EvalOptions& options) {
     throw ConfigError("--split " + options.split + ": expected test, val or train");
   }
   LoadedRun run = OpenRun(options.run_dir, options.device);
-  const nlohmann::json& config = run.checkpoint.meta.at("config");
-  const data::DataConfig data_config = data::ParseDataConfig(config.at("data"));
+  // The run's config as typed structs (eval reads the data again, so its root must exist; predict never asks).
+  const RunFolder folder(options.run_dir);
+  const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
+  const data::DataConfig& data_config = config.data;
   std::size_t missing = 0;
   const data::Corpus corpus = WithAudio(data_config.LoadCorpus(), &missing);
-  const fs::path split_path = options.run_dir / "split.json";
+  const fs::path split_path = folder.SplitFile();
   nlohmann::json split;
   try {
     split = nlohmann::json::parse(ReadFile(split_path));
@@ -347,9 +342,9 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   }
   const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
                                  run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
-  const int64_t hop = std::max<int64_t>(1, std::llround(config.at("train").at("eval_hop").get<double>() * run.frames));
-  const Scorer scorer{corpus,           cache,          run.frames, hop, run.task, run.feature_norm,
-                      run.normalizer,   run.device,     config.at("train").at("workers").get<int>(), 16};
+  const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
+  const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
+                      config.train.workers, 16};
   const Scored scored = scorer.Score(*run.checkpoint.model, indices);
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
                            {"items_missing", lost}, {"task", run.task.task},

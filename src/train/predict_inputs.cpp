@@ -5,18 +5,17 @@
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
 #include "mer/train/api.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::train {
 
 RunInputSpec RunInputs(const std::filesystem::path& run_dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(run_dir, ec)) throw InputError(run_dir.string() + ": not a run folder");
-  const std::filesystem::path path = run_dir / "config.json";
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path.string() + ": not found (not a run folder?)");
+  const RunFolder folder(run_dir);
+  const nlohmann::json config = folder.ConfigJson();
   try {
-    return RunInputSpecFromConfig(config::LoadJsonFile(path));
+    return RunInputSpecFromConfig(config);
   } catch (const ConfigError& e) {
-    throw InputError(path.string() + ": " + e.what());
+    throw InputError(folder.ConfigFile().string() + ": " + e.what());
   }
 }
 

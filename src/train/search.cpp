@@ -8,6 +8,7 @@
 #include "mer/audio/decoder.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::train {
 
@@ -132,7 +133,7 @@ EmotionEncoder EmotionEncoder::FromJson(const nlohmann::json& j) {
 }
 
 std::string CheckpointKey(const fs::path& run_dir) {
-  const SongEmbedding stamp = FileStamp(run_dir / "best.pt");
+  const SongEmbedding stamp = FileStamp(RunFolder(run_dir).BestCheckpoint());
   return std::to_string(stamp.size) + ":" + std::to_string(stamp.mtime_ns);
 }
 

@@ -22,6 +22,7 @@
 #include "mer/core/parallel.h"
 #include "mer/data/data_loader.h"
 #include "mer/train/api.h"
+#include "mer/train/run_folder.h"
 #include "task.h"
 
 namespace mer::train {
@@ -180,11 +181,12 @@ void GatherScored(Communicator& comm, Scored* scored) {
 }
 
 // Refuses an --out that is not new, empty, or a mer run (see the README's "Train, evaluate, predict").
-void CheckRunFolder(const fs::path& run, bool resume) {
+void CheckRunFolder(const RunFolder& folder, bool resume) {
+  const fs::path& run = folder.dir();
   std::error_code ec;
-  const bool has_checkpoint = fs::exists(run / "last.pt", ec) || fs::exists(run / "best.pt", ec);
-  if (resume && !fs::exists(run / "last.pt", ec)) {
-    throw ConfigError("--resume: " + (run / "last.pt").string() + " not found");
+  const bool has_checkpoint = fs::exists(folder.LastCheckpoint(), ec) || fs::exists(folder.BestCheckpoint(), ec);
+  if (resume && !fs::exists(folder.LastCheckpoint(), ec)) {
+    throw ConfigError("--resume: " + folder.LastCheckpoint().string() + " not found");
   }
   if (!resume && has_checkpoint) {
     throw ConfigError("--out " + run.string() + " already holds a run; use --resume to continue it or another --out");
@@ -194,16 +196,13 @@ void CheckRunFolder(const fs::path& run, bool resume) {
   // checked above); files the user added beside it are left alone.
   if (resume) return;
   if (fs::is_directory(run, ec)) {
-    static const std::set<std::string> kRunFiles = {"config.json", "split.json", "labels.json", "train_log.jsonl",
-                                                     "best.pt",     "last.pt",    "metrics.json", "sweep.json",
-                                                     "train.out",   "eval.json",  "test_predictions.csv"};
     for (const auto& entry : fs::directory_iterator(run, ec)) {
       const std::string name = entry.path().filename().string();
-      if (kRunFiles.count(name) || name.find(".tmp-") != std::string::npos) continue;
+      if (RunFolder::OwnFileNames().count(name) || name.find(".tmp-") != std::string::npos) continue;
       throw ConfigError("--out " + run.string() + ": the folder holds files that are not a mer run's (" + name +
                         "); nothing is written there: use a new or empty folder");
     }
-    if (fs::exists(run / "config.json", ec) && !fs::exists(run / "labels.json", ec)) {  // e.g. the user's --config
+    if (fs::exists(folder.ConfigFile(), ec) && !fs::exists(folder.LabelsFile(), ec)) {  // e.g. the user's --config
       throw ConfigError("--out " + run.string() + ": its config.json is not a mer run's (no labels.json beside it); "
                         "nothing is written there: use a new or empty folder");
     }
@@ -235,10 +234,10 @@ struct Progress {
 class Trainer {
  public:
   Trainer(const RunConfig& config, const TrainOptions& options)
-      : config_(config), options_(options), run_(options.out_dir), augment_(config.augment) {}
+      : config_(config), options_(options), folder_(options.out_dir), augment_(config.augment) {}
 
   int Run() {
-    CheckRunFolder(run_, options_.resume);
+    CheckRunFolder(folder_, options_.resume);
     SetUpProcess();
     PrepareData();
     BuildModel();
@@ -255,7 +254,7 @@ class Trainer {
     }
     if (!lead_) return 0;  // rank 0 scores the best checkpoint and writes the report
     std::error_code ec;
-    if (!fs::exists(run_ / "best.pt", ec)) Save(run_ / "best.pt", progress_.epoch, 0);
+    if (!fs::exists(folder_.BestCheckpoint(), ec)) Save(folder_.BestCheckpoint(), progress_.epoch, 0);
     WriteReport();
     return 0;
   }
@@ -278,8 +277,8 @@ class Trainer {
     // Per-rank randomness (dropout, masks, mixup) differs between ranks; with one rank the seeds are as ever.
     rank_salt_ = world_ > 1 ? Mix(0x72616e6b, static_cast<uint64_t>(rank_)) : 0;
     std::error_code ec;
-    if (lead_) fs::create_directories(run_, ec);
-    if (ec) throw OutputError(run_.string() + ": cannot create the run folder: " + ec.message());
+    if (lead_) fs::create_directories(folder_.dir(), ec);
+    if (ec) throw OutputError(folder_.dir().string() + ": cannot create the run folder: " + ec.message());
   }
 
   // Labelled items with readable audio, the task, the split, and label and input normalisation fitted on the
@@ -384,24 +383,24 @@ class Trainer {
   // rank 0's weights, and rank 0 says what is about to train.
   void StartOrResume() {
     if (options_.resume) {
-      LoadedCheckpoint last = LoadCheckpoint(run_ / "last.pt", device_);
+      LoadedCheckpoint last = LoadCheckpoint(folder_.LastCheckpoint(), device_);
       if (last.meta.at("config") != config_.resolved) {
-        throw ConfigError("--resume: the config differs from the one " + run_.string() +
+        throw ConfigError("--resume: the config differs from the one " + folder_.dir().string() +
                           " was started with (see its config.json)");
       }
       model_ = last.model;
       model_->train();
       optimizer_ = MakeOptimizer(config_.train, *model_);
-      LoadOptimizerState(last, optimizer_.get(), run_ / "last.pt");
+      LoadOptimizerState(last, optimizer_.get(), folder_.LastCheckpoint());
       meta_ = last.meta;
-      if (lead_) TrimLogToEpoch(run_ / "train_log.jsonl", meta_.at("epoch").get<int>());
+      if (lead_) TrimLogToEpoch(folder_.LogFile(), meta_.at("epoch").get<int>());
     } else if (lead_) {
-      WriteFileAtomically(run_ / "config.json", config_.resolved.dump(2) + "\n");
-      WriteFileAtomically(run_ / "split.json", split_.ToJson(corpus_, config_.data.split).dump(1) + "\n");
+      WriteFileAtomically(folder_.ConfigFile(), config_.resolved.dump(2) + "\n");
+      WriteFileAtomically(folder_.SplitFile(), split_.ToJson(corpus_, config_.data.split).dump(1) + "\n");
       const nlohmann::json labels = {
           {"task", task_.ToJson()}, {"normalizer", normalizer_.ToJson()}, {"label_names", corpus_.schema.names}};
-      WriteFileAtomically(run_ / "labels.json", labels.dump(2) + "\n");
-      std::ofstream(run_ / "train_log.jsonl", std::ios::trunc);
+      WriteFileAtomically(folder_.LabelsFile(), labels.dump(2) + "\n");
+      std::ofstream(folder_.LogFile(), std::ios::trunc);
     }
     progress_.epoch = meta_["epoch"].get<int>();
     progress_.step_in_epoch = meta_["step_in_epoch"].get<int64_t>();
@@ -639,10 +638,10 @@ class Trainer {
       }
       if (const int signal = AgreedSignal(); signal != 0) {
         if (terminal_) std::fprintf(stderr, "\n");
-        Save(run_ / "last.pt", epoch, step_in_epoch);
+        Save(folder_.LastCheckpoint(), epoch, step_in_epoch);
         if (lead_) {
           std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "
-                    << (run_ / "last.pt").string() << ", continue with --resume\n";
+                    << (folder_.LastCheckpoint()).string() << ", continue with --resume\n";
         }
         return signal == SIGINT ? 130 : 143;
       }
@@ -695,12 +694,12 @@ class Trainer {
       line["comm_seconds"] = comm_->Sum({comm_seconds_})[0] / world_;  // gradient all-reduce, mean over the ranks
     }
     if (lead_) {
-      AppendLine(run_ / "train_log.jsonl", line.dump());
+      AppendLine(folder_.LogFile(), line.dump());
       std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
                    config_.train.epochs, loss, task_.monitor.c_str(), monitored, improved ? " (best)" : "", rate, seconds);
     }
-    if (improved) Save(run_ / "best.pt", epoch + 1, 0);
-    Save(run_ / "last.pt", epoch + 1, 0);
+    if (improved) Save(folder_.BestCheckpoint(), epoch + 1, 0);
+    Save(folder_.LastCheckpoint(), epoch + 1, 0);
     if (config_.train.patience > 0 && progress_.stale >= config_.train.patience) {
       if (lead_) {
         std::fprintf(stderr, "early stopping: no %s improvement for %d epochs\n", task_.monitor.c_str(), progress_.stale);
@@ -724,7 +723,7 @@ class Trainer {
 
   // metrics.json: the best checkpoint on validation and test (with retrieval for embedding models).
   void WriteReport() {
-    LoadedCheckpoint best = LoadCheckpoint(run_ / "best.pt", device_);
+    LoadedCheckpoint best = LoadCheckpoint(folder_.BestCheckpoint(), device_);
     nlohmann::json report = {{"model", config_.model.name}, {"parameters", parameters_}, {"dataset", corpus_.dataset},
                              {"task", task_.task}, {"best_epoch", progress_.best_epoch + 1},
                              {"global_step", progress_.global_step}, {"device", device_.is_cuda() ? "cuda" : "cpu"}};
@@ -743,14 +742,14 @@ class Trainer {
                                                        config_.model.cca_weight);
       }
     }
-    WriteFileAtomically(run_ / "metrics.json", report.dump(2) + "\n");
+    WriteFileAtomically(folder_.MetricsFile(), report.dump(2) + "\n");
     std::cerr << "mer train: done; best epoch " << progress_.best_epoch + 1 << ", metrics in "
-              << (run_ / "metrics.json").string() << "\n";
+              << (folder_.MetricsFile()).string() << "\n";
   }
 
   const RunConfig& config_;
   const TrainOptions& options_;
-  const fs::path run_;
+  const RunFolder folder_;
   const data::AugmentConfig& augment_;
   // Process
   DistEnv dist_env_;

@@ -1,0 +1,40 @@
+#include "mer/train/run_folder.h"
+
+#include "mer/core/config.h"
+#include "mer/core/error.h"
+
+namespace mer::train {
+
+const std::set<std::string>& RunFolder::OwnFileNames() {
+  static const std::set<std::string> kNames = {"config.json", "split.json", "labels.json", "train_log.jsonl",
+                                               "best.pt",     "last.pt",    "metrics.json", "sweep.json",
+                                               "train.out",   "eval.json",  "test_predictions.csv"};
+  return kNames;
+}
+
+void RunFolder::RequireFolder() const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir_, ec)) throw InputError(dir_.string() + ": not a run folder");
+}
+
+nlohmann::json RunFolder::ConfigJson() const {
+  RequireFolder();
+  std::error_code ec;
+  const std::filesystem::path path = ConfigFile();
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path.string() + ": not found (not a run folder?)");
+  try {
+    return config::LoadJsonFile(path);
+  } catch (const ConfigError& e) {
+    throw InputError(path.string() + ": " + e.what());
+  }
+}
+
+RunConfig RunFolder::ParseConfig(const nlohmann::json& config, const std::string& source) {
+  try {
+    return ParseRunConfig(config);
+  } catch (const ConfigError& e) {
+    throw ConfigError(source + ": " + e.what());
+  }
+}
+
+}  // namespace mer::train
