@@ -6,6 +6,9 @@
 #include <set>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "cal500_vocabulary.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 
@@ -110,5 +113,40 @@ class Cal500Loader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeCal500Loader() { return std::make_unique<Cal500Loader>(); }
+
+namespace {
+
+// mer data synth --dataset cal500: the annotation files of the release's layout for synthetic songs.
+void WriteCal500(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
+  const auto& vocab = Cal500Vocabulary();
+  std::string names, hard, soft, vocab_text;
+  for (const auto& t : vocab) vocab_text += t + "\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.artist = Artist(i);
+    s.title = (i % 7 == 3 ? "sha-la-la_" : "song_") + std::to_string(i);  // titles may contain '-'
+    s.id = s.artist + "-" + s.title;
+    s.audio = fs::path("CAL500_32kps") / (s.id + ".mp3");
+    names += s.id + "\n";
+    const double v = s.MeanValence(), a = s.MeanArousal();
+    for (std::size_t t = 0; t < vocab.size(); ++t) {
+      const double value = TagValue(vocab[t], s.instruments, v, a);
+      hard += std::string(value >= 0.5 ? "1" : "0") + (t + 1 < vocab.size() ? "," : "\n");
+      // Soft annotations are shares of annotators (quarters) like the real file.
+      soft += Fmt("%g", std::round(value * 4) / 4) + (t + 1 < vocab.size() ? "," : "\n");
+    }
+  }
+  w.Text("CAL500_noAudioFeatures/vocab.txt", vocab_text);
+  w.Text("CAL500_noAudioFeatures/songNames.txt", names);
+  w.Text("CAL500_noAudioFeatures/hardAnnotations.txt", hard);
+  w.Text("CAL500_noAudioFeatures/softAnnotations.txt", soft);
+}
+
+}  // namespace
+
+void RegisterCal500() {
+  RegisterDataset({"cal500", "CAL500: 502 songs x 174 tags (18 emotions), hard or soft", MakeCal500Loader});
+  RegisterSynthLayout("cal500", {WriteCal500, false, true});
+}
 
 }  // namespace mer::data

@@ -6,6 +6,9 @@
 #include <algorithm>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "cal500_vocabulary.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
@@ -95,5 +98,43 @@ class Cal500ExpLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeCal500ExpLoader() { return std::make_unique<Cal500ExpLoader>(); }
+
+namespace {
+
+// mer data synth --dataset cal500exp: the annotation files of the release's layout for synthetic songs.
+void WriteCal500Exp(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
+  const auto& tags = Cal500ExpTags();
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.artist = Artist(i);
+    s.title = "song_" + std::to_string(i);
+    s.id = s.artist + "-" + s.title;
+    s.audio = fs::path("CAL500_32kps") / (s.id + ".mp3");
+    std::string header = "Start_Time,End_Time";
+    for (const auto& t : tags) header += "," + t;
+    std::vector<std::string> rows;
+    double start = 0.5 * u(rng);
+    while (start + 3.0 < c.seconds) {
+      const double end = std::min(c.seconds - 0.1, start + 3.0 + 5.0 * u(rng));
+      const double v = s.Mean(s.valence, start, end), a = s.Mean(s.arousal, start, end);
+      std::string row = Fmt("%.6f", start) + "," + Fmt("%.6f", end);
+      for (const auto& t : tags) row += "," + Fmt("%.6f", TagValue(t, s.instruments, v, a) >= 0.5 ? 1.0 : 0.0);
+      rows.push_back(row);
+      start = end + 0.5 + 2.0 * u(rng);
+    }
+    std::shuffle(rows.begin(), rows.end(), rng);  // real files list segments out of time order
+    std::string text = header + "\r\n";
+    for (const auto& r : rows) text += r + "\r\n";
+    w.Text(fs::path("SegLabelHard") / (s.id + ".csv"), text);
+  }
+}
+
+}  // namespace
+
+void RegisterCal500Exp() {
+  RegisterDataset({"cal500exp", "CAL500exp: 3,223 time-stamped segments x 67 tags", MakeCal500ExpLoader});
+  RegisterSynthLayout("cal500exp", {WriteCal500Exp, false, true});
+}
 
 }  // namespace mer::data

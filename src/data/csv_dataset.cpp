@@ -12,6 +12,8 @@
 #include <set>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
@@ -90,8 +92,10 @@ class CsvLoader : public DatasetLoader {
     std::vector<std::size_t> label_cols;
     for (const auto& name : label_columns_) label_cols.push_back(column(name, "label_columns"));
     const std::optional<std::size_t> tag_col = tag_column_.empty() ? std::nullopt : std::optional(column(tag_column_, "tag_column"));
-    const std::optional<std::size_t> group = group_column_.empty() ? std::nullopt : std::optional(column(group_column_, "group_column"));
-    const std::optional<std::size_t> split = split_column_.empty() ? std::nullopt : std::optional(column(split_column_, "split_column"));
+    // Column indices, kNoColumn when not declared (plain indices: GCC 12 misreads optionals here as uninitialised).
+    constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+    const std::size_t group = group_column_.empty() ? kNoColumn : column(group_column_, "group_column");
+    const std::size_t split = split_column_.empty() ? kNoColumn : column(split_column_, "split_column");
 
     Corpus corpus;
     corpus.dataset = "csv";
@@ -129,10 +133,10 @@ class CsvLoader : public DatasetLoader {
       const std::string& audio_path = t.Field(row, audio);
       CheckRelativePath(audio_path, where);
       item.audio = root / audio_path;
-      if (group) item.group = t.Field(row, *group).empty() ? "" : "group:" + t.Field(row, *group);
-      item.artist = group ? t.Field(row, *group) : "";
-      if (split) {
-        std::string part = t.Field(row, *split);
+      if (group != kNoColumn) item.group = t.Field(row, group).empty() ? "" : "group:" + t.Field(row, group);
+      item.artist = group != kNoColumn ? t.Field(row, group) : "";
+      if (split != kNoColumn) {
+        std::string part = t.Field(row, split);
         if (part == "validation") part = "val";
         if (part != "train" && part != "val" && part != "test") {
           throw InputError(where + ": column '" + split_column_ + "': '" + part + "' is not train, val or test");
@@ -195,5 +199,35 @@ class CsvLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeCsvLoader() { return std::make_unique<CsvLoader>(); }
+
+namespace {
+
+// mer data synth --dataset csv: the annotation files of the release's layout for synthetic songs.
+// `csv` (a user's own data): clips.csv with the audio path under audio/<artist>/, the artist, valence and arousal
+// in [1, 9], the quadrant as a class name (happy, angry, sad, calm) and `;`-separated tags; every tenth clip is in
+// the test part of the `part` column. Train with data.audio_column = "path" and the label keys of your choice.
+void WriteCsvLayout(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
+  static const char* const kMood[4] = {"happy", "angry", "sad", "calm"};
+  std::string table = "path,artist,valence,arousal,mood,tags,part\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.artist = Artist(i);
+    s.audio = fs::path("audio") / s.artist / ("clip_" + std::to_string(i) + ".mp3");
+    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
+    std::string tags;
+    for (const auto& instrument : s.instruments) tags += (tags.empty() ? "" : ";") + instrument;
+    table += s.audio.generic_string() + "," + s.artist + "," + Fmt("%.4f", 1 + 8 * s.MeanValence()) + "," +
+             Fmt("%.4f", 1 + 8 * s.MeanArousal()) + "," + kMood[q] + "," + tags + "," +
+             (i % 10 == 9 ? "test" : i % 10 == 8 ? "val" : "train") + "\n";
+  }
+  w.Text("clips.csv", table);
+}
+
+}  // namespace
+
+void RegisterCsv() {
+  RegisterDataset({"csv", "your own data: one CSV/TSV row per clip, label columns declared in the config", MakeCsvLoader});
+  RegisterSynthLayout("csv", {WriteCsvLayout, false, false});
+}
 
 }  // namespace mer::data

@@ -6,6 +6,8 @@
 #include <array>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
@@ -67,5 +69,34 @@ class DeezerLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeDeezerLoader() { return std::make_unique<DeezerLoader>(); }
+
+namespace {
+
+// mer data synth --dataset deezer: the annotation files of the release's layout for synthetic songs.
+void WriteDeezer(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
+  const std::string header = "dzr_sng_id,MSD_sng_id,MSD_track_id,valence,arousal,artist_name,track_name\n";
+  std::string parts[3] = {header, header, header};
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = std::to_string(100000 + rng() % 9000000);
+    s.artist = i % 6 == 1 ? "The \"Quoted\" Band, Ltd." : "Artist " + std::to_string(i / 2);
+    s.title = "Track " + std::to_string(i);
+    s.audio = i % 10 == 7 ? fs::path() : fs::path("audio") / (s.id + ".mp3");  // some previews are missing
+    const int part = (i / 2) % 5 < 3 ? 0 : (i / 2) % 5 == 3 ? 1 : 2;
+    parts[part] += s.id + ",SOSYNTH" + std::to_string(i) + ",TRSYNTH" + std::to_string(i) + "," +
+                   Fmt("%.12g", (s.MeanValence() - 0.5) / 0.25) + "," + Fmt("%.12g", (s.MeanArousal() - 0.5) / 0.25) +
+                   "," + Quote(s.artist) + "," + Quote(s.title) + "\n";
+  }
+  w.Text("train.csv", parts[0]);
+  w.Text("validation.csv", parts[1]);
+  w.Text("test.csv", parts[2]);
+}
+
+}  // namespace
+
+void RegisterDeezer() {
+  RegisterDataset({"deezer", "Deezer mood detection: 18,644 tracks, standardised valence/arousal", MakeDeezerLoader});
+  RegisterSynthLayout("deezer", {WriteDeezer, false, false});
+}
 
 }  // namespace mer::data

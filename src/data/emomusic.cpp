@@ -11,6 +11,8 @@
 #include <map>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 #include "va_cross_check.h"
 
@@ -122,5 +124,36 @@ class EmoMusicLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeEmoMusicLoader() { return std::make_unique<EmoMusicLoader>(); }
+
+namespace {
+
+// mer data synth --dataset emomusic: the annotation files of the release's layout for synthetic songs.
+void WriteEmoMusic(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
+  std::string stat = "song_id,mean_arousal,std_arousal,mean_valence,std_valence\n";
+  std::string info = "\"song_id\",\"file_name\",\"Artist\",\"Song title\",\"start of the segment (min.sec)\","
+                     "\"end of the segment (min.sec)\",\"Genre\",\"Mediaeval 2013 set\"\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = std::to_string(2 + 3 * i);
+    s.artist = "Artist " + std::to_string(i / 2);
+    s.title = "Title " + std::to_string(i);
+    s.audio = fs::path("clips_45seconds") / (s.id + ".mp3");
+    stat += s.id + "," + Fmt("%.1f", 1 + 8 * s.MeanArousal()) + ",0.9," + Fmt("%.1f", 1 + 8 * s.MeanValence()) + ",0.8\n";
+    const bool evaluation = (i / 2) % 6 == 5;  // whole artists, about 1 in 6
+    info += s.id + ",\"\t" + s.id + ".mp3\",\"" + s.artist + "\t\",\"\t" + s.title + "\t\",\"\t0.48\t\",\"\t1.33\t\",\"\tPop\t\",\"" +
+            (evaluation ? "evaluation" : "development") + "\"\n";
+  }
+  w.Text("annotations/static_annotations.csv", stat);
+  w.Text("annotations/songs_info.csv", info);
+  w.Text("annotations/arousal_cont_average.csv", WideCurves(songs, c.seconds, false, false, "song_id"));
+  w.Text("annotations/valence_cont_average.csv", WideCurves(songs, c.seconds, true, false, "song_id"));
+}
+
+}  // namespace
+
+void RegisterEmoMusic() {
+  RegisterDataset({"emomusic", "1000 Songs (MediaEval 2013): 744 clips, valence/arousal [1, 9]", MakeEmoMusicLoader});
+  RegisterSynthLayout("emomusic", {WriteEmoMusic, true, false});
+}
 
 }  // namespace mer::data

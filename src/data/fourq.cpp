@@ -11,6 +11,8 @@
 #include <set>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/audio/decoder.h"
 #include "mer/core/error.h"
 
@@ -159,5 +161,45 @@ class FourQLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakeFourQLoader() { return std::make_unique<FourQLoader>(); }
+
+namespace {
+
+// mer data synth --dataset fourq: the annotation files of the release's layout for synthetic songs.
+// 4Q (Panda et al. 2018): Q1..Q4 folders of <Song>.mp3, `Song,Quadrant` annotations (LF) and the metadata with
+// every field quoted (CRLF) and `; `-separated AllMusic moods. The quadrant is the song's mean valence/arousal
+// quadrant; every tenth clip is missing, as 180 of the 900 are in the shared copy.
+void WriteFourQ(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
+  static const char* const kMoods[4][3] = {{"Happy", "Exuberant", "Cheerful"},
+                                           {"Angry", "Tense", "Aggressive"},
+                                           {"Sad", "Gloomy", "Melancholy"},
+                                           {"Calm", "Tender", "Peaceful"}};
+  std::string annotations = "Song,Quadrant\n";
+  std::string metadata =
+      "\"Song\",\"Artist\",\"Title\",\"Quadrant\",\"PQuad\",\"MoodsTotal\",\"Moods\",\"MoodsFoundStr\",\"MoodsStr\","
+      "\"MoodsStrSplit\",\"Genres\",\"GenresStr\",\"Sample\",\"SampleURL\"\r\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = "MT" + Fmt("%010.0f", static_cast<double>(4000 + i * 7919));
+    s.artist = Artist(i);
+    s.title = "Song " + std::to_string(i);
+    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
+    const std::string quadrant = kQuadrantNames[q];
+    s.audio = i % 10 == 9 ? fs::path() : fs::path(quadrant) / (s.id + ".mp3");
+    std::string moods;
+    for (int k = 0; k < 2 + static_cast<int>(rng() % 2); ++k) moods += (moods.empty() ? "" : "; ") + std::string(kMoods[q][k]);
+    annotations += s.id + "," + quadrant + "\n";
+    metadata += "\"" + s.id + "\",\"" + s.artist + "\",\"" + s.title + "\",\"" + quadrant + "\",1,3,3,\"" + moods + "\",\"" +
+                moods + "\",\"" + moods + "\",1,\"Electronic\",1,\"http://example.invalid/" + s.id + ".mp3\"\r\n";
+  }
+  w.Text("panda_dataset_taffc_annotations.csv", annotations);
+  w.Text("panda_dataset_taffc_metadata.csv", metadata);
+}
+
+}  // namespace
+
+void RegisterFourQ() {
+  RegisterDataset({"fourq", "4Q (Panda et al. 2018): 900 AllMusic clips, classes Q1..Q4 (or AllMusic mood tags)", MakeFourQLoader});
+  RegisterSynthLayout("fourq", {WriteFourQ, false, false});
+}
 
 }  // namespace mer::data

@@ -11,6 +11,8 @@
 #include <map>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
@@ -149,5 +151,45 @@ class PmemoLoader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakePmemoLoader() { return std::make_unique<PmemoLoader>(); }
+
+namespace {
+
+// mer data synth --dataset pmemo: the annotation files of the release's layout for synthetic songs.
+void WritePmemo(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
+  std::string metadata = "musicId,fileName,title,artist,album,duration,chorus_start_time,chorus_end_time\n";
+  std::string stat = "musicId,Arousal(mean),Valence(mean)\n", stat_std = "musicId,Arousal(std),Valence(std)\n";
+  std::string dynamic = "musicId,frameTime,Arousal(mean),Valence(mean)\n";
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = std::to_string(1 + 3 * i);  // ids with gaps
+    s.artist = "Artist " + std::to_string(i / 2);
+    s.title = "Title " + std::to_string(i);
+    if (i == 1) s.title = songs[0].title;  // a duplicate song under two ids (PMEmo has 996/997, 90/92)
+    s.audio = fs::path("chorus") / (s.id + ".mp3");
+    s.channels = 2;
+    s.labelled = i % 29 != 5;  // about 3% of the clips have no labels
+    metadata += s.id + "," + s.id + ".mp3," + Quote(s.title) + "," + Quote(s.artist) + "," +
+                Quote("Album, Vol. " + std::to_string(i % 3)) + "," + Fmt("%.2f", c.seconds) + ",01:05,01:" +
+                Fmt("%02.0f", std::min(59.0, 5 + c.seconds)) + "\n";
+    if (!s.labelled) continue;
+    stat += s.id + "," + Fmt("%.4f", s.MeanArousal()) + "," + Fmt("%.4f", s.MeanValence()) + "\n";
+    stat_std += s.id + ",0.1,0.1\n";
+    for (double t = 15.5; t <= c.seconds - 0.5 + 1e-9; t += 0.5) {
+      const std::size_t k = static_cast<std::size_t>(t / 0.5);
+      dynamic += s.id + "," + Fmt("%.1f", t) + "," + Fmt("%.4f", s.arousal[k]) + "," + Fmt("%.4f", s.valence[k]) + "\n";
+    }
+  }
+  w.Text("metadata.csv", metadata);
+  w.Text("annotations/static_annotations.csv", stat);
+  w.Text("annotations/static_annotations_std.csv", stat_std);
+  w.Text("annotations/dynamic_annotations.csv", dynamic);
+}
+
+}  // namespace
+
+void RegisterPmemo() {
+  RegisterDataset({"pmemo", "PMEmo 2019: 767 chorus clips, static + dynamic valence/arousal [0, 1]", MakePmemoLoader});
+  RegisterSynthLayout("pmemo", {WritePmemo, true, false});
+}
 
 }  // namespace mer::data

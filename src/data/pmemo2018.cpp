@@ -12,6 +12,8 @@
 #include <map>
 
 #include "loader_util.h"
+#include "mer/data/registry.h"
+#include "synth_layout.h"
 #include "mer/core/error.h"
 
 namespace mer::data {
@@ -135,5 +137,50 @@ class Pmemo2018Loader : public DatasetLoader {
 }  // namespace
 
 std::unique_ptr<DatasetLoader> MakePmemo2018Loader() { return std::make_unique<Pmemo2018Loader>(); }
+
+namespace {
+
+// mer data synth --dataset pmemo2018: the annotation files of the release's layout for synthetic songs.
+void WritePmemo2018(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
+  std::string metadata = "song_id,file_name,artist,song_title\n", chorus = "id,start_time,end_time\n";
+  std::vector<std::string> a_rows, v_rows;
+  for (std::size_t i = 0; i < songs.size(); ++i) {
+    Song& s = songs[i];
+    s.id = std::to_string(1 + 3 * i);
+    s.artist = "Artist " + std::to_string(i / 2);
+    s.title = i % 4 == 1 ? "Title, Part " + std::to_string(i) : "Title " + std::to_string(i);  // unquoted commas
+    s.audio = fs::path("Chorus") / (s.id + ".mp3");
+    s.labelled = i % 29 != 5;
+    metadata += s.id + "," + s.id + ".mp3," + s.artist + "," + s.title + "\n";
+    chorus += s.id + ",01:05,01:35\n";
+    if (!s.labelled) continue;
+    a_rows.push_back(s.id + "," + Fmt("%.4f", s.MeanArousal()) + ",0.2");
+    v_rows.push_back(s.id + "," + Fmt("%.4f", s.MeanValence()) + ",0.2");
+    std::string arousal_curve = "time,annotator_1,annotator_2\n", valence_curve = arousal_curve;
+    for (double t = 15.5; t <= c.seconds - 0.5 + 1e-9; t += 0.5) {
+      const std::size_t k = static_cast<std::size_t>(t / 0.5);
+      arousal_curve += Fmt("%.1f", t) + "," + Fmt("%.4f", s.arousal[k] - 0.02) + "," + Fmt("%.4f", s.arousal[k] + 0.02) + "\n";
+      valence_curve += Fmt("%.1f", t) + "," + Fmt("%.4f", s.valence[k] - 0.02) + "," + Fmt("%.4f", s.valence[k] + 0.02) + "\n";
+    }
+    w.Text(fs::path("Annotations/Arousal") / (s.id + "-A.csv"), arousal_curve);
+    w.Text(fs::path("Annotations/Valence") / (s.id + "-V.csv"), valence_curve);
+  }
+  std::shuffle(a_rows.begin(), a_rows.end(), rng);  // the real A_static.csv is unsorted
+  std::shuffle(v_rows.begin(), v_rows.end(), rng);
+  std::string a_text = "musicId,mean_A,std_A\n", v_text = "musicId,mean_V,std_V\n";
+  for (const auto& r : a_rows) a_text += r + "\n";
+  for (const auto& r : v_rows) v_text += r + "\n";
+  w.Text("metadata.csv", metadata);
+  w.Text("chorus.csv", chorus);
+  w.Text("A_static.csv", a_text);
+  w.Text("V_static.csv", v_text);
+}
+
+}  // namespace
+
+void RegisterPmemo2018() {
+  RegisterDataset({"pmemo2018", "PMEmo 2018 release layout", MakePmemo2018Loader});
+  RegisterSynthLayout("pmemo2018", {WritePmemo2018, true, false});
+}
 
 }  // namespace mer::data

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -16,59 +17,10 @@
 #include "mer/core/parallel.h"
 #include "mer/data/registry.h"
 #include "mer/data/synth.h"
+#include "synth_layout.h"
 
 namespace mer::data {
 namespace {
-
-namespace fs = std::filesystem;
-
-struct Song {
-  std::string id, artist, title;
-  std::vector<float> valence, arousal;  // [0, 1] per 0.5 s
-  std::vector<std::string> instruments;
-  uint64_t seed = 0;
-  bool labelled = true;
-  fs::path audio;  // relative to the corpus root; empty = no audio (Deezer previews the user lacks)
-  int channels = 1;
-
-  double MeanValence() const { return std::accumulate(valence.begin(), valence.end(), 0.0) / valence.size(); }
-  double MeanArousal() const { return std::accumulate(arousal.begin(), arousal.end(), 0.0) / arousal.size(); }
-  // Mean over [from, to) seconds.
-  double Mean(const std::vector<float>& curve, double from, double to) const {
-    const std::size_t a = std::min(curve.size() - 1, static_cast<std::size_t>(from / 0.5));
-    const std::size_t b = std::clamp(static_cast<std::size_t>(to / 0.5), a + 1, curve.size());
-    return std::accumulate(curve.begin() + static_cast<long>(a), curve.begin() + static_cast<long>(b), 0.0) / (b - a);
-  }
-};
-
-std::string Fmt(const char* format, double v) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), format, v);
-  return buffer;
-}
-
-std::string Quote(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-class Writer {
- public:
-  explicit Writer(fs::path root) : root_(std::move(root)) {}
-  void Text(const fs::path& relative, const std::string& text) {
-    fs::create_directories((root_ / relative).parent_path());
-    WriteFileAtomically(root_ / relative, text);
-    ++files_;
-  }
-  int files() const { return files_; }
-  const fs::path& root() const { return root_; }
-
- private:
-  fs::path root_;
-  int files_ = 0;
-};
 
 // The 18 CAL500 emotions as functions of valence and arousal in [0, 1]: each a conjunction of thresholds.
 struct EmotionRule {
@@ -108,7 +60,8 @@ const std::map<std::string, std::string>& InstrumentTags() {
   return tags;
 }
 
-// Soft value of a tag for valence v and arousal a (1 = certainly present); hard = soft >= 0.5.
+}  // namespace
+
 double TagValue(const std::string& tag, const std::vector<std::string>& instruments, double v, double a) {
   const bool negated = tag.rfind("NOT-", 0) == 0;
   const std::string base = negated ? tag.substr(4) : tag;
@@ -131,6 +84,8 @@ double TagValue(const std::string& tag, const std::vector<std::string>& instrume
   }
   return 0.0;
 }
+
+namespace {
 
 // Random songs: static levels spread over the plane, a slow drift for the curves, a random band. With `moods`
 // (the tag datasets) each song takes one of five clear moods, so that its emotion tags are unambiguous, as the
@@ -192,129 +147,13 @@ void RenderAll(const SynthConfig& c, const fs::path& root, std::vector<Song>& so
   summary->audio_files = written;
 }
 
+}  // namespace
+
 std::string Artist(std::size_t song) {
-  // Two songs per artist so that artist-disjoint splits matter; CAL500 quirk: one artist name contains '-'.
   const std::size_t k = song / 2;
   return k == 0 ? "chi-lites" : "artist_" + std::to_string(k);
 }
 
-void WriteCal500(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
-  const auto& vocab = Cal500Vocabulary();
-  std::string names, hard, soft, vocab_text;
-  for (const auto& t : vocab) vocab_text += t + "\n";
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.artist = Artist(i);
-    s.title = (i % 7 == 3 ? "sha-la-la_" : "song_") + std::to_string(i);  // titles may contain '-'
-    s.id = s.artist + "-" + s.title;
-    s.audio = fs::path("CAL500_32kps") / (s.id + ".mp3");
-    names += s.id + "\n";
-    const double v = s.MeanValence(), a = s.MeanArousal();
-    for (std::size_t t = 0; t < vocab.size(); ++t) {
-      const double value = TagValue(vocab[t], s.instruments, v, a);
-      hard += std::string(value >= 0.5 ? "1" : "0") + (t + 1 < vocab.size() ? "," : "\n");
-      // Soft annotations are shares of annotators (quarters) like the real file.
-      soft += Fmt("%g", std::round(value * 4) / 4) + (t + 1 < vocab.size() ? "," : "\n");
-    }
-  }
-  w.Text("CAL500_noAudioFeatures/vocab.txt", vocab_text);
-  w.Text("CAL500_noAudioFeatures/songNames.txt", names);
-  w.Text("CAL500_noAudioFeatures/hardAnnotations.txt", hard);
-  w.Text("CAL500_noAudioFeatures/softAnnotations.txt", soft);
-}
-
-void WriteCal500Exp(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
-  const auto& tags = Cal500ExpTags();
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.artist = Artist(i);
-    s.title = "song_" + std::to_string(i);
-    s.id = s.artist + "-" + s.title;
-    s.audio = fs::path("CAL500_32kps") / (s.id + ".mp3");
-    std::string header = "Start_Time,End_Time";
-    for (const auto& t : tags) header += "," + t;
-    std::vector<std::string> rows;
-    double start = 0.5 * u(rng);
-    while (start + 3.0 < c.seconds) {
-      const double end = std::min(c.seconds - 0.1, start + 3.0 + 5.0 * u(rng));
-      const double v = s.Mean(s.valence, start, end), a = s.Mean(s.arousal, start, end);
-      std::string row = Fmt("%.6f", start) + "," + Fmt("%.6f", end);
-      for (const auto& t : tags) row += "," + Fmt("%.6f", TagValue(t, s.instruments, v, a) >= 0.5 ? 1.0 : 0.0);
-      rows.push_back(row);
-      start = end + 0.5 + 2.0 * u(rng);
-    }
-    std::shuffle(rows.begin(), rows.end(), rng);  // real files list segments out of time order
-    std::string text = header + "\r\n";
-    for (const auto& r : rows) text += r + "\r\n";
-    w.Text(fs::path("SegLabelHard") / (s.id + ".csv"), text);
-  }
-}
-
-void WritePmemo(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
-  std::string metadata = "musicId,fileName,title,artist,album,duration,chorus_start_time,chorus_end_time\n";
-  std::string stat = "musicId,Arousal(mean),Valence(mean)\n", stat_std = "musicId,Arousal(std),Valence(std)\n";
-  std::string dynamic = "musicId,frameTime,Arousal(mean),Valence(mean)\n";
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.id = std::to_string(1 + 3 * i);  // ids with gaps
-    s.artist = "Artist " + std::to_string(i / 2);
-    s.title = "Title " + std::to_string(i);
-    if (i == 1) s.title = songs[0].title;  // a duplicate song under two ids (PMEmo has 996/997, 90/92)
-    s.audio = fs::path("chorus") / (s.id + ".mp3");
-    s.channels = 2;
-    s.labelled = i % 29 != 5;  // about 3% of the clips have no labels
-    metadata += s.id + "," + s.id + ".mp3," + Quote(s.title) + "," + Quote(s.artist) + "," +
-                Quote("Album, Vol. " + std::to_string(i % 3)) + "," + Fmt("%.2f", c.seconds) + ",01:05,01:" +
-                Fmt("%02.0f", std::min(59.0, 5 + c.seconds)) + "\n";
-    if (!s.labelled) continue;
-    stat += s.id + "," + Fmt("%.4f", s.MeanArousal()) + "," + Fmt("%.4f", s.MeanValence()) + "\n";
-    stat_std += s.id + ",0.1,0.1\n";
-    for (double t = 15.5; t <= c.seconds - 0.5 + 1e-9; t += 0.5) {
-      const std::size_t k = static_cast<std::size_t>(t / 0.5);
-      dynamic += s.id + "," + Fmt("%.1f", t) + "," + Fmt("%.4f", s.arousal[k]) + "," + Fmt("%.4f", s.valence[k]) + "\n";
-    }
-  }
-  w.Text("metadata.csv", metadata);
-  w.Text("annotations/static_annotations.csv", stat);
-  w.Text("annotations/static_annotations_std.csv", stat_std);
-  w.Text("annotations/dynamic_annotations.csv", dynamic);
-}
-
-void WritePmemo2018(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
-  std::string metadata = "song_id,file_name,artist,song_title\n", chorus = "id,start_time,end_time\n";
-  std::vector<std::string> a_rows, v_rows;
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.id = std::to_string(1 + 3 * i);
-    s.artist = "Artist " + std::to_string(i / 2);
-    s.title = i % 4 == 1 ? "Title, Part " + std::to_string(i) : "Title " + std::to_string(i);  // unquoted commas
-    s.audio = fs::path("Chorus") / (s.id + ".mp3");
-    s.labelled = i % 29 != 5;
-    metadata += s.id + "," + s.id + ".mp3," + s.artist + "," + s.title + "\n";
-    chorus += s.id + ",01:05,01:35\n";
-    if (!s.labelled) continue;
-    a_rows.push_back(s.id + "," + Fmt("%.4f", s.MeanArousal()) + ",0.2");
-    v_rows.push_back(s.id + "," + Fmt("%.4f", s.MeanValence()) + ",0.2");
-    std::string arousal_curve = "time,annotator_1,annotator_2\n", valence_curve = arousal_curve;
-    for (double t = 15.5; t <= c.seconds - 0.5 + 1e-9; t += 0.5) {
-      const std::size_t k = static_cast<std::size_t>(t / 0.5);
-      arousal_curve += Fmt("%.1f", t) + "," + Fmt("%.4f", s.arousal[k] - 0.02) + "," + Fmt("%.4f", s.arousal[k] + 0.02) + "\n";
-      valence_curve += Fmt("%.1f", t) + "," + Fmt("%.4f", s.valence[k] - 0.02) + "," + Fmt("%.4f", s.valence[k] + 0.02) + "\n";
-    }
-    w.Text(fs::path("Annotations/Arousal") / (s.id + "-A.csv"), arousal_curve);
-    w.Text(fs::path("Annotations/Valence") / (s.id + "-V.csv"), valence_curve);
-  }
-  std::shuffle(a_rows.begin(), a_rows.end(), rng);  // the real A_static.csv is unsorted
-  std::shuffle(v_rows.begin(), v_rows.end(), rng);
-  std::string a_text = "musicId,mean_A,std_A\n", v_text = "musicId,mean_V,std_V\n";
-  for (const auto& r : a_rows) a_text += r + "\n";
-  for (const auto& r : v_rows) v_text += r + "\n";
-  w.Text("metadata.csv", metadata);
-  w.Text("chorus.csv", chorus);
-  w.Text("A_static.csv", a_text);
-  w.Text("V_static.csv", v_text);
-}
 
 // Wide per-frame curve file from 15 s at 2 Hz; shorter songs end in empty cells (DEAM) when `ragged`.
 std::string WideCurves(const std::vector<Song>& songs, double seconds, bool valence, bool ragged, const char* id_column) {
@@ -336,142 +175,26 @@ std::string WideCurves(const std::vector<Song>& songs, double seconds, bool vale
   return text;
 }
 
-void WriteDeam(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
-  std::string excerpts = "song_id, valence_mean, valence_std, arousal_mean, arousal_std\r\n";
-  std::string full = "song_id, valence_mean, valence_std, valence_ max_mean, valence_max_std, valence_min_mean, "
-                     "valence_min_std, arousal_mean, arousal_std, arousal_max_mean, arousal_max_std, arousal_min_mean, "
-                     "arousal_min_std\r\n";
-  const std::size_t n = songs.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    Song& s = songs[i];
-    const int id = DeamSynthId(i, n);
-    s.id = std::to_string(id);
-    s.audio = fs::path("MEMD_audio") / (s.id + ".mp3");
-    double v = 1 + 8 * s.MeanValence(), a = 1 + 8 * s.MeanArousal();
-    if (id <= 1000) std::swap(v, a);  // the real file's quirk: these rows name valence and arousal the other way round
-    if (id <= 2000) {
-      excerpts += s.id + "," + Fmt("%.1f", v) + ",1.2," + Fmt("%.1f", a) + ",1.1\r\n";
-    } else {
-      full += s.id + "," + Fmt("%.1f", v) + ",0.98,8.0,1.0,2.0,1.0," + Fmt("%.1f", a) + ",0.8,8.6,0.49,3.4,1.02\r\n";
-    }
-  }
-  const std::string level = "annotations/annotations averaged per song/song_level/";
-  const std::string dynamic = "annotations/annotations averaged per song/dynamic (per second annotations)/";
-  w.Text(level + "static_annotations_averaged_songs_1_2000.csv", excerpts);
-  w.Text(level + "static_annotations_averaged_songs_2000_2058.csv", full);
-  w.Text(dynamic + "arousal.csv", WideCurves(songs, c.seconds, false, true, "song_id"));
-  w.Text(dynamic + "valence.csv", WideCurves(songs, c.seconds, true, true, "song_id"));
-}
+namespace {
 
-void WriteEmoMusic(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
-  std::string stat = "song_id,mean_arousal,std_arousal,mean_valence,std_valence\n";
-  std::string info = "\"song_id\",\"file_name\",\"Artist\",\"Song title\",\"start of the segment (min.sec)\","
-                     "\"end of the segment (min.sec)\",\"Genre\",\"Mediaeval 2013 set\"\n";
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.id = std::to_string(2 + 3 * i);
-    s.artist = "Artist " + std::to_string(i / 2);
-    s.title = "Title " + std::to_string(i);
-    s.audio = fs::path("clips_45seconds") / (s.id + ".mp3");
-    stat += s.id + "," + Fmt("%.1f", 1 + 8 * s.MeanArousal()) + ",0.9," + Fmt("%.1f", 1 + 8 * s.MeanValence()) + ",0.8\n";
-    const bool evaluation = (i / 2) % 6 == 5;  // whole artists, about 1 in 6
-    info += s.id + ",\"\t" + s.id + ".mp3\",\"" + s.artist + "\t\",\"\t" + s.title + "\t\",\"\t0.48\t\",\"\t1.33\t\",\"\tPop\t\",\"" +
-            (evaluation ? "evaluation" : "development") + "\"\n";
-  }
-  w.Text("annotations/static_annotations.csv", stat);
-  w.Text("annotations/songs_info.csv", info);
-  w.Text("annotations/arousal_cont_average.csv", WideCurves(songs, c.seconds, false, false, "song_id"));
-  w.Text("annotations/valence_cont_average.csv", WideCurves(songs, c.seconds, true, false, "song_id"));
-}
-
-void WriteDeezer(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
-  const std::string header = "dzr_sng_id,MSD_sng_id,MSD_track_id,valence,arousal,artist_name,track_name\n";
-  std::string parts[3] = {header, header, header};
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.id = std::to_string(100000 + rng() % 9000000);
-    s.artist = i % 6 == 1 ? "The \"Quoted\" Band, Ltd." : "Artist " + std::to_string(i / 2);
-    s.title = "Track " + std::to_string(i);
-    s.audio = i % 10 == 7 ? fs::path() : fs::path("audio") / (s.id + ".mp3");  // some previews are missing
-    const int part = (i / 2) % 5 < 3 ? 0 : (i / 2) % 5 == 3 ? 1 : 2;
-    parts[part] += s.id + ",SOSYNTH" + std::to_string(i) + ",TRSYNTH" + std::to_string(i) + "," +
-                   Fmt("%.12g", (s.MeanValence() - 0.5) / 0.25) + "," + Fmt("%.12g", (s.MeanArousal() - 0.5) / 0.25) +
-                   "," + Quote(s.artist) + "," + Quote(s.title) + "\n";
-  }
-  w.Text("train.csv", parts[0]);
-  w.Text("validation.csv", parts[1]);
-  w.Text("test.csv", parts[2]);
-}
-
-// 4Q (Panda et al. 2018): Q1..Q4 folders of <Song>.mp3, `Song,Quadrant` annotations (LF) and the metadata with
-// every field quoted (CRLF) and `; `-separated AllMusic moods. The quadrant is the song's mean valence/arousal
-// quadrant; every tenth clip is missing, as 180 of the 900 are in the shared copy.
-void WriteFourQ(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64& rng) {
-  static const char* const kMoods[4][3] = {{"Happy", "Exuberant", "Cheerful"},
-                                           {"Angry", "Tense", "Aggressive"},
-                                           {"Sad", "Gloomy", "Melancholy"},
-                                           {"Calm", "Tender", "Peaceful"}};
-  std::string annotations = "Song,Quadrant\n";
-  std::string metadata =
-      "\"Song\",\"Artist\",\"Title\",\"Quadrant\",\"PQuad\",\"MoodsTotal\",\"Moods\",\"MoodsFoundStr\",\"MoodsStr\","
-      "\"MoodsStrSplit\",\"Genres\",\"GenresStr\",\"Sample\",\"SampleURL\"\r\n";
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.id = "MT" + Fmt("%010.0f", static_cast<double>(4000 + i * 7919));
-    s.artist = Artist(i);
-    s.title = "Song " + std::to_string(i);
-    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
-    const std::string quadrant = kQuadrantNames[q];
-    s.audio = i % 10 == 9 ? fs::path() : fs::path(quadrant) / (s.id + ".mp3");
-    std::string moods;
-    for (int k = 0; k < 2 + static_cast<int>(rng() % 2); ++k) moods += (moods.empty() ? "" : "; ") + std::string(kMoods[q][k]);
-    annotations += s.id + "," + quadrant + "\n";
-    metadata += "\"" + s.id + "\",\"" + s.artist + "\",\"" + s.title + "\",\"" + quadrant + "\",1,3,3,\"" + moods + "\",\"" +
-                moods + "\",\"" + moods + "\",1,\"Electronic\",1,\"http://example.invalid/" + s.id + ".mp3\"\r\n";
-  }
-  w.Text("panda_dataset_taffc_annotations.csv", annotations);
-  w.Text("panda_dataset_taffc_metadata.csv", metadata);
-}
-
-// `csv` (a user's own data): clips.csv with the audio path under audio/<artist>/, the artist, valence and arousal
-// in [1, 9], the quadrant as a class name (happy, angry, sad, calm) and `;`-separated tags; every tenth clip is in
-// the test part of the `part` column. Train with data.audio_column = "path" and the label keys of your choice.
-void WriteCsvLayout(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt19937_64&) {
-  static const char* const kMood[4] = {"happy", "angry", "sad", "calm"};
-  std::string table = "path,artist,valence,arousal,mood,tags,part\n";
-  for (std::size_t i = 0; i < songs.size(); ++i) {
-    Song& s = songs[i];
-    s.artist = Artist(i);
-    s.audio = fs::path("audio") / s.artist / ("clip_" + std::to_string(i) + ".mp3");
-    const int q = Quadrant(s.MeanValence(), s.MeanArousal(), 0.5);
-    std::string tags;
-    for (const auto& instrument : s.instruments) tags += (tags.empty() ? "" : ";") + instrument;
-    table += s.audio.generic_string() + "," + s.artist + "," + Fmt("%.4f", 1 + 8 * s.MeanValence()) + "," +
-             Fmt("%.4f", 1 + 8 * s.MeanArousal()) + "," + kMood[q] + "," + tags + "," +
-             (i % 10 == 9 ? "test" : i % 10 == 8 ? "val" : "train") + "\n";
-  }
-  w.Text("clips.csv", table);
-}
-
-using LayoutWriter = void (*)(const SynthConfig&, std::vector<Song>&, Writer&, std::mt19937_64&);
-
-// One writer per registered dataset; the layouts with curves need songs long enough to reach past 15 s.
-struct Layout {
-  LayoutWriter write;
-  bool curves;
-  bool moods;  // songs take one of a few clear moods (tag datasets)
-};
-const std::map<std::string, Layout>& Layouts() {
-  static const std::map<std::string, Layout> layouts = {
-      {"cal500", {WriteCal500, false, true}},     {"cal500exp", {WriteCal500Exp, false, true}},
-      {"pmemo", {WritePmemo, true, false}},       {"pmemo2018", {WritePmemo2018, true, false}},
-      {"deam", {WriteDeam, true, false}},         {"emomusic", {WriteEmoMusic, true, false}},
-      {"deezer", {WriteDeezer, false, false}},   {"fourq", {WriteFourQ, false, false}},
-      {"csv", {WriteCsvLayout, false, false}}};
+std::mutex g_layouts_mutex;
+std::map<std::string, SynthLayout>& Layouts() {
+  static std::map<std::string, SynthLayout> layouts;
   return layouts;
 }
 
 }  // namespace
+
+void RegisterSynthLayout(const std::string& dataset, SynthLayout layout) {
+  std::lock_guard<std::mutex> lock(g_layouts_mutex);
+  Layouts()[dataset] = layout;
+}
+
+const SynthLayout* FindSynthLayout(const std::string& dataset) {
+  std::lock_guard<std::mutex> lock(g_layouts_mutex);
+  const auto it = Layouts().find(dataset);
+  return it == Layouts().end() ? nullptr : &it->second;  // entries are never removed
+}
 
 // DEAM's id of song i of n. Up to 386 songs: 40% MediaEval 2013 songs (2, 7, 12, ... <= 1000), 45% 2014 songs
 // (1001, 1004, ...), the rest full songs 2001-2058, as the synthetic corpora have always been written. Larger
@@ -501,9 +224,9 @@ SynthSummary SynthesizeCorpus(const SynthConfig& c, const fs::path& out) {
   RegisterBuiltinDatasets();
   FindDataset(c.dataset);  // ConfigError listing the registered names
   if (c.songs < 4 || c.songs > 100000) config::ThrowInvalid("--songs", c.songs, "an integer in [4, 100000]");
-  const auto layout = Layouts().find(c.dataset);
-  if (layout == Layouts().end()) throw ConfigError("mer data synth has no layout for dataset '" + c.dataset + "'");
-  const bool curves = layout->second.curves;
+  const SynthLayout* layout = FindSynthLayout(c.dataset);
+  if (layout == nullptr) throw ConfigError("mer data synth has no layout for dataset '" + c.dataset + "'");
+  const bool curves = layout->curves;
   const double min_seconds = curves ? 17.0 : 4.0;
   if (!(c.seconds >= min_seconds && c.seconds <= 600)) {
     config::ThrowInvalid("--seconds", c.seconds,
@@ -519,9 +242,9 @@ SynthSummary SynthesizeCorpus(const SynthConfig& c, const fs::path& out) {
   if (ec) throw OutputError(out.string() + ": cannot create folder: " + ec.message());
 
   std::mt19937_64 rng(c.seed);
-  std::vector<Song> songs = PlanSongs(c, layout->second.moods, rng);
+  std::vector<Song> songs = PlanSongs(c, layout->moods, rng);
   Writer w(out);
-  layout->second.write(c, songs, w, rng);
+  layout->write(c, songs, w, rng);
   SynthSummary summary;
   summary.songs = c.songs;
   summary.annotation_files = w.files();
