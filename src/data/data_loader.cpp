@@ -48,74 +48,89 @@ DataLoader::DataLoader(const Dataset& dataset, std::vector<std::size_t> indices,
   options_.prefetch_batches = std::max<std::size_t>(1, options_.prefetch_batches);
 }
 
-DataLoader::~DataLoader() { Stop(); }
+DataLoader::~DataLoader() { prefetcher_.Stop(); }
 
-void DataLoader::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  for (auto& w : workers_) w.join();
-  workers_.clear();
-}
+namespace {
 
-// Frames of an item: the segment's frames for segment items, all frames otherwise. Needs the spectrogram for
-// windows, so window tasks are built from the cached entry's frame count.
-void DataLoader::BuildTasks(int epoch) {
-  tasks_.clear();
-  std::vector<std::size_t> order = indices_;
-  if (options_.mode == "train") {
-    std::mt19937_64 rng(Mix(options_.seed, static_cast<uint64_t>(epoch)));
+// Stage 1: the epoch's order of the items; for training shuffled by (seed, epoch).
+std::vector<std::size_t> EpochOrder(std::vector<std::size_t> order, bool shuffle, uint64_t seed, int epoch) {
+  if (shuffle) {
+    std::mt19937_64 rng(Mix(seed, static_cast<uint64_t>(epoch)));
     std::shuffle(order.begin(), order.end(), rng);
   }
-  // Windows need each item's length: whole files are decoded (or read from the cache) in parallel first.
+  return order;
+}
+
+// Frames of each item in `order`: a segment item's from its times, else the whole file's (decoded, or read from
+// the cache, in parallel).
+std::vector<int64_t> ItemLengths(const Dataset& dataset, const FeatureCache& cache, const std::vector<std::size_t>& order) {
   std::vector<int64_t> lengths(order.size(), 0);
-  if (options_.mode == "windows") {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    ParallelFor(order.size(), DefaultThreadCount(), [&](std::size_t position) {
-      const Item& it = dataset_.get(order[position]);
-      if (it.end_seconds > it.start_seconds) return;
-      try {
-        lengths[position] = cache_.Share(it.audio)->frames;
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    });
-    if (failure) std::rethrow_exception(failure);
-  }
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  const double frames_per_second = cache.FramesPerSecond();
+  ParallelFor(order.size(), DefaultThreadCount(), [&](std::size_t position) {
+    const Item& it = dataset.get(order[position]);
+    if (it.end_seconds > it.start_seconds) {
+      lengths[position] = static_cast<int64_t>(std::llround((it.end_seconds - it.start_seconds) * frames_per_second));
+      return;
+    }
+    try {
+      lengths[position] = cache.Share(it.audio)->frames;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  });
+  if (failure) std::rethrow_exception(failure);
+  return lengths;
+}
+
+// Stage 2: the examples to cut. Each position's seed depends only on (seed, epoch, position). "train": one crop
+// per item at an offset drawn from that seed; "full": the whole item; "windows": windows of `crop` frames every
+// `hop` until one reaches the item's end (`lengths`).
+std::vector<CropTask> Tasks(const std::vector<std::size_t>& order, const LoaderOptions& o, int epoch,
+                            const std::vector<int64_t>& lengths) {
+  std::vector<CropTask> tasks;
   for (std::size_t position = 0; position < order.size(); ++position) {
-    const std::size_t item = order[position];
-    const uint64_t seed = Mix(Mix(options_.seed, static_cast<uint64_t>(epoch)), position);
-    if (options_.mode != "windows") {
-      tasks_.push_back({item, options_.mode == "train" ? -1 : 0, seed});
+    const uint64_t seed = Mix(Mix(o.seed, static_cast<uint64_t>(epoch)), position);
+    if (o.mode != "windows") {
+      tasks.push_back({order[position], o.mode == "train" ? -1 : 0, seed});
       continue;
     }
-    const Item& it = dataset_.get(item);
-    const double frames_per_second = cache_.FramesPerSecond();
-    int64_t length;
-    if (it.end_seconds > it.start_seconds) {
-      length = static_cast<int64_t>(std::llround((it.end_seconds - it.start_seconds) * frames_per_second));
-    } else {
-      length = lengths[position];
-    }
-    for (int64_t start = 0;; start += options_.hop_frames) {
-      tasks_.push_back({item, start, seed});
-      if (start + options_.crop_frames >= length) break;
+    for (int64_t start = 0;; start += o.hop_frames) {
+      tasks.push_back({order[position], start, seed});
+      if (start + o.crop_frames >= lengths[position]) break;
     }
   }
-  if (options_.mode == "train" && options_.world > 1 && !tasks_.empty()) {
-    const std::size_t world = static_cast<std::size_t>(options_.world);
-    const std::size_t padded = (tasks_.size() + world - 1) / world * world;
-    std::vector<Task> mine;
-    for (std::size_t t = static_cast<std::size_t>(options_.rank); t < padded; t += world) {
-      mine.push_back(tasks_[t % tasks_.size()]);
-    }
-    tasks_ = std::move(mine);
-  }
+  return tasks;
 }
+
+// Stage 3: this rank's share, as PyTorch's DistributedSampler (drop_last false): padded by repeating the start
+// to a multiple of `world`, then positions rank, rank + world, ...
+std::vector<CropTask> RankShare(std::vector<CropTask> tasks, int rank, int world) {
+  if (world <= 1 || tasks.empty()) return tasks;
+  const std::size_t w = static_cast<std::size_t>(world);
+  const std::size_t padded = (tasks.size() + w - 1) / w * w;
+  std::vector<CropTask> mine;
+  for (std::size_t t = static_cast<std::size_t>(rank); t < padded; t += w) mine.push_back(tasks[t % tasks.size()]);
+  return mine;
+}
+
+}  // namespace
+
+void DataLoader::StartEpoch(int epoch) {
+  prefetcher_.Stop();
+  const bool train = options_.mode == "train";
+  const std::vector<std::size_t> order = EpochOrder(indices_, train, options_.seed, epoch);
+  const std::vector<int64_t> lengths =
+      options_.mode == "windows" ? ItemLengths(dataset_, cache_, order) : std::vector<int64_t>{};
+  tasks_ = Tasks(order, options_, epoch, lengths);
+  if (train) tasks_ = RankShare(std::move(tasks_), options_.rank, options_.world);
+  prefetcher_.Start(BatchesPerEpoch(), [this](std::size_t batch) { return Produce(batch); }, options_.workers,
+                    options_.prefetch_batches);
+}
+
+std::optional<Batch> DataLoader::Next() { return prefetcher_.Next(); }
 
 std::size_t DataLoader::BatchesPerEpoch() const {
   return (tasks_.size() + options_.batch_size - 1) / options_.batch_size;
@@ -127,7 +142,7 @@ Batch DataLoader::Produce(std::size_t batch) const {
   const double frames_per_second = cache_.FramesPerSecond();
   const std::optional<float> pad = cache_.kind() == FeatureKind::kWaveform ? std::optional<float>(0.0f) : std::nullopt;
   for (std::size_t t = begin; t < end; ++t) {
-    const Task& task = tasks_[t];
+    const CropTask& task = tasks_[t];
     const Item& item = dataset_.get(task.item);
     const std::shared_ptr<const features::Spectrogram> shared = cache_.Share(item.audio);
     const features::Spectrogram& s = *shared;
@@ -156,65 +171,6 @@ Batch DataLoader::Produce(std::size_t batch) const {
     out.examples.push_back(std::move(e));
   }
   return out;
-}
-
-void DataLoader::StartEpoch(int epoch) {
-  Stop();
-  BuildTasks(epoch);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = false;
-    ready_.clear();
-    failure_ = nullptr;
-    next_to_hand_out_ = next_to_produce_ = 0;
-    batches_ = BatchesPerEpoch();
-  }
-  for (int w = 0; w < options_.workers; ++w) {  // workers = 0: Next() produces each batch itself
-    workers_.emplace_back([this] {
-      while (true) {
-        std::size_t batch;
-        {
-          std::unique_lock<std::mutex> lock(mutex_);
-          changed_.wait(lock, [&] {
-            return stopping_ || next_to_produce_ >= batches_ ||
-                   next_to_produce_ < next_to_hand_out_ + options_.prefetch_batches;
-          });
-          if (stopping_ || next_to_produce_ >= batches_) return;
-          batch = next_to_produce_++;
-        }
-        Batch produced;
-        std::exception_ptr error;
-        try {
-          produced = Produce(batch);
-        } catch (...) {
-          error = std::current_exception();
-        }
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (error && !failure_) failure_ = error;
-          ready_[batch] = std::move(produced);
-        }
-        changed_.notify_all();
-      }
-    });
-  }
-}
-
-std::optional<Batch> DataLoader::Next() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (next_to_hand_out_ >= batches_) return std::nullopt;
-  if (options_.workers == 0) {
-    const std::size_t batch = next_to_hand_out_++;
-    lock.unlock();
-    return Produce(batch);
-  }
-  changed_.wait(lock, [&] { return failure_ || ready_.count(next_to_hand_out_); });
-  if (failure_) std::rethrow_exception(failure_);
-  Batch batch = std::move(ready_[next_to_hand_out_]);
-  ready_.erase(next_to_hand_out_++);
-  lock.unlock();
-  changed_.notify_all();
-  return batch;
 }
 
 }  // namespace mer::data

@@ -5,19 +5,16 @@
 // The order of batches and every crop offset depend only on (seed, epoch, position), never on thread timing.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <functional>
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "mer/data/corpus.h"
 #include "mer/data/feature_cache.h"
+#include "mer/data/prefetcher.h"
 #include "mer/data/split.h"
 
 namespace mer::data {
@@ -60,6 +57,16 @@ struct Batch {
 std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end,
                              std::optional<float> pad = std::nullopt);
 
+// One example to cut: an item, where its crop starts (-1: drawn from `seed` when it is cut, for a random training
+// crop), and the seed of the item's position in the epoch's order.
+struct CropTask {
+  std::size_t item;
+  int64_t first_frame;
+  uint64_t seed;
+};
+
+// Stages: the epoch's order (shuffled for training) -> tasks (one crop per item, or sliding windows) -> this rank's
+// share -> batches of tasks -> cut + transform -> prefetch (Prefetcher).
 class DataLoader {
  public:
   DataLoader(const Dataset& dataset, std::vector<std::size_t> indices, const FeatureCache& cache,
@@ -76,29 +83,16 @@ class DataLoader {
   std::size_t BatchesPerEpoch() const;
 
  private:
-  struct Task {
-    std::size_t item;
-    int64_t first_frame;  // -1: random (train), resolved by the worker from the task's seed
-    uint64_t seed;
-  };
-  void BuildTasks(int epoch);
+  // Cuts (and, training, transforms) the examples of batch `batch` of the epoch's tasks.
   Batch Produce(std::size_t batch) const;
-  void Stop();
 
   const Dataset& dataset_;
   std::vector<std::size_t> indices_;
   const FeatureCache& cache_;
   LoaderOptions options_;
   std::optional<LabelNormalizer> normalizer_;
-  std::vector<Task> tasks_;
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::size_t, Batch> ready_;
-  std::exception_ptr failure_;
-  std::size_t next_to_hand_out_ = 0, next_to_produce_ = 0, batches_ = 0;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<CropTask> tasks_;  // the epoch's examples to cut, in order
+  Prefetcher<Batch> prefetcher_;
 };
 
 }  // namespace mer::data
