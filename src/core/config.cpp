@@ -187,6 +187,19 @@ int FieldReader::Convert<int>(const std::string& key, const Json& v) const {
   ThrowInvalid(FieldName(key), v, "an integer");
 }
 
+// Seeds and step counts: 64-bit and >= 0, read exactly (a JSON integer up to 2^64 - 1, or a float with an integral
+// value below 2^53, where doubles are still exact).
+template <>
+uint64_t FieldReader::Convert<uint64_t>(const std::string& key, const Json& v) const {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d >= 0 && d == std::floor(d) && d < 9007199254740992.0) return static_cast<uint64_t>(d);
+  }
+  ThrowInvalid(FieldName(key), v, "an integer >= 0");
+}
+
 template <>
 double FieldReader::Convert<double>(const std::string& key, const Json& v) const {
   if (v.is_number()) return v.get<double>();
@@ -265,6 +278,7 @@ void FieldReader::RejectUnknownKeys() const {
 
 template void FieldReader::Read<int>(const std::string&, int*);
 template void FieldReader::Read<double>(const std::string&, double*);
+template void FieldReader::Read<uint64_t>(const std::string&, uint64_t*);
 template void FieldReader::Read<bool>(const std::string&, bool*);
 template void FieldReader::Read<std::string>(const std::string&, std::string*);
 template void FieldReader::Read<std::vector<std::string>>(const std::string&, std::vector<std::string>*);

@@ -2,6 +2,7 @@
 
 #include "mer/core/config.h"
 #include "mer/core/error.h"
+#include "mer/core/fields.h"
 
 namespace mer::train {
 namespace {
@@ -63,8 +64,101 @@ RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config) {
   return spec;
 }
 
+namespace {
+
+template <typename T>
+std::function<bool(const T&)> Within(T lo, T hi) {
+  return [lo, hi](const T& v) { return v >= lo && v <= hi; };
+}
+
+}  // namespace
+
+const config::Fields<ModelConfig>& ModelFields() {
+  static const config::Fields<ModelConfig> fields = [] {
+    using M = ModelConfig;
+    config::Fields<M> f("model");
+    f.Add<std::string>("name", &M::name, [](const std::string& v) { return !v.empty(); }, "a registered model name",
+                       "the model: quan_cnn, quan_cnn_deep, liu_cnn, clip_stats, raw_cnn, adff, emb_cl");
+    f.Choice("task", &M::task, {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"},
+             "what is learned: auto = the dataset's own (regression, tagging or classes); quadrants from valence/"
+             "arousal; dynamic = valence/arousal per window from the 2 Hz curves");
+    f.Add<int>("input_frames", &M::input_frames, [](const int&) { return true; },
+               "frames in [8, 100000]; for raw_cnn samples in [1024, 10000000]",
+               "the model's input window (646 frames = 15 s at 22.05 kHz, hop 512)");
+    f.Add<double>("dropout", &M::dropout, [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
+                  "dropout before the output layer(s)");
+    f.Add<int>("channels", &M::channels, Within(1, 64), "an integer in [1, 64]",
+               "adff: time slices of the window stacked as input channels");
+    f.Add<double>("quadrant_weight", &M::quadrant_weight, Within(0.0, 100.0), "a number in [0, 100]",
+                  "adff: weight of the quadrant cross-entropy beside valence/arousal (0 = regression only)");
+    f.Add<int>("filters", &M::filters, Within(4, 128), "an integer in [4, 128] (64 is VGG's full width)",
+               "adff: filters of the first VGG block, doubled per block")
+        .OnlyWhenSet();
+    f.Add<int>("embedding_dim", &M::embedding_dim, Within(1, 1024), "an integer in [1, 1024]",
+               "emb_cl: dimension of the shared space");
+    f.Choice("music_encoder", &M::music_encoder, {"cnn", "gru", "mlp", "bigru"},
+             "emb_cl: the music side (mlp, bigru: the authors' encoders)");
+    f.Choice("emotion_encoder", &M::emotion_encoder, {"mlp", "gru", "bigru"},
+             "emb_cl: the emotion side; gru/bigru read the window's curve (task dynamic)");
+    f.Add<double>("cca_weight", &M::cca_weight, Within(0.0, 1.0), "a number in [0, 1]",
+                  "emb_cl: lambda in lambda x CCA + (1 - lambda) x KL rank loss, and in the retrieval distance");
+    f.Add<double>("margin", &M::margin, Within(0.0, 1000.0), "a number in [0, 1000]", "emb_cl: rank loss margin");
+    return f;
+  }();
+  return fields;
+}
+
+const config::Fields<TrainConfig>& TrainFields() {
+  static const config::Fields<TrainConfig> fields = [] {
+    using T = TrainConfig;
+    config::Fields<T> f("train");
+    f.Add<int>("epochs", &T::epochs, Within(1, 100000), "an integer in [1, 100000]", "training epochs");
+    f.Add<int>("batch_size", &T::batch_size, Within(1, 65536), "an integer in [1, 65536]",
+               "examples per step (per rank when training on several)");
+    f.Choice("optimizer", &T::optimizer, {"adam", "adamw", "sgd"}, "the optimiser");
+    f.Add<double>("lr", &T::lr, [](const double& v) { return v > 0 && v < 10; }, "a number in (0, 10)",
+                  "learning rate");
+    f.Add<double>("momentum", &T::momentum, [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
+                  "sgd momentum");
+    f.Add<double>("weight_decay", &T::weight_decay, [](const double& v) { return v >= 0; }, "a number >= 0",
+                  "L2 weight decay (decoupled for adamw)");
+    f.Choice("schedule", &T::schedule, {"none", "step", "cosine"},
+             "learning-rate schedule: step = x gamma every step_size epochs; cosine = to 0 over the epochs");
+    f.Add<int>("step_size", &T::step_size, [](const int& v) { return v >= 1; }, "an integer >= 1",
+               "schedule step: epochs between decays");
+    f.Add<double>("gamma", &T::gamma, [](const double& v) { return v > 0 && v <= 1; }, "a number in (0, 1]",
+                  "schedule step: decay factor");
+    f.Add<double>("grad_clip", &T::grad_clip, [](const double& v) { return v >= 0; }, "a number >= 0 (0 = off)",
+                  "maximum global gradient norm");
+    f.Add<int>("patience", &T::patience, [](const int& v) { return v >= 0; }, "an integer >= 0 (0 = off)",
+               "early stopping after this many epochs without a better validation score");
+    f.Text("monitor", &T::monitor, "auto or a validation metric of the task (r2, f1_micro, accuracy, f1_macro, ...)",
+           "the validation metric that picks best.pt (larger is better); auto = r2, f1_micro or accuracy");
+    f.Count("max_steps", &T::max_steps, "cap on optimiser steps (0 = none)");
+    f.Count("seed", &T::seed, "seed of the initial weights, batch order, crops and augmentation");
+    f.Add<int>("workers", &T::workers, Within(0, 256), "an integer in [0, 256] (0 = no threads)",
+               "data loader threads");
+    f.Add<int>("threads", &T::threads, Within(0, 1024), "an integer in [0, 1024] (0 = all cores)",
+               "LibTorch threads; 0 = $OMP_NUM_THREADS when set, else every core");
+    f.Add<double>("eval_hop", &T::eval_hop, [](const double& v) { return v > 0 && v <= 1; }, "a number in (0, 1]",
+                  "evaluation windows start every eval_hop x input_frames");
+    return f;
+  }();
+  return fields;
+}
+
+std::string ConfigReferenceMarkdown() {
+  return "# Run config reference: `model` and `train`\n\n"
+         "Generated from the field declarations in `src/train/run_config.cpp` by `build/mer_config_docs` (a test fails\n"
+         "when this file and the declarations differ). Defaults are those of a config that leaves the key out.\n"
+         "The `data`, `frontend` and `augment` sections are described in the README (\"Run config keys\").\n\n"
+         "## `model`\n\n" + ModelFields().Markdown() +
+         "\nModel-dependent rules: `emotion_encoder` other than `mlp` needs `emb_cl` and `task: dynamic`;\n"
+         "`filters` is written to the resolved config only when it is not 16.\n\n## `train`\n\n" + TrainFields().Markdown();
+}
+
 void ModelConfig::Validate() const {
-  if (name.empty()) ThrowInvalid("model.name", name, "a registered model name");
+  ModelFields().Validate(*this);
   if (IsRawAudioModel(name)) {
     if (input_frames < 1024 || input_frames > 10000000) {
       ThrowInvalid("model.input_frames", input_frames, "a number of samples in [1024, 10000000] for " + name);
@@ -72,13 +166,6 @@ void ModelConfig::Validate() const {
   } else if (input_frames < 8 || input_frames > 100000) {
     ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
   }
-  if (!(dropout >= 0 && dropout < 1)) ThrowInvalid("model.dropout", dropout, "a number in [0, 1)");
-  if (channels < 1 || channels > 64) ThrowInvalid("model.channels", channels, "an integer in [1, 64]");
-  if (filters < 4 || filters > 128) ThrowInvalid("model.filters", filters, "an integer in [4, 128] (64 is VGG's full width)");
-  if (!(quadrant_weight >= 0 && quadrant_weight <= 100)) ThrowInvalid("model.quadrant_weight", quadrant_weight, "a number in [0, 100]");
-  if (embedding_dim < 1 || embedding_dim > 1024) ThrowInvalid("model.embedding_dim", embedding_dim, "an integer in [1, 1024]");
-  if (!(cca_weight >= 0 && cca_weight <= 1)) ThrowInvalid("model.cca_weight", cca_weight, "a number in [0, 1]");
-  if (!(margin >= 0 && margin <= 1000)) ThrowInvalid("model.margin", margin, "a number in [0, 1000]");
   if (emotion_encoder != "mlp" && name != "emb_cl") {
     throw ConfigError("model.emotion_encoder = \"" + emotion_encoder + "\" is invalid with model " + name +
                       ": only emb_cl has an emotion encoder");
@@ -89,33 +176,9 @@ void ModelConfig::Validate() const {
   }
 }
 
-nlohmann::json ModelConfig::ToJson() const {
-  nlohmann::json j = {{"name", name},           {"task", task},
-                      {"input_frames", input_frames}, {"dropout", dropout},
-                      {"channels", channels},   {"quadrant_weight", quadrant_weight},
-                      {"embedding_dim", embedding_dim}, {"music_encoder", music_encoder},
-                      {"emotion_encoder", emotion_encoder}, {"cca_weight", cca_weight}, {"margin", margin}};
-  // Keys added after runs were made appear only when set otherwise than their default, so a run started before
-  // them resolves to the same config and can still be resumed.
-  if (filters != 16) j["filters"] = filters;
-  return j;
-}
+nlohmann::json ModelConfig::ToJson() const { return ModelFields().ToJson(*this); }
 
-void TrainConfig::Validate() const {
-  if (epochs < 1 || epochs > 100000) ThrowInvalid("train.epochs", epochs, "an integer in [1, 100000]");
-  if (batch_size < 1 || batch_size > 65536) ThrowInvalid("train.batch_size", batch_size, "an integer in [1, 65536]");
-  if (!(lr > 0 && lr < 10)) ThrowInvalid("train.lr", lr, "a number in (0, 10)");
-  if (!(momentum >= 0 && momentum < 1)) ThrowInvalid("train.momentum", momentum, "a number in [0, 1)");
-  if (!(weight_decay >= 0)) ThrowInvalid("train.weight_decay", weight_decay, "a number >= 0");
-  if (step_size < 1) ThrowInvalid("train.step_size", step_size, "an integer >= 1");
-  if (!(gamma > 0 && gamma <= 1)) ThrowInvalid("train.gamma", gamma, "a number in (0, 1]");
-  if (!(grad_clip >= 0)) ThrowInvalid("train.grad_clip", grad_clip, "a number >= 0 (0 = off)");
-  if (patience < 0) ThrowInvalid("train.patience", patience, "an integer >= 0 (0 = off)");
-  if (max_steps < 0) ThrowInvalid("train.max_steps", max_steps, "an integer >= 0 (0 = no cap)");
-  if (workers < 0 || workers > 256) ThrowInvalid("train.workers", workers, "an integer in [0, 256] (0 = no threads)");
-  if (threads < 0 || threads > 1024) ThrowInvalid("train.threads", threads, "an integer in [0, 1024] (0 = all cores)");
-  if (!(eval_hop > 0 && eval_hop <= 1)) ThrowInvalid("train.eval_hop", eval_hop, "a number in (0, 1]");
-}
+void TrainConfig::Validate() const { TrainFields().Validate(*this); }
 
 RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (!j.is_object()) ThrowInvalid("config", j, "a JSON object with data, frontend, model and train");
@@ -128,55 +191,10 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (!j.contains("data")) throw ConfigError("missing section 'data' (at least {\"dataset\": ..., \"root\": ...})");
   c.frontend = features::FrontendConfigFromRunConfig(j);  // validates before the data root is touched
   c.learnable = ReadLearnable(j);
-  {
-    const nlohmann::json section = j.value("model", nlohmann::json::object());  // FieldReader keeps a reference
-    config::FieldReader r(section, "model");
-    r.Read("name", &c.model.name);
-    r.ReadChoice("task", {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"}, &c.model.task);
-    r.Read("input_frames", &c.model.input_frames);
-    r.Read("dropout", &c.model.dropout);
-    r.Read("channels", &c.model.channels);
-    r.Read("quadrant_weight", &c.model.quadrant_weight);
-    r.Read("filters", &c.model.filters);
-    r.Read("embedding_dim", &c.model.embedding_dim);
-    r.ReadChoice("music_encoder", {"cnn", "gru", "mlp", "bigru"}, &c.model.music_encoder);
-    r.ReadChoice("emotion_encoder", {"mlp", "gru", "bigru"}, &c.model.emotion_encoder);
-    r.Read("cca_weight", &c.model.cca_weight);
-    r.Read("margin", &c.model.margin);
-    r.RejectUnknownKeys();
-    c.model.Validate();
-  }
-  {
-    const nlohmann::json section = j.value("train", nlohmann::json::object());
-    config::FieldReader r(section, "train");
-    TrainConfig& t = c.train;
-    r.Read("epochs", &t.epochs);
-    r.Read("batch_size", &t.batch_size);
-    r.ReadChoice("optimizer", {"adam", "adamw", "sgd"}, &t.optimizer);
-    r.Read("lr", &t.lr);
-    r.Read("momentum", &t.momentum);
-    r.Read("weight_decay", &t.weight_decay);
-    r.ReadChoice("schedule", {"none", "step", "cosine"}, &t.schedule);
-    r.Read("step_size", &t.step_size);
-    r.Read("gamma", &t.gamma);
-    r.Read("grad_clip", &t.grad_clip);
-    r.Read("patience", &t.patience);
-    r.Read("monitor", &t.monitor);
-    double max_steps = static_cast<double>(t.max_steps), seed = static_cast<double>(t.seed);
-    r.Read("max_steps", &max_steps);
-    r.Read("seed", &seed);
-    if (max_steps < 0 || max_steps != static_cast<double>(static_cast<int64_t>(max_steps))) {
-      ThrowInvalid("train.max_steps", max_steps, "an integer >= 0");
-    }
-    if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed))) ThrowInvalid("train.seed", seed, "an integer >= 0");
-    t.max_steps = static_cast<int64_t>(max_steps);
-    t.seed = static_cast<uint64_t>(seed);
-    r.Read("workers", &t.workers);
-    r.Read("threads", &t.threads);
-    r.Read("eval_hop", &t.eval_hop);
-    r.RejectUnknownKeys();
-    t.Validate();
-  }
+  ModelFields().Read(j.value("model", nlohmann::json::object()), &c.model);
+  c.model.Validate();
+  TrainFields().Read(j.value("train", nlohmann::json::object()), &c.train);
+  c.train.Validate();
   if (j.contains("augment")) {
     const nlohmann::json section = j["augment"];
     c.augment = data::ParseAugmentConfig(section);
@@ -192,14 +210,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   c.resolved = {{"data", c.data.ToJson()},
                 {"frontend", c.frontend},
                 {"model", c.model.ToJson()},
-                {"train", {{"epochs", c.train.epochs}, {"batch_size", c.train.batch_size},
-                           {"optimizer", c.train.optimizer}, {"lr", c.train.lr}, {"momentum", c.train.momentum},
-                           {"weight_decay", c.train.weight_decay}, {"schedule", c.train.schedule},
-                           {"step_size", c.train.step_size}, {"gamma", c.train.gamma},
-                           {"grad_clip", c.train.grad_clip}, {"patience", c.train.patience},
-                           {"monitor", c.train.monitor}, {"max_steps", c.train.max_steps},
-                           {"workers", c.train.workers}, {"threads", c.train.threads}, {"seed", c.train.seed},
-                           {"eval_hop", c.train.eval_hop}}}};
+                {"train", TrainFields().ToJson(c.train)}};
   if (c.learnable.enabled) c.resolved["frontend"]["learnable"] = c.learnable.ToJson();
   if (c.augment.Any()) c.resolved["augment"] = c.augment.ToJson();
   return c;

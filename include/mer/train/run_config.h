@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/core/fields.h"
 #include "mer/data/augment.h"
 #include "mer/data/data_config.h"
 #include "mer/features/frontend_config.h"
@@ -54,6 +55,13 @@ struct TrainConfig {
   double eval_hop = 0.5;           // evaluation windows start every eval_hop * input_frames frames
   void Validate() const;
 };
+
+// The model and train sections' fields, declared once (mer/core/fields.h): reading, validation, resolved JSON and
+// docs/config.md (tools/config_docs).
+const config::Fields<ModelConfig>& ModelFields();
+const config::Fields<TrainConfig>& TrainFields();
+// docs/config.md: the reference of those sections, generated from the declarations.
+std::string ConfigReferenceMarkdown();
 
 // frontend.learnable: the spectrogram computed inside the model from the waveform, as a convolution with
 // Fourier-initialised kernels (STFT) and a matrix initialised from the fixed mel filterbank, each trainable or

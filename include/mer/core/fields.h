@@ -1,0 +1,118 @@
+// A config section's fields declared once: key, default (the struct's own), what values are valid, one line of doc.
+// The declaration drives reading (with unknown keys rejected), validation (ConfigError naming section.key, the value
+// and the rule), the resolved JSON written to the run folder, and the generated reference (docs/config.md).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "mer/core/config.h"
+
+namespace mer::config {
+
+template <typename S>
+class Fields {
+ public:
+  struct Field {
+    std::string key;
+    std::string rule;  // the valid values, as an error and the docs say them
+    std::string doc;
+    std::function<void(FieldReader&, S&)> read;
+    std::function<bool(const S&)> valid;
+    std::function<Json(const S&)> value;
+    std::function<bool(const S&)> resolved;  // false: left out of the resolved JSON (a newer key at its default)
+  };
+
+  explicit Fields(std::string section) : section_(std::move(section)) {}
+
+  // A number or flag member with a validity predicate (`rule` says it in words).
+  template <typename T>
+  Fields& Add(const std::string& key, T S::*member, std::function<bool(const T&)> valid, std::string rule,
+              std::string doc) {
+    fields_.push_back({key, std::move(rule), std::move(doc),
+                       [key, member](FieldReader& r, S& s) { r.Read(key, &(s.*member)); },
+                       [member, valid](const S& s) { return valid(s.*member); },
+                       [member](const S& s) { return Json(s.*member); }, [](const S&) { return true; }});
+    return *this;
+  }
+  // A string member that must be one of `choices`.
+  Fields& Choice(const std::string& key, std::string S::*member, std::vector<std::string> choices, std::string doc) {
+    std::string rule = "one of";
+    for (std::size_t i = 0; i < choices.size(); ++i) rule += (i ? ", \"" : " \"") + choices[i] + "\"";
+    fields_.push_back({key, rule, std::move(doc),
+                       [key, member, choices](FieldReader& r, S& s) { r.ReadChoice(key, choices, &(s.*member)); },
+                       [](const S&) { return true; }, [member](const S& s) { return Json(s.*member); },
+                       [](const S&) { return true; }});
+    return *this;
+  }
+  // A free string member (checked elsewhere, e.g. a registered name).
+  Fields& Text(const std::string& key, std::string S::*member, std::string rule, std::string doc) {
+    fields_.push_back({key, std::move(rule), std::move(doc),
+                       [key, member](FieldReader& r, S& s) { r.Read(key, &(s.*member)); }, [](const S&) { return true; },
+                       [member](const S& s) { return Json(s.*member); }, [](const S&) { return true; }});
+    return *this;
+  }
+  // A 64-bit integer member >= 0 (seeds, step counts): read exactly (FieldReader's uint64_t), not through a double
+  // or a 32-bit int; a signed member is capped at its largest value.
+  template <typename T>
+  Fields& Count(const std::string& key, T S::*member, std::string doc) {
+    const std::string field = section_ + "." + key;
+    fields_.push_back({key, "an integer >= 0", std::move(doc),
+                       [key, member, field](FieldReader& r, S& s) {
+                         uint64_t v = static_cast<uint64_t>(s.*member);
+                         r.Read(key, &v);
+                         if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) ThrowInvalid(field, v, "an integer >= 0 that fits 64 bits");
+                         s.*member = static_cast<T>(v);
+                       },
+                       [](const S&) { return true; }, [member](const S& s) { return Json(s.*member); },
+                       [](const S&) { return true; }});
+    return *this;
+  }
+  // The last field added is written to the resolved JSON only when it differs from the default, so runs made before
+  // it existed resolve to the same config (and can be resumed).
+  Fields& OnlyWhenSet() {
+    Field& f = fields_.back();
+    const S defaults{};
+    const auto value = f.value;
+    f.resolved = [value, defaults](const S& s) { return value(s) != value(defaults); };
+    return *this;
+  }
+
+  void Read(const Json& section, S* s) const {
+    FieldReader r(section, section_);
+    for (const Field& f : fields_) f.read(r, *s);
+    r.RejectUnknownKeys();
+  }
+  void Validate(const S& s) const {
+    for (const Field& f : fields_) {
+      if (!f.valid(s)) ThrowInvalid(section_ + "." + f.key, f.value(s), f.rule);
+    }
+  }
+  Json ToJson(const S& s) const {
+    Json j = Json::object();
+    for (const Field& f : fields_) {
+      if (f.resolved(s)) j[f.key] = f.value(s);
+    }
+    return j;
+  }
+  // | key | default | valid values | meaning |, one row per field.
+  std::string Markdown() const {
+    const S defaults{};
+    std::string out = "| key | default | valid values | meaning |\n| --- | --- | --- | --- |\n";
+    for (const Field& f : fields_) {
+      out += "| `" + section_ + "." + f.key + "` | `" + f.value(defaults).dump() + "` | " + f.rule + " | " + f.doc + " |\n";
+    }
+    return out;
+  }
+  const std::string& section() const { return section_; }
+
+ private:
+  std::string section_;
+  std::vector<Field> fields_;
+};
+
+}  // namespace mer::config

@@ -1,0 +1,93 @@
+// Config fields declared once (mer/core/fields.h): one declaration reads, validates, resolves and documents a key;
+// seeds and step counts are read as exact 64-bit integers; docs/config.md is what the declarations generate.
+#include <gtest/gtest.h>
+
+#include "mer/core/error.h"
+#include "mer/core/fields.h"
+#include "mer/train/run_config.h"
+#include "support/test_support.h"
+
+namespace mer {
+namespace {
+
+struct Toy {
+  int size = 3;
+  double rate = 0.5;
+  std::string mode = "a";
+  uint64_t seed = 1;
+  int extra = 7;
+};
+
+const config::Fields<Toy>& ToyFields() {
+  static const config::Fields<Toy> f = [] {
+    config::Fields<Toy> t("toy");
+    t.Add<int>("size", &Toy::size, [](const int& v) { return v >= 1 && v <= 9; }, "an integer in [1, 9]", "how many");
+    t.Add<double>("rate", &Toy::rate, [](const double& v) { return v > 0; }, "a number > 0", "how fast");
+    t.Choice("mode", &Toy::mode, {"a", "b"}, "which way");
+    t.Count("seed", &Toy::seed, "the seed");
+    t.Add<int>("extra", &Toy::extra, [](const int&) { return true; }, "an integer", "added later").OnlyWhenSet();
+    return t;
+  }();
+  return f;
+}
+
+std::string ConfigErrorOf(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigFields, OneDeclarationReadsValidatesResolvesAndDocuments) {
+  Toy t;
+  ToyFields().Read(nlohmann::json::parse(R"({"size": 4, "mode": "b", "seed": 18446744073709551615})"), &t);
+  EXPECT_EQ(t.size, 4);
+  EXPECT_EQ(t.mode, "b");
+  EXPECT_EQ(t.seed, 18446744073709551615ull);  // exact: not through a double
+  EXPECT_DOUBLE_EQ(t.rate, 0.5);               // absent: the struct's default
+  ToyFields().Validate(t);
+  // Resolved: every key, except a later key at its default.
+  const nlohmann::json resolved = ToyFields().ToJson(t);
+  EXPECT_EQ(resolved.size(), 4u);
+  EXPECT_FALSE(resolved.contains("extra"));
+  t.extra = 8;
+  EXPECT_EQ(ToyFields().ToJson(t)["extra"], 8);
+  // Errors name section.key, the value and the declared rule; unknown keys list the declared ones.
+  t.size = 12;
+  EXPECT_EQ(ConfigErrorOf([&] { ToyFields().Validate(t); }), "toy.size = 12 is invalid: expected an integer in [1, 9]");
+  EXPECT_NE(ConfigErrorOf([&] { ToyFields().Read(nlohmann::json::parse(R"({"mode": "c"})"), &t); }).find("toy.mode"),
+            std::string::npos);
+  EXPECT_EQ(ConfigErrorOf([&] { ToyFields().Read(nlohmann::json::parse(R"({"seed": -2})"), &t); }),
+            "toy.seed = -2 is invalid: expected an integer >= 0");
+  EXPECT_NE(ConfigErrorOf([&] { ToyFields().Read(nlohmann::json::parse(R"({"sise": 2})"), &t); })
+                .find("valid keys of 'toy': size, rate, mode, seed, extra"),
+            std::string::npos);
+  // The docs row: key, default, rule, doc.
+  EXPECT_NE(ToyFields().Markdown().find("| `toy.size` | `3` | an integer in [1, 9] | how many |"), std::string::npos);
+}
+
+TEST(ConfigFields, TheRunConfigSectionsAreDeclaredWithTheirRules) {
+  nlohmann::json j = nlohmann::json::parse(test::ReadBytes(test::TestData("../configs/demo.json")));
+  j["data"]["root"] = test::TestData(".").string();
+  j["train"]["seed"] = 9007199254740993ull;  // 2^53 + 1: a double would round it
+  j["train"]["max_steps"] = 5;
+  const train::RunConfig c = train::ParseRunConfig(j);
+  EXPECT_EQ(c.train.seed, 9007199254740993ull);
+  EXPECT_EQ(c.resolved["train"]["seed"].get<uint64_t>(), 9007199254740993ull);
+  EXPECT_EQ(c.train.max_steps, 5);
+  EXPECT_FALSE(c.resolved["model"].contains("filters"));  // resolved as before the key existed
+  j["model"]["filters"] = 64;
+  EXPECT_EQ(train::ParseRunConfig(j).resolved["model"]["filters"], 64);
+  j["model"]["filters"] = 200;
+  EXPECT_NE(ConfigErrorOf([&] { train::ParseRunConfig(j); }).find("model.filters = 200 is invalid"), std::string::npos);
+}
+
+TEST(ConfigFields, DocsConfigMdIsWhatTheDeclarationsGenerate) {
+  EXPECT_EQ(test::ReadBytes(test::TestData("../docs/config.md")), train::ConfigReferenceMarkdown())
+      << "regenerate it: build/mer_config_docs > docs/config.md";
+}
+
+}  // namespace
+}  // namespace mer
