@@ -1,29 +1,23 @@
 #include "mer/data/registry.h"
 
-#include <map>
-#include <mutex>
 
 #include "loader_util.h"
 #include "mer/core/error.h"
+#include "mer/core/registry.h"
 
 namespace mer::data {
 namespace {
 
-std::mutex& RegistryMutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
-std::map<std::string, DatasetEntry>& Registry() {
-  static std::map<std::string, DatasetEntry> registry;
+NamedRegistry<DatasetEntry>& Registry() {
+  static NamedRegistry<DatasetEntry> registry("dataset");
   return registry;
 }
 
 }  // namespace
 
 void RegisterDataset(DatasetEntry entry) {
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  Registry()[entry.name] = std::move(entry);
+  const std::string name = entry.name;
+  Registry().Register(name, std::move(entry));
 }
 
 void RegisterBuiltinDatasets() {
@@ -38,22 +32,8 @@ void RegisterBuiltinDatasets() {
   RegisterDeezer();
 }
 
-std::vector<std::string> RegisteredDatasets() {
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  std::vector<std::string> names;
-  for (const auto& [name, entry] : Registry()) names.push_back(name);
-  return names;
-}
+std::vector<std::string> RegisteredDatasets() { return Registry().Names(); }
 
-const DatasetEntry& FindDataset(const std::string& name) {
-  {
-    std::lock_guard<std::mutex> lock(RegistryMutex());
-    const auto it = Registry().find(name);
-    if (it != Registry().end()) return it->second;
-  }
-  std::string names;
-  for (const auto& n : RegisteredDatasets()) names += (names.empty() ? "" : ", ") + n;
-  throw ConfigError("unknown dataset '" + name + "'; registered: " + names);
-}
+const DatasetEntry& FindDataset(const std::string& name) { return Registry().Find(name); }
 
 }  // namespace mer::data

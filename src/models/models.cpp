@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "mer/core/error.h"
+#include "mer/core/registry.h"
 #include "mer/models/learnable_frontend.h"
 #include "mer/models/model.h"
 
@@ -83,50 +84,29 @@ struct LiuCnnImpl : EmotionModel {
 };
 TORCH_MODULE(LiuCnn);
 
-std::mutex& RegistryMutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<std::string, ModelEntry>& Registry() {
-  static std::map<std::string, ModelEntry> r;
-  return r;
+NamedRegistry<ModelEntry>& Registry() {
+  static NamedRegistry<ModelEntry> registry("model");
+  return registry;
 }
 
 }  // namespace
 
 void RegisterBuiltinModels() {
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  Registry()["quan_cnn"] = {"quan_cnn", "Quan & Dong: Conv1d 32x8, pool 4, 16x8, pool 4, dense 64",
-                            [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 16}, 8, 4).ptr(); }};
-  Registry()["quan_cnn_deep"] = {
-      "quan_cnn_deep", "Quan & Dong, deep: six Conv1d(width 4) + pool 2, filters 32 32 16 16 8 8, dense 64",
-      [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }};
-  Registry()["liu_cnn"] = {"liu_cnn", "after Liu et al. 2017: 2-D CNN on the spectrogram, multi-label tags",
-                           [](const ModelSpec& s) { return LiuCnn(s).ptr(); }};
-  for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry(), ClipStatsEntry()}) Registry()[entry.name] = entry;
+  Registry().Register("quan_cnn", {"quan_cnn", "Quan & Dong: Conv1d 32x8, pool 4, 16x8, pool 4, dense 64",
+                                   [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 16}, 8, 4).ptr(); }});
+  Registry().Register("quan_cnn_deep",
+                      {"quan_cnn_deep", "Quan & Dong, deep: six Conv1d(width 4) + pool 2, filters 32 32 16 16 8 8, dense 64",
+                       [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }});
+  Registry().Register("liu_cnn", {"liu_cnn", "after Liu et al. 2017: 2-D CNN on the spectrogram, multi-label tags",
+                                  [](const ModelSpec& s) { return LiuCnn(s).ptr(); }});
+  for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry(), ClipStatsEntry()}) Registry().Register(entry.name, entry);
 }
 
-std::vector<std::string> RegisteredModels() {
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  std::vector<std::string> names;
-  for (const auto& [name, entry] : Registry()) names.push_back(name);
-  return names;
-}
+std::vector<std::string> RegisteredModels() { return Registry().Names(); }
 
 std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSpec& spec) {
   RegisterBuiltinModels();
-  ModelFactory factory;
-  {
-    std::lock_guard<std::mutex> lock(RegistryMutex());
-    const auto it = Registry().find(name);
-    if (it != Registry().end()) factory = it->second.create;
-  }
-  if (!factory) {
-    std::string names;
-    for (const auto& n : RegisteredModels()) names += (names.empty() ? "" : ", ") + n;
-    throw ConfigError("unknown model '" + name + "'; registered: " + names);
-  }
-  std::shared_ptr<EmotionModel> model = factory(spec);
+  std::shared_ptr<EmotionModel> model = Registry().Find(name).create(spec);
   if (!spec.learnable_frontend) return model;
   return std::make_shared<WithLearnableFrontend>(spec, model);
 }
