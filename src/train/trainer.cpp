@@ -127,7 +127,7 @@ void TrimLogToEpoch(const fs::path& path, int epochs_done) {
 // they agree on the failures); items whose audio fails are reported on stderr by rank 0 (the first five by message),
 // removed, and counted.
 std::size_t DropUndecodable(data::Corpus* corpus, const data::FeatureCache& cache, int threads, Communicator& comm) {
-  const std::size_t n = corpus->items.size(), world = static_cast<std::size_t>(comm.world());
+  const std::size_t n = corpus->items.size();
   std::vector<std::string> errors(n);
   const auto decode = [&](std::size_t i) {
     try {
@@ -136,8 +136,10 @@ std::size_t DropUndecodable(data::Corpus* corpus, const data::FeatureCache& cach
       errors[i] = e.what();
     }
   };
-  ParallelFor((n + world - 1 - static_cast<std::size_t>(comm.rank())) / world, threads,
-              [&](std::size_t k) { decode(k * world + static_cast<std::size_t>(comm.rank())); });
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i) all[i] = i;
+  const std::vector<std::size_t> mine = RankSlice(all, comm.rank(), comm.world());
+  ParallelFor(mine.size(), threads, [&](std::size_t k) { decode(mine[k]); });
   std::vector<double> failures(n, 0.0);
   for (std::size_t i = 0; i < n; ++i) failures[i] = errors[i].empty() ? 0.0 : 1.0;
   failures = comm.Sum(std::move(failures));
