@@ -58,9 +58,14 @@ class LiuCnn(nn.Module):  # src/models/models.cpp
 
 
 class ClipStats(nn.Module):  # src/models/clip_stats.cpp
+    MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
+    MINOR = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
+
     def __init__(self, spec):
         super().__init__()
-        n_mels = spec["n_mels"]
+        self.chroma = spec.get("frontend", {}).get("chroma", 0)
+        n_mels = spec["n_mels"] - self.chroma
+        self.n_mels = n_mels
         cepstra = min(20, n_mels)
         dct = torch.empty(cepstra, n_mels)
         for k in range(cepstra):
@@ -69,18 +74,43 @@ class ClipStats(nn.Module):  # src/models/clip_stats.cpp
                 dct[k, m] = scale * math.cos(math.pi * k * (2 * m + 1) / (2.0 * n_mels))
         self.register_buffer("dct", dct)
         features = 3 * n_mels + 2 * cepstra + 4
+        if self.chroma:
+            profiles = torch.empty(24, 12)
+            order = torch.empty(24, 12, dtype=torch.long)
+            for key in range(24):
+                p, tonic = (self.MAJOR if key < 12 else self.MINOR), key % 12
+                for c in range(12):
+                    profiles[key, c] = p[(c - tonic) % 12]
+                    order[key, c] = (tonic + c) % 12
+            profiles = profiles - profiles.mean(1, keepdim=True)
+            self.register_buffer("key_profiles", profiles / profiles.norm(2, 1, keepdim=True))
+            self.register_buffer("key_order", order)
+            features += 28
         self.norm = nn.BatchNorm1d(features)
         self.dense = nn.Linear(features, 128)
         self.head = nn.Linear(128, spec["outputs"])
 
-    def statistics(self, x):
+    def tonal(self, c):
+        mean, sd = c.mean(2), c.std(2, unbiased=False)
+        centred = mean - mean.mean(1, keepdim=True)
+        r = torch.matmul(centred / (centred.norm(2, 1, keepdim=True) + 1e-8), self.key_profiles.t())
+        best_major = r[:, :12].max(1, keepdim=True)[0]
+        best_minor = r[:, 12:].max(1, keepdim=True)[0]
+        order = self.key_order.index_select(0, r.argmax(1))
+        flux = (c[:, :, 1:] - c[:, :, :-1]).abs().mean((1, 2)).unsqueeze(1)
+        return torch.cat([best_major, best_minor, best_major - best_minor, mean.gather(1, order),
+                          sd.gather(1, order), flux], 1)
+
+    def statistics(self, inputs):
+        x = inputs[:, :self.n_mels]
         diff = x[:, :, 1:] - x[:, :, :-1]
         cepstra = torch.matmul(self.dct, x)
         level, onset = x.mean(1), torch.relu(diff).mean(1)
-        return torch.cat([x.mean(2), x.std(2, unbiased=False), diff.abs().mean(2), cepstra.mean(2),
-                          cepstra.std(2, unbiased=False), level.mean(1, keepdim=True),
-                          level.std(1, unbiased=False, keepdim=True), onset.mean(1, keepdim=True),
-                          onset.std(1, unbiased=False, keepdim=True)], 1)
+        stats = torch.cat([x.mean(2), x.std(2, unbiased=False), diff.abs().mean(2), cepstra.mean(2),
+                           cepstra.std(2, unbiased=False), level.mean(1, keepdim=True),
+                           level.std(1, unbiased=False, keepdim=True), onset.mean(1, keepdim=True),
+                           onset.std(1, unbiased=False, keepdim=True)], 1)
+        return torch.cat([stats, self.tonal(inputs[:, self.n_mels:])], 1) if self.chroma else stats
 
     def forward(self, x):
         return self.head(torch.relu(self.dense(self.norm(self.statistics(x)))))

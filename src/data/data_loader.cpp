@@ -22,10 +22,13 @@ uint64_t Mix(uint64_t a, uint64_t b) {
 std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end,
                              std::optional<float> pad) {
   const int64_t available = std::max<int64_t>(0, std::min(frames, std::min(end, s.frames) - start));
-  const float floor = available == frames ? 0.0f : pad ? *pad : *std::min_element(s.values.begin(), s.values.end());
+  // The floor of the mel rows; chroma rows (the last s.chroma) pad with 0, the chroma of silence.
+  const auto mel_end = s.values.begin() + static_cast<long>((s.n_mels - s.chroma) * s.frames);
+  const float floor = available == frames ? 0.0f : pad ? *pad : *std::min_element(s.values.begin(), mel_end);
   std::vector<float> out(static_cast<std::size_t>(s.n_mels * frames), floor);
   for (int m = 0; m < s.n_mels; ++m) {
     const float* src = s.values.data() + static_cast<std::size_t>(m) * s.frames + start;
+    if (m >= s.n_mels - s.chroma) std::fill_n(out.begin() + static_cast<long>(m * frames), frames, 0.0f);
     std::copy(src, src + available, out.begin() + static_cast<long>(m * frames));
   }
   return out;

@@ -159,11 +159,12 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
     if (valid) {
       features::Spectrogram s;
       const int64_t n_mels = ReadAt<int64_t>(bytes, 16), frames = ReadAt<int64_t>(bytes, 24);
-      valid = n_mels == (kind_ == FeatureKind::kWaveform ? 1 : frontend_->config().n_mels) && frames > 0 &&
+      valid = n_mels == (kind_ == FeatureKind::kWaveform ? 1 : frontend_->config().NumRows()) && frames > 0 &&
               bytes.size() == kHeaderBytes + static_cast<std::size_t>(n_mels * frames) * sizeof(float) &&
               Fnv1a(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes) == ReadAt<uint64_t>(bytes, 32);
       if (valid) {
         s.n_mels = static_cast<int>(n_mels);
+        s.chroma = kind_ == FeatureKind::kWaveform ? 0 : frontend_->config().chroma;
         s.frames = frames;
         s.values.resize(static_cast<std::size_t>(n_mels * frames));
         std::memcpy(s.values.data(), bytes.data() + kHeaderBytes, s.values.size() * sizeof(float));

@@ -40,6 +40,18 @@ int LargestNonEmptyMelCount(const FrontendConfig& c, int limit) {
 
 }  // namespace
 
+std::vector<int> FrontendConfig::ChromaBinClasses() const {
+  const int bins = chroma_n_fft / 2 + 1;
+  std::vector<int> classes(static_cast<std::size_t>(bins), -1);
+  for (int k = 1; k < bins; ++k) {
+    const double hz = static_cast<double>(k) * sample_rate / chroma_n_fft;
+    if (hz < chroma_fmin || hz > chroma_fmax) continue;
+    const long semitone = std::lround(12.0 * std::log2(hz / 440.0)) + 9;  // 0 = C
+    classes[static_cast<std::size_t>(k)] = static_cast<int>(((semitone % 12) + 12) % 12);
+  }
+  return classes;
+}
+
 void FrontendConfig::Validate() const {
   const auto check = [](bool ok, const char* key, const Json& value, const std::string& expected) {
     if (!ok) ThrowInvalid(std::string("frontend.") + key, value, expected);
@@ -66,6 +78,25 @@ void FrontendConfig::Validate() const {
   check(log == "db" || log == "log1p" || log == "none", "log", log, "\"db\", \"log1p\" or \"none\"");
   check(std::isfinite(log1p_scale) && log1p_scale > 0, "log1p_scale", log1p_scale, "a number > 0");
   if (top_db) check(std::isfinite(*top_db) && *top_db > 0, "top_db", *top_db, "a number > 0 (dB) or null");
+
+  check(chroma == 0 || chroma == 12, "chroma", chroma, "0 (no chroma rows) or 12 (pitch classes C .. B)");
+  if (chroma > 0) {
+    check(chroma_n_fft >= 256 && chroma_n_fft <= (1 << 18), "chroma_n_fft", chroma_n_fft,
+          "an integer in [256, 262144]");
+    check(std::isfinite(chroma_fmin) && chroma_fmin >= 20 && chroma_fmin < nyquist, "chroma_fmin", chroma_fmin,
+          "a frequency in [20, " + Num(nyquist) + ") Hz");
+    check(std::isfinite(chroma_fmax) && chroma_fmax > chroma_fmin && chroma_fmax <= nyquist, "chroma_fmax",
+          chroma_fmax, "a frequency in (chroma_fmin = " + Num(chroma_fmin) + ", " + Num(nyquist) + "] Hz");
+    std::vector<bool> seen(12, false);
+    for (int c : ChromaBinClasses()) {
+      if (c >= 0) seen[static_cast<std::size_t>(c)] = true;
+    }
+    for (int c = 0; c < 12; ++c) {
+      check(seen[static_cast<std::size_t>(c)], "chroma_n_fft", chroma_n_fft,
+            "an FFT size whose bins between chroma_fmin and chroma_fmax reach all 12 pitch classes (raise it, or "
+            "widen the range)");
+    }
+  }
 
   const int n_freqs = NumFrequencyBins();
   // A bin can fall inside at most two neighbouring triangles, which bounds the count before the exact check.
@@ -96,6 +127,10 @@ void from_json(const nlohmann::json& j, FrontendConfig& c) {
   r.ReadChoice("log", {"db", "log1p", "none"}, &c.log);
   r.Read("log1p_scale", &c.log1p_scale);
   r.ReadNullable("top_db", &c.top_db);
+  r.Read("chroma", &c.chroma);
+  r.Read("chroma_n_fft", &c.chroma_n_fft);
+  r.Read("chroma_fmin", &c.chroma_fmin);
+  r.Read("chroma_fmax", &c.chroma_fmax);
   r.RejectUnknownKeys();
   c.Validate();
 }
@@ -116,6 +151,16 @@ void to_json(nlohmann::json& j, const FrontendConfig& c) {
            {"log", c.log},
            {"log1p_scale", c.log1p_scale},
            {"top_db", c.top_db ? Json(*c.top_db) : Json(nullptr)}};
+  // Written only when chroma is on or a chroma key was changed: configs (and feature-cache keys) of frontends
+  // without chroma stay as they were before the keys existed.
+  const FrontendConfig defaults;
+  if (c.chroma != 0 || c.chroma_n_fft != defaults.chroma_n_fft || c.chroma_fmin != defaults.chroma_fmin ||
+      c.chroma_fmax != defaults.chroma_fmax) {
+    j["chroma"] = c.chroma;
+    j["chroma_n_fft"] = c.chroma_n_fft;
+    j["chroma_fmin"] = c.chroma_fmin;
+    j["chroma_fmax"] = c.chroma_fmax;
+  }
 }
 
 FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config) {

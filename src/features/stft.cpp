@@ -81,7 +81,7 @@ void PowerSpectrogram::Frame(const float* signal, std::size_t n, std::size_t t, 
   const int n_fft = layout_.n_fft, win = layout_.win_length;
   const int offset = (n_fft - win) / 2;
   const int64_t pad = layout_.center ? n_fft / 2 : 0;
-  const int64_t start = static_cast<int64_t>(t) * layout_.hop_length - pad + offset;  // signal index of window[0]
+  const int64_t start = static_cast<int64_t>(t) * layout_.hop_length - pad + offset + layout_.shift;  // of window[0]
   float* in = workspace->input_;
   const float* w = window_.data();
   // in[0, offset) and in[offset + win, n_fft) are zero since the workspace was created and never written.

@@ -199,6 +199,11 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     const nlohmann::json section = j["augment"];
     c.augment = data::ParseAugmentConfig(section);
   }
+  if (c.frontend.chroma > 0 && (IsRawAudioModel(c.model.name) || c.learnable.enabled)) {
+    throw ConfigError("frontend.chroma is invalid with " +
+                      (c.learnable.enabled ? std::string("the learnable frontend") : "model " + c.model.name) +
+                      ": chroma rows are added to the fixed log-mel input");
+  }
   if (c.augment.SpecOps() && IsRawAudioModel(c.model.name)) {
     throw ConfigError("augment.time_masks/freq_masks are invalid with model " + c.model.name + ": it has no spectrogram");
   }

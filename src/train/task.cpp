@@ -104,9 +104,9 @@ RunMeta InterpretRunMeta(const nlohmann::json& meta, const std::string& source) 
     m.frames = frames.get<int64_t>();
     if (m.frames < 1 || m.frames > 100000000) throw InputError("a model input of " + std::to_string(m.frames) + " columns");
     if (!m.feature_norm.mean.empty() && !m.waveform &&
-        m.feature_norm.mean.size() != static_cast<std::size_t>(m.frontend.n_mels)) {
+        m.feature_norm.mean.size() != static_cast<std::size_t>(m.frontend.NumRows())) {
       throw InputError("feature normalisation for " + std::to_string(m.feature_norm.mean.size()) + " bands, the frontend has " +
-                       std::to_string(m.frontend.n_mels));
+                       std::to_string(m.frontend.NumRows()));
     }
     return m;
   } catch (const nlohmann::json::exception& e) {

@@ -43,9 +43,11 @@ struct TaskInfo {
 // Per-mel-band standardisation of the log-mel input, fitted on the training items and saved with the run: the
 // models see (x - mean[m]) / std[m], which keeps dB values (-100..+40) in a range the optimisers handle well.
 struct FeatureNorm {
-  std::vector<float> mean, std;  // [n_mels]; empty = identity
+  std::vector<float> mean, std;  // [rows]; empty = identity
   template <typename GetSpectrogram>
-  static FeatureNorm Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels);
+  // Rows from `standardised` on (the chroma rows, already in [0, 1]) keep mean 0 and sd 1.
+  static FeatureNorm Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels,
+                         int standardised = -1);
   nlohmann::json ToJson() const { return {{"mean", mean}, {"std", std}}; }
   // Throws nlohmann::json::exception for a wrong shape, InputError for sizes that differ or values that are not
   // finite (sd must be > 0).
@@ -53,7 +55,8 @@ struct FeatureNorm {
 };
 
 template <typename GetSpectrogram>
-FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels) {
+FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogram&& get, int n_mels,
+                             int standardised) {
   std::vector<double> sum(static_cast<std::size_t>(n_mels), 0.0), sum_sq(sum.size(), 0.0);
   double count = 0;
   for (std::size_t i : items) {
@@ -69,6 +72,11 @@ FeatureNorm FeatureNorm::Fit(const std::vector<std::size_t>& items, GetSpectrogr
   }
   FeatureNorm n;
   for (int m = 0; m < n_mels; ++m) {
+    if (standardised >= 0 && m >= standardised) {
+      n.mean.push_back(0.0f);
+      n.std.push_back(1.0f);
+      continue;
+    }
     const double mean = count > 0 ? sum[m] / count : 0.0;
     const double var = count > 0 ? sum_sq[m] / count - mean * mean : 1.0;
     n.mean.push_back(static_cast<float>(mean));

@@ -321,7 +321,7 @@ class Trainer {
     } else {
       feature_norm_ = FeatureNorm::Fit(
           split_.train, [&](std::size_t i) { return cache_->Get(corpus_.items[i].audio); },
-          waveform_ ? 1 : config_.frontend.n_mels);
+          waveform_ ? 1 : config_.frontend.NumRows(), config_.frontend.n_mels);
     }
   }
 
@@ -329,7 +329,7 @@ class Trainer {
     const bool raw = IsRawAudioModel(config_.model.name);
     models::ModelSpec spec;
     // raw_cnn counts its window in samples; behind the learnable frontend it reads that window's log-mel frames.
-    spec.n_mels = raw && !config_.learnable.enabled ? 1 : config_.frontend.n_mels;
+    spec.n_mels = raw && !config_.learnable.enabled ? 1 : config_.frontend.NumRows();
     spec.frames = !raw ? config_.model.input_frames
                        : config_.learnable.enabled ? FramesForSamples(config_.frontend, crop_) : crop_;
     spec.learnable_frontend = config_.learnable.enabled;

@@ -136,6 +136,19 @@ TEST(CutFrames, CopiesTheWindowAndPadsWithTheFloor) {
   EXPECT_EQ(CutFrames(s, 0, 3, 2), (std::vector<float>{1, 2, -5, -1, -2, -5}));  // nothing at or after `end`
 }
 
+TEST(CutFrames, PadsChromaRowsWithZeroAndMelRowsWithTheirFloor) {
+  // A window past the end of a song: the dB floor in a chroma row would be, after standardisation, a pitch class
+  // hundreds of times louder than any real one (a last evaluation window then decided the song).
+  features::Spectrogram s;
+  s.n_mels = 3;
+  s.chroma = 1;
+  s.frames = 3;
+  s.values = {-10, -20, -30, -40, -50, -60, 0.5f, 1, 0.25f};  // mel floor -60, the chroma row in [0, 1]
+  EXPECT_EQ(CutFrames(s, 1, 4, 3), (std::vector<float>{-20, -30, -60, -60, -50, -60, -60, -60, 1, 0.25f, 0, 0}));
+  // An explicit pad is for the mel rows; chroma still pads with 0.
+  EXPECT_EQ(CutFrames(s, 2, 2, 3, -7.0f), (std::vector<float>{-30, -7, -60, -7, 0.25f, 0}));
+}
+
 class LoaderTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -104,6 +104,40 @@ TEST_F(ClassesTest, FourQLayoutTrainsEvaluatesAndPredictsClasses) {
   EXPECT_EQ(song["class"].get<std::string>().substr(0, 1), "Q");
 }
 
+TEST_F(ClassesTest, ClipStatsWithChromaRowsTrainsEvaluatesAndPredicts) {
+  nlohmann::json changes = kFourQ;
+  changes["frontend"] = {{"n_mels", 64}, {"center", true}, {"chroma", 12}};
+  changes["model"] = {{"name", "clip_stats"}, {"input_frames", 215}, {"dropout", 0.3}};
+  changes["train"]["epochs"] = 30;
+  const fs::path run = *dir_ / "chroma_run";
+  const auto r = RunMer("train --config " + Q(Config("chroma", changes)) + " --out " + Q(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 3 x 64 + 2 x 20 + 4 mel features and 28 tonal ones: 264 into batch norm, dense 128, head 4.
+  EXPECT_NE(r.err.find("clip_stats (" + std::to_string(2 * 264 + 264 * 128 + 128 + 129 * 4) + " parameters)"),
+            std::string::npos)
+      << r.err;
+  const auto resolved = ReadJson(run / "config.json");
+  EXPECT_EQ(resolved["frontend"]["chroma"], 12);
+  const double f1 = ReadJson(run / "metrics.json")["test"]["f1_macro"].get<double>();
+  EXPECT_GE(f1, 0.6);  // chance 0.25
+  const auto e = RunMer("eval --run " + Q(run) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["f1_macro"].get<double>(), f1, 1e-9);
+  fs::path clip;
+  for (const auto& entry : fs::recursive_directory_iterator(*dir_ / "fourq")) {
+    if (entry.path().extension() == ".mp3") clip = entry.path();
+  }
+  const auto p = RunMer("predict --run " + Q(run) + " " + Q(clip));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find(": class Q"), std::string::npos) << p.out;
+  // Chroma rows belong to the fixed log-mel: a model reading the waveform refuses them, in one line.
+  changes["model"] = {{"name", "raw_cnn"}, {"input_frames", 22050}};
+  const auto bad = RunMer("train --config " + Q(Config("chroma_raw", changes)) + " --out " + Q(*dir_ / "chroma_raw"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("frontend.chroma is invalid with model raw_cnn"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
 TEST_F(ClassesTest, ClipsThatFailToDecodeAreLeftOutAndCounted) {
   // A copy of the corpus with two clips replaced by garbage.
   const fs::path root = *dir_ / "damaged";

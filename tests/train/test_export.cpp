@@ -35,6 +35,7 @@ TEST_F(Export, EveryModelFamilyLoadsInPyTorchWithEqualOutputs) {
       {"quan_cnn_deep", {{"model", {{"name", "quan_cnn_deep"}, {"input_frames", 400}}}}},
       {"liu_cnn", {{"model", {{"name", "liu_cnn"}, {"task", "quadrants"}}}}},
       {"clip_stats", {{"model", {{"name", "clip_stats"}, {"dropout", 0.5}}}}},
+      {"clip_stats_chroma", {{"frontend", {{"chroma", 12}}}, {"model", {{"name", "clip_stats"}, {"dropout", 0.5}}}}},
       {"adff", {{"model", {{"name", "adff"}, {"quadrant_weight", 0.3}}}}},
       {"raw_cnn", {{"model", {{"name", "raw_cnn"}, {"input_frames", 22050}}}}},
       {"raw_cnn_learnable", {{"frontend", {{"learnable", true}, {"center", true}}}, {"model", {{"name", "raw_cnn"}, {"input_frames", 44100}}}}},

@@ -52,8 +52,8 @@ struct Batch {
 };
 
 // Frames [start, start + frames) of a spectrogram as [n_mels, frames], taking no frame at or after `end`; what is
-// missing is padded with `pad`, by default the spectrogram's floor (its minimum; a waveform pads with 0). Used for
-// crops, windows and prediction alike.
+// missing is padded with `pad`, by default the spectrogram's floor (the minimum of its mel rows; a waveform pads
+// with 0; chroma rows always with 0). Used for crops, windows and prediction alike.
 std::vector<float> CutFrames(const features::Spectrogram& s, int64_t start, int64_t frames, int64_t end,
                              std::optional<float> pad = std::nullopt);
 

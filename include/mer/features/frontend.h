@@ -13,9 +13,10 @@
 namespace mer::features {
 
 struct Spectrogram {
-  int n_mels = 0;
+  int n_mels = 0;             // rows: the mel bands, then the chroma rows when the frontend has them
+  int chroma = 0;             // how many of the rows are chroma rows (the last ones)
   int64_t frames = 0;
-  std::vector<float> values;  // [n_mels, frames], row-major; dB, log10(1 + C S) or mel power per config.log
+  std::vector<float> values;  // [rows, frames], row-major; mel rows in dB, log10(1 + C S) or power per config.log
   float at(int mel, int64_t frame) const { return values[static_cast<std::size_t>(mel * frames + frame)]; }
 };
 
@@ -46,6 +47,8 @@ class Frontend {
   FrontendConfig config_;
   MelFilterbank filterbank_;
   std::unique_ptr<PowerSpectrogram> stft_;
+  std::unique_ptr<PowerSpectrogram> chroma_stft_;  // null without chroma rows
+  std::vector<int> chroma_classes_;                 // pitch class per chroma FFT bin, -1 = unused
 };
 
 }  // namespace mer::features

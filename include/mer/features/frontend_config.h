@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -25,10 +26,22 @@ struct FrontendConfig {
   std::string log = "db";               // "db": 10 log10(max(1e-10, S)); "log1p": log10(1 + log1p_scale S); "none"
   double log1p_scale = 10000.0;         // C of the log1p compression (musicnn / Essentia use 10000)
   std::optional<double> top_db = 80.0;  // dB below the spectrogram's maximum at which "db" output is floored; null: off
+  // Pitch-class rows after the mel bands (0: none, 12: C, C#, ..., B): the power of a chroma_n_fft-point STFT at the
+  // same hop, frame t centred where mel frame t is (zero-padded; reflected when centred with pad_mode reflect), each bin between chroma_fmin and chroma_fmax added to its nearest pitch class
+  // (A4 = 440 Hz), each frame divided by its largest class (librosa's chroma norm=inf; a silent frame is all 0).
+  // Not log-compressed, not floored by top_db, and not standardised by `mer train` (already in [0, 1]).
+  int chroma = 0;
+  int chroma_n_fft = 4096;      // samples per chroma FFT frame (a semitone at 100 Hz is 6 Hz wide)
+  double chroma_fmin = 60.0;    // Hz
+  double chroma_fmax = 5000.0;  // Hz, <= sample_rate / 2
 
   int EffectiveWinLength() const { return win_length.value_or(n_fft); }
   double EffectiveFmax() const { return fmax.value_or(sample_rate / 2.0); }
   int NumFrequencyBins() const { return n_fft / 2 + 1; }
+  // Rows of the feature matrix: the mel bands, then the chroma rows.
+  int NumRows() const { return n_mels + chroma; }
+  // Pitch class (0 = C .. 11 = B) of each chroma FFT bin, -1 outside [chroma_fmin, chroma_fmax].
+  std::vector<int> ChromaBinClasses() const;
 
   // Throws mer::ConfigError naming the key, the value and the valid range.
   void Validate() const;

@@ -18,6 +18,7 @@ struct StftLayout {
   int hop_length = 512;
   bool center = true;
   bool reflect = false;  // padding beyond the signal: numpy "reflect" if true, zeros if false
+  int shift = 0;         // samples every frame is moved to the right (chroma frames centred on non-centred mel frames)
 
   // Frames for a signal of n samples: 1 + (n + 2 pad - n_fft) / hop. Padding rule for short clips: without
   // centring, a signal shorter than n_fft is zero-padded at its end to n_fft samples and gives one frame (librosa

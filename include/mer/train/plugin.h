@@ -14,7 +14,7 @@
 
 namespace mer::train {
 
-constexpr int kPluginAbi = 4;
+constexpr int kPluginAbi = 5;
 
 struct PluginError {
   int kind = 0;  // 0 none, 1 runtime (mer::Error), 2 configuration (mer::ConfigError)
