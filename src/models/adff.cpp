@@ -70,7 +70,7 @@ struct AdffImpl : EmotionModel {
     fuse = register_module("fuse", torch::nn::Linear(fused, 128));
     dropout = register_module("dropout", torch::nn::Dropout(spec.dropout));
     head = register_module("head", torch::nn::Linear(128, spec.outputs));
-    const bool va_task = spec.task == "regression" || spec.task == "dynamic";
+    const bool va_task = IsValenceArousalTask(spec);
     if (spec.quadrant_weight > 0 && va_task) quadrant_head = register_module("quadrant_head", torch::nn::Linear(128, 4));
   }
 

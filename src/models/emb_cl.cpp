@@ -78,7 +78,7 @@ TORCH_MODULE(GaussianHeads);
 
 struct EmbClImpl : EmbeddingModel {
   explicit EmbClImpl(const ModelSpec& spec) : spec_(spec) {
-    if (spec.task != "regression" && spec.task != "dynamic") {
+    if (!IsValenceArousalTask(spec)) {
       throw ConfigError("emb_cl embeds valence/arousal: model.task must be auto, regression or dynamic, not " + spec.task);
     }
     if (spec.outputs != 2) throw ConfigError("emb_cl needs a dataset with exactly valence and arousal labels");
@@ -118,13 +118,13 @@ struct EmbClImpl : EmbeddingModel {
       emotion1 = register_module("emotion1", torch::nn::Linear(2, 64));
       emotion2 = register_module("emotion2", torch::nn::Linear(64, kHidden));
     } else if (spec.emotion_encoder == "gru") {
-      if (spec.task != "dynamic" || spec.curve_steps < 2) {
+      if (!IsDynamicTask(spec) || spec.curve_steps < 2) {
         throw ConfigError("model.emotion_encoder = \"gru\" reads valence/arousal curves: it needs model.task = \"dynamic\"");
       }
       emotion_gru = register_module("emotion_gru", torch::nn::GRU(torch::nn::GRUOptions(2, kEmotionGru).batch_first(true)));
       emotion2 = register_module("emotion2", torch::nn::Linear(2 * kEmotionGru, kHidden));
     } else if (spec.emotion_encoder == "bigru") {
-      if (spec.task != "dynamic" || spec.curve_steps < 2) {
+      if (!IsDynamicTask(spec) || spec.curve_steps < 2) {
         throw ConfigError("model.emotion_encoder = \"bigru\" reads valence/arousal curves: it needs model.task = \"dynamic\"");
       }
       emotion_bigru = register_module(

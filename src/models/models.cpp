@@ -4,6 +4,7 @@
 
 #include "mer/core/error.h"
 #include "mer/core/registry.h"
+#include "mer/core/task_kind.h"
 #include "mer/models/learnable_frontend.h"
 #include "mer/models/model.h"
 
@@ -103,6 +104,16 @@ void RegisterBuiltinModels() {
 }
 
 std::vector<std::string> RegisteredModels() { return Registry().Names(); }
+
+bool IsValenceArousalTask(const ModelSpec& spec) {
+  const TaskKind* kind = FindTask(spec.task);
+  return kind != nullptr && kind->valence_arousal;
+}
+
+bool IsDynamicTask(const ModelSpec& spec) {
+  const TaskKind* kind = FindTask(spec.task);
+  return kind != nullptr && kind->dynamic;
+}
 
 std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSpec& spec) {
   RegisterBuiltinModels();

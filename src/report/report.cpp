@@ -1,3 +1,4 @@
+#include "mer/core/task_kind.h"
 #include "mer/report/report.h"
 
 #include <algorithm>
@@ -104,10 +105,9 @@ std::vector<PaperResult> LoadPaperResults(const fs::path& path) {
 }
 
 std::vector<std::string> HeadlineMetrics(const std::string& task) {
-  if (task == "tagging") return {"f1_micro", "f1_macro", "roc_auc_macro", "average_precision_macro"};
-  if (task == "quadrants" || task == "classes") return {"accuracy", "f1_macro"};
-  return {"valence.r2", "arousal.r2", "r2", "rmse", "pearson", "retrieval.music_to_emotion.mrr",
-          "retrieval.emotion_to_music.mrr"};
+  // A run of an unknown (newer) task is shown with the valence/arousal metrics, as before tasks were declared.
+  const TaskKind* kind = FindTask(task);
+  return (kind != nullptr ? *kind : TaskNamed("regression")).headline;
 }
 
 std::vector<SummaryRow> Summarise(const std::vector<RunRecord>& runs, const std::vector<PaperResult>& papers) {

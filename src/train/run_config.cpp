@@ -3,6 +3,7 @@
 #include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
+#include "mer/core/task_kind.h"
 
 namespace mer::train {
 namespace {
@@ -170,7 +171,8 @@ void ModelConfig::Validate() const {
     throw ConfigError("model.emotion_encoder = \"" + emotion_encoder + "\" is invalid with model " + name +
                       ": only emb_cl has an emotion encoder");
   }
-  if (emotion_encoder != "mlp" && task != "dynamic") {
+  const TaskKind* kind = FindTask(task);  // nullptr for "auto"
+  if (emotion_encoder != "mlp" && (kind == nullptr || !kind->dynamic)) {
     throw ConfigError("model.emotion_encoder = \"" + emotion_encoder +
                       "\" reads valence/arousal curves: it needs model.task = \"dynamic\", not \"" + task + "\"");
   }

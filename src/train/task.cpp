@@ -15,32 +15,31 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
   const std::string labels = schema.task == data::Task::kTagging   ? "tags"
                              : schema.task == data::Task::kClasses ? "classes"
                                                                    : "valence/arousal labels";
-  t.task = model_task != "auto"                     ? model_task
-           : schema.task == data::Task::kTagging   ? "tagging"
-           : schema.task == data::Task::kClasses   ? "classes"
-                                                   : "regression";
-  if (t.task == "tagging" && schema.task != data::Task::kTagging) {
-    throw ConfigError("model.task = \"tagging\" is invalid: this dataset has " + labels + ", not tags");
+  // The dataset's own task for "auto": its tags, its classes, else its valence/arousal values per track.
+  const TaskKind* own = FindTask(schema.task == data::Task::kTagging   ? "tagging"
+                                 : schema.task == data::Task::kClasses ? "classes"
+                                                                       : "regression");
+  const TaskKind* kind = model_task == "auto" ? own : FindTask(model_task);
+  if (kind == nullptr) throw ConfigError("model.task = \"" + model_task + "\" is invalid: expected auto or one of " + TaskNames());
+  t.task = kind->name;
+  if (kind->tagging && schema.task != data::Task::kTagging) {
+    throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has " + labels + ", not tags");
   }
-  if (t.task == "classes" && schema.task != data::Task::kClasses) {
-    throw ConfigError("model.task = \"classes\" is invalid: this dataset has " + labels +
+  if (kind->classification && !kind->quadrants && schema.task != data::Task::kClasses) {
+    throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has " + labels +
                       ", not one class per item (\"quadrants\" classifies valence/arousal)");
   }
-  if ((t.task == "regression" || t.task == "quadrants" || t.task == "dynamic") && !va) {
+  if (kind->needs_valence_arousal && !va) {
     throw ConfigError("model.task = \"" + t.task + "\" is invalid: this dataset has " + labels +
                       ", not valence/arousal" + (schema.task == data::Task::kClasses ? " (use \"classes\")" : ""));
   }
-  t.outputs = t.task == "quadrants" ? std::vector<std::string>{"Q1", "Q2", "Q3", "Q4"}
-              : t.task == "dynamic"  ? std::vector<std::string>{"valence", "arousal"}
-                                     : schema.names;
+  // Outputs: the quadrants, valence and arousal of the curves, else the dataset's own label names.
+  t.outputs = kind->classification && kind->quadrants ? std::vector<std::string>{"Q1", "Q2", "Q3", "Q4"}
+              : kind->dynamic                         ? std::vector<std::string>{"valence", "arousal"}
+                                                      : schema.names;
   t.midpoint = schema.midpoint;
-  const std::string fallback = t.task == "regression" || t.task == "dynamic" ? "r2" : t.task == "tagging" ? "f1_micro" : "accuracy";
-  t.monitor = monitor == "auto" ? fallback : monitor;
-  static const std::vector<std::string> valid_regression = {"r2", "pearson", "ccc"},
-                                        valid_tagging = {"f1_micro", "f1_macro", "f1_samples", "roc_auc_macro",
-                                                         "average_precision_macro"},
-                                        valid_quadrants = {"accuracy", "f1_macro"};
-  const auto& valid = t.task == "regression" || t.task == "dynamic" ? valid_regression : t.task == "tagging" ? valid_tagging : valid_quadrants;  // quadrants and classes
+  t.monitor = monitor == "auto" ? kind->default_monitor : monitor;
+  const auto& valid = kind->monitors;
   if (std::find(valid.begin(), valid.end(), t.monitor) == valid.end()) {
     std::string list;
     for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
@@ -50,9 +49,10 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
 }
 
 std::vector<float> TaskInfo::Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const {
-  if (task == "regression") return normalizer.Normalize(raw);
-  if (task == "quadrants") return {static_cast<float>(data::Quadrant(raw[0], raw[1], midpoint))};
-  if (task == "classes") return {static_cast<float>(std::max_element(raw.begin(), raw.end()) - raw.begin())};
+  const TaskKind& kind = Kind();
+  if (kind.valence_arousal && !kind.dynamic) return normalizer.Normalize(raw);  // the curves normalise their own
+  if (kind.classification && kind.quadrants) return {static_cast<float>(data::Quadrant(raw[0], raw[1], midpoint))};
+  if (kind.classification) return {static_cast<float>(std::max_element(raw.begin(), raw.end()) - raw.begin())};
   return raw;
 }
 
@@ -66,10 +66,7 @@ TaskInfo TaskInfo::FromJson(const nlohmann::json& j) {
   t.outputs = j.at("outputs").get<std::vector<std::string>>();
   t.midpoint = j.at("midpoint").get<double>();
   t.monitor = j.at("monitor").get<std::string>();
-  static const std::vector<std::string> kTasks = {"regression", "tagging", "quadrants", "classes", "dynamic"};
-  if (std::find(kTasks.begin(), kTasks.end(), t.task) == kTasks.end()) {
-    throw InputError("unknown task '" + t.task.substr(0, 40) + "'");
-  }
+  if (FindTask(t.task) == nullptr) throw InputError("unknown task '" + t.task.substr(0, 40) + "'");
   if (t.outputs.empty() || t.outputs.size() > 100000) {
     throw InputError("task with " + std::to_string(t.outputs.size()) + " outputs");
   }
@@ -179,7 +176,7 @@ data::LabelNormalizer FitCurveNormalizer(const data::Corpus& corpus, const std::
 }
 
 data::LabelNormalizer TaskInfo::FitNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) const {
-  if (task == "regression") return data::LabelNormalizer::Fit(corpus, train);
+  if (IsValenceArousal() && !IsDynamic()) return data::LabelNormalizer::Fit(corpus, train);
   if (IsDynamic()) return FitCurveNormalizer(corpus, train);
   return data::LabelNormalizer{};
 }
@@ -187,7 +184,7 @@ data::LabelNormalizer TaskInfo::FitNormalizer(const data::Corpus& corpus, const 
 nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vector<float>>& truth,
                               const std::vector<std::vector<double>>& predicted) {
   if (truth.empty()) return nlohmann::json::object();
-  if (task.task == "regression" || task.task == "dynamic") {
+  if (task.IsValenceArousal()) {
     metrics::Matrix y, p;
     for (std::size_t i = 0; i < truth.size(); ++i) {
       y.emplace_back(truth[i].begin(), truth[i].end());
@@ -195,7 +192,7 @@ nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vecto
     }
     return metrics::Regression(y, p, task.outputs).ToJson();
   }
-  if (task.task == "tagging") {
+  if (task.IsTagging()) {
     metrics::Matrix y, p;
     for (std::size_t i = 0; i < truth.size(); ++i) {
       y.emplace_back(truth[i].begin(), truth[i].end());
@@ -205,9 +202,8 @@ nlohmann::json ComputeMetrics(const TaskInfo& task, const std::vector<std::vecto
   }
   std::vector<int> y, p;
   for (std::size_t i = 0; i < truth.size(); ++i) {
-    y.push_back(task.task == "classes"
-                    ? static_cast<int>(std::max_element(truth[i].begin(), truth[i].end()) - truth[i].begin())
-                    : data::Quadrant(truth[i][0], truth[i][1], task.midpoint));
+    y.push_back(task.HasQuadrants() ? data::Quadrant(truth[i][0], truth[i][1], task.midpoint)
+                                    : static_cast<int>(std::max_element(truth[i].begin(), truth[i].end()) - truth[i].begin()));
     p.push_back(static_cast<int>(std::max_element(predicted[i].begin(), predicted[i].end()) - predicted[i].begin()));
   }
   return metrics::Classification(y, p, static_cast<int>(task.outputs.size()), task.outputs).ToJson();

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/core/task_kind.h"
 #include "mer/data/corpus.h"
 #include "mer/data/split.h"
 #include "mer/features/frontend_config.h"
@@ -16,27 +17,34 @@
 namespace mer::train {
 
 struct TaskInfo {
-  std::string task;                  // "regression", "tagging", "quadrants", "classes", "dynamic"
+  std::string task;                  // a TaskKind's name: "regression", "tagging", "quadrants", "classes", "dynamic"
   std::vector<std::string> outputs;  // model output names
   double midpoint = 0.5;             // quadrant threshold, dataset scale
   std::string monitor;               // validation metric key, larger is better
 
+  // What the task is (TaskNamed throws for a name no task has; FromJson and ResolveTask never produce one).
+  const TaskKind& Kind() const { return TaskNamed(task); }
   // Single-label classification (softmax + cross-entropy; target = class index): quadrants and classes.
-  bool IsClassification() const { return task == "quadrants" || task == "classes"; }
+  bool IsClassification() const { return Has(&TaskKind::classification); }
   // Multi-label tags (sigmoid + binary cross-entropy).
-  bool IsTagging() const { return task == "tagging"; }
+  bool IsTagging() const { return Has(&TaskKind::tagging); }
   // Valence/arousal curves scored per window.
-  bool IsDynamic() const { return task == "dynamic"; }
+  bool IsDynamic() const { return Has(&TaskKind::dynamic); }
   // Valence/arousal values as targets: per track (regression) or per window (dynamic).
-  bool IsValenceArousal() const { return task == "regression" || IsDynamic(); }
+  bool IsValenceArousal() const { return Has(&TaskKind::valence_arousal); }
   // The labels are valence/arousal, so every target has a Russell quadrant (regression, dynamic, quadrants).
-  bool HasQuadrants() const { return IsValenceArousal() || task == "quadrants"; }
+  bool HasQuadrants() const { return Has(&TaskKind::quadrants); }
   // The label normalisation the task trains with, fitted on the training items: z-scores of the valence/arousal
   // values (regression) or of the curves' values (dynamic); none for classes and tags.
   data::LabelNormalizer FitNormalizer(const data::Corpus& corpus, const std::vector<std::size_t>& train) const;
   // Training target of an item from its raw labels (regression: normalised; tagging: as given; quadrants: index).
   std::vector<float> Target(const std::vector<float>& raw, const data::LabelNormalizer& normalizer) const;
   nlohmann::json ToJson() const;
+  // The task's flag; false for a task no TaskKind has (a TaskInfo not yet resolved).
+  bool Has(bool TaskKind::*flag) const {
+    const TaskKind* kind = FindTask(task);
+    return kind != nullptr && kind->*flag;
+  }
   static TaskInfo FromJson(const nlohmann::json& j);
 };
 

@@ -18,7 +18,7 @@ struct ModelSpec {
   int64_t frames = 1292;  // input window length in frames
   int outputs = 2;
   double dropout = 0.0;
-  std::string task = "regression";  // "regression", "tagging", "quadrants", "dynamic"
+  std::string task = "regression";  // a TaskKind's name (mer/core/task_kind.h)
   // adff
   int channels = 4;              // time slices of the window stacked as input channels
   double quadrant_weight = 0.0;  // multi-task: weight of the quadrant cross-entropy beside the VA MSE; 0 = off
@@ -114,6 +114,10 @@ struct ModelEntry {
   std::string description;
   ModelFactory create;
 };
+
+// What the spec's task is (an unknown name is neither).
+bool IsValenceArousalTask(const ModelSpec& spec);
+bool IsDynamicTask(const ModelSpec& spec);
 
 // Registers liu_cnn, quan_cnn, quan_cnn_deep, adff, emb_cl, raw_cnn and clip_stats (idempotent).
 void RegisterBuiltinModels();
