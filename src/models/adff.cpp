@@ -112,8 +112,7 @@ TORCH_MODULE(Adff);
 }  // namespace
 
 ModelEntry AdffEntry() {
-  return {"adff", "Huang et al. 2022: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion",
-          [](const ModelSpec& s) { return Adff(s).ptr(); }};
+  return {"adff", [](const ModelSpec& s) { return Adff(s).ptr(); }};
 }
 
 }  // namespace mer::models

@@ -118,10 +118,7 @@ TORCH_MODULE(ClipStats);
 }  // namespace
 
 ModelEntry ClipStatsEntry() {
-  return {"clip_stats",
-          "clip-level log-mel statistics (band mean/sd/flux, MFCC mean/sd, level, onset; key and chroma with "
-          "frontend.chroma) + MLP 128",
-          [](const ModelSpec& s) { return ClipStats(s).ptr(); }};
+  return {"clip_stats", [](const ModelSpec& s) { return ClipStats(s).ptr(); }};
 }
 
 }  // namespace mer::models

@@ -247,8 +247,7 @@ TORCH_MODULE(EmbCl);
 }  // namespace
 
 ModelEntry EmbClEntry() {
-  return {"emb_cl", "Takashima et al.: music and emotion encoders in one space, lambda CCA + (1 - lambda) KL rank loss",
-          [](const ModelSpec& s) { return EmbCl(s).ptr(); }};
+  return {"emb_cl", [](const ModelSpec& s) { return EmbCl(s).ptr(); }};
 }
 
 }  // namespace mer::models

@@ -93,13 +93,10 @@ NamedRegistry<ModelEntry>& Registry() {
 }  // namespace
 
 void RegisterBuiltinModels() {
-  Registry().Register("quan_cnn", {"quan_cnn", "Quan & Dong: Conv1d 32x8, pool 4, 16x8, pool 4, dense 64",
-                                   [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 16}, 8, 4).ptr(); }});
+  Registry().Register("quan_cnn", {"quan_cnn", [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 16}, 8, 4).ptr(); }});
   Registry().Register("quan_cnn_deep",
-                      {"quan_cnn_deep", "Quan & Dong, deep: six Conv1d(width 4) + pool 2, filters 32 32 16 16 8 8, dense 64",
-                       [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }});
-  Registry().Register("liu_cnn", {"liu_cnn", "after Liu et al. 2017: 2-D CNN on the spectrogram, multi-label tags",
-                                  [](const ModelSpec& s) { return LiuCnn(s).ptr(); }});
+                      {"quan_cnn_deep", [](const ModelSpec& s) { return QuanCnn(s, std::vector<int>{32, 32, 16, 16, 8, 8}, 4, 2).ptr(); }});
+  Registry().Register("liu_cnn", {"liu_cnn", [](const ModelSpec& s) { return LiuCnn(s).ptr(); }});
   for (ModelEntry entry : {AdffEntry(), EmbClEntry(), RawCnnEntry(), ClipStatsEntry()}) Registry().Register(entry.name, entry);
 }
 

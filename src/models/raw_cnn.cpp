@@ -93,8 +93,7 @@ TORCH_MODULE(RawCnn);
 }  // namespace
 
 ModelEntry RawCnnEntry() {
-  return {"raw_cnn", "1-D CNN on the raw waveform: level split (RMS), parallel strided stems 64/256/1024, parallel widths 3/9/27, adaptive pooling, dense",
-          [](const ModelSpec& s) { return RawCnn(s).ptr(); }};
+  return {"raw_cnn", [](const ModelSpec& s) { return RawCnn(s).ptr(); }};
 }
 
 }  // namespace mer::models

@@ -4,6 +4,7 @@
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
 #include "mer/core/task_kind.h"
+#include "mer/models/descriptor.h"
 
 namespace mer::train {
 namespace {
@@ -12,7 +13,10 @@ using config::ThrowInvalid;
 
 }  // namespace
 
-bool IsRawAudioModel(const std::string& model_name) { return model_name == "raw_cnn"; }
+bool IsRawAudioModel(const std::string& model_name) {
+  const models::ModelDescriptor* d = models::FindDescriptor(model_name);
+  return d != nullptr && d->input == models::InputKind::kWaveform;
+}
 
 nlohmann::json LearnableFrontendConfig::ToJson() const {
   if (!enabled) return false;
@@ -78,8 +82,10 @@ const config::Fields<ModelConfig>& ModelFields() {
   static const config::Fields<ModelConfig> fields = [] {
     using M = ModelConfig;
     config::Fields<M> f("model");
+    std::string names;
+    for (const std::string& n : models::DescribedModels()) names += (names.empty() ? "" : ", ") + n;
     f.Add<std::string>("name", &M::name, [](const std::string& v) { return !v.empty(); }, "a registered model name",
-                       "the model: quan_cnn, quan_cnn_deep, liu_cnn, clip_stats, raw_cnn, adff, emb_cl");
+                       "the model: " + names + " (their traits: the table below)");
     f.Choice("task", &M::task, {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"},
              "what is learned: auto = the dataset's own (regression, tagging or classes); quadrants from valence/"
              "arousal; dynamic = valence/arousal per window from the 2 Hz curves");
@@ -154,22 +160,44 @@ std::string ConfigReferenceMarkdown() {
          "when this file and the declarations differ). Defaults are those of a config that leaves the key out.\n"
          "The `data`, `frontend` and `augment` sections are described in the README (\"Run config keys\").\n\n"
          "## `model`\n\n" + ModelFields().Markdown() +
-         "\nModel-dependent rules: `emotion_encoder` other than `mlp` needs `emb_cl` and `task: dynamic`;\n"
-         "`filters` is written to the resolved config only when it is not 16.\n\n## `train`\n\n" + TrainFields().Markdown();
+         "\nModel-dependent rules: an option of one model set on another is an error; `emotion_encoder` other than\n"
+         "`mlp` needs `task: dynamic`; `filters` is written to the resolved config only when it is not 16.\n\n"
+         "### Models\n\nDeclared in `src/models/*_info.cpp` (no LibTorch) and checked before any audio is decoded:\n\n" +
+         models::ModelsMarkdown() + "\n## `train`\n\n" + TrainFields().Markdown();
 }
 
 void ModelConfig::Validate() const {
   ModelFields().Validate(*this);
-  if (IsRawAudioModel(name)) {
-    if (input_frames < 1024 || input_frames > 10000000) {
-      ThrowInvalid("model.input_frames", input_frames, "a number of samples in [1024, 10000000] for " + name);
-    }
-  } else if (input_frames < 8 || input_frames > 100000) {
-    ThrowInvalid("model.input_frames", input_frames, "an integer in [8, 100000]");
+  // The model's own declaration (src/models/*_info.cpp): its name, tasks, options and smallest input.
+  const models::ModelDescriptor& d = models::DescriptorOf(name);
+  const auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+  };
+  if (task != "auto" && !d.Learns(task)) {
+    throw ConfigError("model.task = \"" + task + "\" is invalid with model " + name + ": it learns " + join(d.tasks));
   }
-  if (emotion_encoder != "mlp" && name != "emb_cl") {
-    throw ConfigError("model.emotion_encoder = \"" + emotion_encoder + "\" is invalid with model " + name +
-                      ": only emb_cl has an emotion encoder");
+  const nlohmann::json mine = ToJson(), defaults = ModelConfig{}.ToJson();
+  for (const std::string& model : models::DescribedModels()) {
+    for (const std::string& option : models::DescriptorOf(model).options) {
+      if (d.Reads(option) || mine.value(option, nlohmann::json()) == defaults.value(option, nlohmann::json())) continue;
+      std::vector<std::string> readers;
+      for (const std::string& other : models::DescribedModels()) {
+        if (models::DescriptorOf(other).Reads(option)) readers.push_back(other);
+      }
+      throw ConfigError("model." + option + " = " + mine.value(option, nlohmann::json()).dump() +
+                        " is invalid with model " + name + ": it is an option of " + join(readers));
+    }
+  }
+  nlohmann::json resolved = mine;
+  if (!resolved.contains("filters")) resolved["filters"] = filters;
+  const int64_t smallest = d.min_input(resolved);
+  if (input_frames < smallest || input_frames > d.max_input) {
+    ThrowInvalid("model.input_frames", input_frames,
+                 std::string(d.input == models::InputKind::kWaveform ? "a number of samples" : "an integer") + " in [" +
+                     std::to_string(smallest) + ", " + std::to_string(d.max_input) + "] for " + name +
+                     (d.min_input_doc.empty() ? "" : " (" + d.min_input_doc + ")"));
   }
   const TaskKind* kind = FindTask(task);  // nullptr for "auto"
   if (emotion_encoder != "mlp" && (kind == nullptr || !kind->dynamic)) {
@@ -209,9 +237,9 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   if (c.augment.SpecOps() && IsRawAudioModel(c.model.name)) {
     throw ConfigError("augment.time_masks/freq_masks are invalid with model " + c.model.name + ": it has no spectrogram");
   }
-  if (c.augment.mixup_alpha > 0 && (c.model.name == "emb_cl" || (c.model.name == "adff" && c.model.quadrant_weight > 0))) {
-    throw ConfigError("augment.mixup_alpha is not available for " + c.model.name +
-                      (c.model.name == "adff" ? " with model.quadrant_weight > 0" : "") + " (its own training loss pairs items)");
+  if (c.augment.mixup_alpha > 0) {
+    const std::string why_not = models::DescriptorOf(c.model.name).no_mixup(c.model.ToJson());
+    if (!why_not.empty()) throw ConfigError("augment.mixup_alpha is not available for " + c.model.name + " " + why_not);
   }
   c.data = data::ParseDataConfig(j["data"]);
   c.resolved = {{"data", c.data.ToJson()},

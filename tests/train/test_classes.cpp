@@ -31,6 +31,14 @@ class ClassesTest : public ::testing::Test {
   static fs::path Config(const std::string& name, const nlohmann::json& changes) {
     return test::WriteDemoConfig(dir_->path(), name, *dir_ / "fourq", changes.dump());
   }
+  // One clip of the synthetic 4Q corpus (the last MP3 found).
+  static fs::path AClip() {
+    fs::path clip;
+    for (const auto& entry : fs::recursive_directory_iterator(*dir_ / "fourq")) {
+      if (entry.path().extension() == ".mp3") clip = entry.path();
+    }
+    return clip;
+  }
   static test::TempDir* dir_;
 };
 test::TempDir* ClassesTest::dir_ = nullptr;
@@ -85,10 +93,7 @@ TEST_F(ClassesTest, FourQLayoutTrainsEvaluatesAndPredictsClasses) {
   EXPECT_NEAR(nlohmann::json::parse(ej.out)["metrics"]["f1_macro"].get<double>(), test["f1_macro"].get<double>(), 1e-9);
 
   // predict: the most probable class and the class probabilities per song, and per window with --json.
-  fs::path clip;
-  for (const auto& entry : fs::recursive_directory_iterator(*dir_ / "fourq")) {
-    if (entry.path().extension() == ".mp3") clip = entry.path();
-  }
+  const fs::path clip = AClip();
   const auto p = RunMer("predict --run " + Q(run) + " " + Q(clip));
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_NE(p.out.find(": class Q"), std::string::npos) << p.out;
@@ -123,10 +128,7 @@ TEST_F(ClassesTest, ClipStatsWithChromaRowsTrainsEvaluatesAndPredicts) {
   const auto e = RunMer("eval --run " + Q(run) + " --json");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["f1_macro"].get<double>(), f1, 1e-9);
-  fs::path clip;
-  for (const auto& entry : fs::recursive_directory_iterator(*dir_ / "fourq")) {
-    if (entry.path().extension() == ".mp3") clip = entry.path();
-  }
+  const fs::path clip = AClip();
   const auto p = RunMer("predict --run " + Q(run) + " " + Q(clip));
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_NE(p.out.find(": class Q"), std::string::npos) << p.out;

@@ -78,7 +78,11 @@ TEST(ConfigFields, TheRunConfigSectionsAreDeclaredWithTheirRules) {
   EXPECT_EQ(c.resolved["train"]["seed"].get<uint64_t>(), 9007199254740993ull);
   EXPECT_EQ(c.train.max_steps, 5);
   EXPECT_FALSE(c.resolved["model"].contains("filters"));  // resolved as before the key existed
+  // filters is adff's option: on another model it is an error naming the model that reads it.
   j["model"]["filters"] = 64;
+  EXPECT_EQ(ConfigErrorOf([&] { train::ParseRunConfig(j); }),
+            "model.filters = 64 is invalid with model quan_cnn: it is an option of adff");
+  j["model"]["name"] = "adff";
   EXPECT_EQ(train::ParseRunConfig(j).resolved["model"]["filters"], 64);
   j["model"]["filters"] = 200;
   EXPECT_NE(ConfigErrorOf([&] { train::ParseRunConfig(j); }).find("model.filters = 200 is invalid"), std::string::npos);

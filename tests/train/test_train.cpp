@@ -261,6 +261,13 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
       {"train --config " + Q(*dir_ / "none.json"), 2, "config file not found"},
       {"train --config " + config + " --set model.task=tagging", 2, "model.task = \"tagging\" is invalid"},
       {"train --config " + config + " --set model.filters=2", 2, "model.filters = 2 is invalid: expected an integer in [4, 128]"},
+      // The models' descriptors, checked with the config (the data root below does not exist: nothing is decoded).
+      {"train --config " + config + " --set model.embedding_dim=8 --set data.root=/nonexistent", 2,
+       "model.embedding_dim = 8 is invalid with model quan_cnn: it is an option of emb_cl"},
+      {"train --config " + config + " --set model.name=emb_cl --set model.task=quadrants --set data.root=/nonexistent", 2,
+       "model.task = \"quadrants\" is invalid with model emb_cl: it learns regression, dynamic"},
+      {"train --config " + config + " --set model.input_frames=50 --set data.root=/nonexistent", 2,
+       "model.input_frames = 50 is invalid: expected an integer in [51, 100000] for quan_cnn"},
       {"train --config " + config + " --device cuda", 2, "--device cuda"},
       {"eval --run " + Q(*dir_ / "nowhere"), 1, "not a run folder"},
       // Issue 17 case 10: a bad --set value is blamed on --set, not on the file; --hop must be a positive number.

@@ -109,9 +109,10 @@ struct WithLearnableFrontend : EmbeddingModel {
 
 using ModelFactory = std::function<std::shared_ptr<EmotionModel>(const ModelSpec&)>;
 
+// The LibTorch half of a model; what it is (description, options, traits) is its ModelDescriptor
+// (mer/models/descriptor.h, in the model's *_info.cpp).
 struct ModelEntry {
   std::string name;
-  std::string description;
   ModelFactory create;
 };
 

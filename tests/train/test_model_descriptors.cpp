@@ -1,0 +1,68 @@
+// The LibTorch-free model descriptors (src/models/*_info.cpp) agree with the modules they describe: the same
+// names, and the smallest input a descriptor declares is one the module builds and runs on (and, where the module
+// has its own bound, one frame or sample less is refused by both).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mer/core/error.h"
+#include "mer/models/descriptor.h"
+#include "mer/models/model.h"
+
+namespace mer::models {
+namespace {
+
+ModelSpec SpecFor(const ModelDescriptor& d, int64_t frames) {
+  ModelSpec spec;
+  spec.frames = frames;
+  spec.n_mels = d.input == InputKind::kWaveform ? 1 : 40;
+  spec.outputs = 2;
+  spec.task = "regression";
+  return spec;
+}
+
+TEST(ModelDescriptors, EveryModuleHasOneAndEveryOneAModule) {
+  RegisterBuiltinModels();
+  EXPECT_EQ(RegisteredModels(), DescribedModels());
+  EXPECT_EQ(DescribedModels().size(), 7u);
+}
+
+TEST(ModelDescriptors, TheSmallestInputIsTheModulesOwn) {
+  RegisterBuiltinModels();
+  for (const std::string& name : DescribedModels()) {
+    SCOPED_TRACE(name);
+    const ModelDescriptor& d = DescriptorOf(name);
+    const int64_t smallest = d.min_input(nlohmann::json::object());  // the defaults the ModelSpec also has
+    const ModelSpec spec = SpecFor(d, smallest);
+    std::shared_ptr<EmotionModel> model;
+    ASSERT_NO_THROW(model = CreateModel(name, spec));
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const torch::Tensor y = model->forward(torch::randn({2, spec.n_mels, smallest}));
+    EXPECT_EQ(y.size(0), 2);
+    if (name != "clip_stats") {  // clip_stats itself reads 4 frames; the config's floor of 8 is the common one
+      EXPECT_THROW(CreateModel(name, SpecFor(d, smallest - 1)), ConfigError);
+    }
+  }
+}
+
+TEST(ModelDescriptors, OptionsAndTasks) {
+  EXPECT_TRUE(DescriptorOf("adff").Reads("channels"));
+  EXPECT_FALSE(DescriptorOf("quan_cnn").Reads("channels"));
+  EXPECT_TRUE(DescriptorOf("emb_cl").Learns("dynamic"));
+  EXPECT_FALSE(DescriptorOf("emb_cl").Learns("tagging"));
+  EXPECT_EQ(DescriptorOf("adff").min_input({{"channels", 2}}), 32);
+  EXPECT_EQ(DescriptorOf("emb_cl").min_input({{"music_encoder", "gru"}}), 8);
+  EXPECT_NE(DescriptorOf("adff").no_mixup({{"quadrant_weight", 0.3}}), "");
+  EXPECT_EQ(DescriptorOf("adff").no_mixup({{"quadrant_weight", 0.0}}), "");
+  EXPECT_EQ(FindDescriptor("resnet"), nullptr);
+  try {
+    DescriptorOf("resnet");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, "
+                           "quan_cnn_deep, raw_cnn");
+  }
+}
+
+}  // namespace
+}  // namespace mer::models
