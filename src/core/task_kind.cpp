@@ -1,6 +1,7 @@
 #include "mer/core/task_kind.h"
 
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 
 namespace mer {
 namespace {
@@ -68,9 +69,9 @@ const TaskKind* FindTask(const std::string& name) {
 }
 
 std::string TaskNames() {
-  std::string names;
-  for (const TaskKind& t : Tasks()) names += (names.empty() ? "" : ", ") + t.name;
-  return names;
+  std::vector<std::string> names;
+  for (const TaskKind& t : Tasks()) names.push_back(t.name);
+  return Joined(names);
 }
 
 const TaskKind& TaskNamed(const std::string& name) {

@@ -105,12 +105,6 @@ CsvOptions CsvOptionsFor(const fs::path& path) {
   return options;
 }
 
-std::string Joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 std::vector<std::string> SplitTrimmed(const std::string& text, char separator) {
   std::vector<std::string> out;
   std::size_t start = 0;

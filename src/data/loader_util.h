@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mer/core/strings.h"
 #include "mer/data/corpus.h"
 #include "mer/data/csv.h"
 #include "mer/data/registry.h"
@@ -63,8 +64,7 @@ void RegisterCsv();
 // CSV options for a table file: TAB-separated for ".tsv" / ".tab", else comma.
 CsvOptions CsvOptionsFor(const fs::path& path);
 
-// "a, b, c" (for messages listing names).
-std::string Joined(const std::vector<std::string>& names);
+using mer::Joined;  // "a, b, c" (mer/core/strings.h)
 
 // The parts of `text` between `separator`s, trimmed, empty parts dropped ("a; b;" -> {"a", "b"}).
 std::vector<std::string> SplitTrimmed(const std::string& text, char separator);

@@ -3,6 +3,7 @@
 #include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
+#include "mer/core/strings.h"
 #include "mer/core/task_kind.h"
 #include "mer/models/descriptor.h"
 
@@ -82,10 +83,8 @@ const config::Fields<ModelConfig>& ModelFields() {
   static const config::Fields<ModelConfig> fields = [] {
     using M = ModelConfig;
     config::Fields<M> f("model");
-    std::string names;
-    for (const std::string& n : models::DescribedModels()) names += (names.empty() ? "" : ", ") + n;
     f.Add<std::string>("name", &M::name, [](const std::string& v) { return !v.empty(); }, "a registered model name",
-                       "the model: " + names + " (their traits: the table below)");
+                       "the model: " + Joined(models::DescribedModels()) + " (their traits: the table below)");
     f.Choice("task", &M::task, {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"},
              "what is learned: auto = the dataset's own (regression, tagging or classes); quadrants from valence/"
              "arousal; dynamic = valence/arousal per window from the 2 Hz curves");
@@ -170,13 +169,8 @@ void ModelConfig::Validate() const {
   ModelFields().Validate(*this);
   // The model's own declaration (src/models/*_info.cpp): its name, tasks, options and smallest input.
   const models::ModelDescriptor& d = models::DescriptorOf(name);
-  const auto join = [](const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-    return out;
-  };
   if (task != "auto" && !d.Learns(task)) {
-    throw ConfigError("model.task = \"" + task + "\" is invalid with model " + name + ": it learns " + join(d.tasks));
+    throw ConfigError("model.task = \"" + task + "\" is invalid with model " + name + ": it learns " + Joined(d.tasks));
   }
   const nlohmann::json mine = ToJson(), defaults = ModelConfig{}.ToJson();
   for (const std::string& model : models::DescribedModels()) {
@@ -187,12 +181,10 @@ void ModelConfig::Validate() const {
         if (models::DescriptorOf(other).Reads(option)) readers.push_back(other);
       }
       throw ConfigError("model." + option + " = " + mine.value(option, nlohmann::json()).dump() +
-                        " is invalid with model " + name + ": it is an option of " + join(readers));
+                        " is invalid with model " + name + ": it is an option of " + Joined(readers));
     }
   }
-  nlohmann::json resolved = mine;
-  if (!resolved.contains("filters")) resolved["filters"] = filters;
-  const int64_t smallest = d.min_input(resolved);
+  const int64_t smallest = d.min_input(mine);
   if (input_frames < smallest || input_frames > d.max_input) {
     ThrowInvalid("model.input_frames", input_frames,
                  std::string(d.input == models::InputKind::kWaveform ? "a number of samples" : "an integer") + " in [" +

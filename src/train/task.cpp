@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/metrics/metrics.h"
 #include "mer/train/run_config.h"
 
@@ -41,8 +42,7 @@ TaskInfo ResolveTask(const std::string& model_task, const std::string& monitor, 
   t.monitor = monitor == "auto" ? kind->default_monitor : monitor;
   const auto& valid = kind->monitors;
   if (std::find(valid.begin(), valid.end(), t.monitor) == valid.end()) {
-    std::string list;
-    for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+    const std::string list = Joined(valid);
     throw ConfigError("train.monitor = \"" + t.monitor + "\" is invalid for " + t.task + ": expected auto or one of " + list);
   }
   return t;

@@ -268,6 +268,13 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
        "model.task = \"quadrants\" is invalid with model emb_cl: it learns regression, dynamic"},
       {"train --config " + config + " --set model.input_frames=50 --set data.root=/nonexistent", 2,
        "model.input_frames = 50 is invalid: expected an integer in [51, 100000] for quan_cnn"},
+      {"train --config " + config + " --set model.name=emb_cl --set augment.mixup_alpha=0.2 --set data.root=/nonexistent", 2,
+       "augment.mixup_alpha is not available for emb_cl (its own training loss pairs items)"},
+      {"train --config " + config + " --set model.name=adff --set model.input_frames=64 --set model.quadrant_weight=0.3"
+       " --set augment.mixup_alpha=0.2 --set data.root=/nonexistent", 2,
+       "augment.mixup_alpha is not available for adff with model.quadrant_weight > 0"},
+      {"train --config " + config + " --set frontend.chroma=12 --set frontend.learnable=true --set data.root=/nonexistent", 2,
+       "frontend.chroma is invalid with the learnable frontend: chroma rows are added to the fixed log-mel input"},
       {"train --config " + config + " --device cuda", 2, "--device cuda"},
       {"eval --run " + Q(*dir_ / "nowhere"), 1, "not a run folder"},
       // Issue 17 case 10: a bad --set value is blamed on --set, not on the file; --hop must be a positive number.

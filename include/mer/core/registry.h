@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 
 namespace mer {
 
@@ -33,9 +34,7 @@ class NamedRegistry {
       const auto it = entries_.find(name);
       if (it != entries_.end()) return it->second;
     }
-    std::string names;
-    for (const auto& n : Names()) names += (names.empty() ? "" : ", ") + n;
-    throw ConfigError("unknown " + kind_ + " '" + name + "'; registered: " + names);
+    throw ConfigError("unknown " + kind_ + " '" + name + "'; registered: " + Joined(Names()));
   }
 
  private:
