@@ -4,7 +4,11 @@
 and macro F1 (scikit-learn's definitions); mean +- sample sd over folds. Members are sweep groups (config names)
 under RUNS, all given equal weight: nothing is fitted, so no test fold informs the ensemble.
 
-Usage: /usr/bin/python3 scripts/ensemble.py RUNS_DIR GROUP [GROUP ...]   (e.g. adff_4q clip_stats_4q quan_cnn_4q)
+With --across-seeds the members of a fold are every seed of every group on that fold (runs named seedS-foldK),
+so one group's seeds are averaged with each other (a seed ensemble) and there is one score per fold.
+
+Usage: /usr/bin/python3 scripts/ensemble.py [--across-seeds] RUNS_DIR GROUP [GROUP ...]
+       (e.g. runs/4q adff_4q clip_stats_4q quan_cnn_4q; RUNS_DIR may also be given per group as DIR/GROUP)
 """
 import csv
 import os
@@ -14,9 +18,12 @@ import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 mer = os.environ.get("MER", os.path.join(here, "..", os.environ.get("MER_BUILD_DIR", "build"), "mer"))
-runs, groups = sys.argv[1], sys.argv[2:]
-if not groups:
+args = sys.argv[1:]
+across_seeds = "--across-seeds" in args
+args = [a for a in args if a != "--across-seeds"]
+if len(args) < 2:
     sys.exit(__doc__)
+runs, groups = args[0], args[1:]
 
 
 def predictions(run):
@@ -41,11 +48,20 @@ def f1_macro(truth, pred):
 
 
 # Finished runs only (metrics.json written): a run still training has a best.pt that is not its final one.
-folds = sorted(set.intersection(*[{f for f in os.listdir(os.path.join(runs, g))
-                                   if os.path.exists(os.path.join(runs, g, f, "metrics.json"))} for g in groups]))
+def finished(group):
+    path = os.path.join(runs, group)
+    return {f for f in os.listdir(path) if os.path.exists(os.path.join(path, f, "metrics.json"))}
+
+
+def fold_of(run):
+    return run.split("-", 1)[1] if across_seeds and run.startswith("seed") and "-" in run else run
+
+
+finished_runs = {g: finished(g) for g in groups}
+folds = sorted(set.intersection(*[{fold_of(r) for r in finished_runs[g]} for g in groups]))
 f1s, accs = [], []
 for fold in folds:
-    members = [predictions(os.path.join(runs, g, fold)) for g in groups]
+    members = [predictions(os.path.join(runs, g, r)) for g in groups for r in sorted(finished_runs[g]) if fold_of(r) == fold]
     classes = members[0][0]
     ids = sorted(set.intersection(*[set(m[1]) for m in members]))
     truth, pred = [], []
@@ -57,5 +73,5 @@ for fold in folds:
     accs.append(sum(a == b for a, b in zip(truth, pred)) / len(truth))
     f1s.append(f1_macro(truth, pred))
 sd = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0
-print(f"| ensemble of {', '.join('`configs/' + g + '.json`' for g in groups)} (mean probabilities) | {len(folds)} | "
+print(f"| ensemble of {', '.join('`configs/' + g + '.json`' for g in groups)} (mean probabilities{', seeds pooled per fold' if across_seeds else ''}) | {len(folds)} | "
       f"{statistics.mean(f1s):.3f} ± {sd(f1s):.3f} | {statistics.mean(accs):.3f} ± {sd(accs):.3f} | – | – | – |")

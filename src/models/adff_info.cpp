@@ -8,7 +8,16 @@ ModelDescriptor AdffDescriptor() {
   d.name = "adff";
   d.description = "Huang et al. 2022: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion";
   d.tasks = {"regression", "tagging", "quadrants", "classes", "dynamic"};
-  d.options = {"channels", "quadrant_weight", "filters"};
+  using M = ModelConfig;
+  d.option_fields.Add<int>("channels", &M::channels, config::Within(1, 64), "an integer in [1, 64]",
+                           "adff: time slices of the window stacked as input channels");
+  d.option_fields.Add<double>("quadrant_weight", &M::quadrant_weight, config::Within(0.0, 100.0),
+                              "a number in [0, 100]",
+                              "adff: weight of the quadrant cross-entropy beside valence/arousal (0 = regression only)");
+  d.option_fields
+      .Add<int>("filters", &M::filters, config::Within(4, 128), "an integer in [4, 128] (64 is VGG's full width)",
+                "adff: filters of the first VGG block, doubled per block")
+      .OnlyWhenSet();  // runs made before the key existed resolve to the same config
   // Each of the `channels` time slices needs 16 frames (four 2 x 2 poolings).
   d.min_input = [](const nlohmann::json& m) { return int64_t{16} * m.value("channels", 4); };
   d.min_input_doc = "16 frames for each of the model.channels time slices";

@@ -12,8 +12,12 @@ const NamedRegistry<ModelDescriptor>& Descriptors() {
   static NamedRegistry<ModelDescriptor> registry("model");
   static std::once_flag once;
   std::call_once(once, [] {
-    for (const ModelDescriptor& d : CnnDescriptors()) registry.Register(d.name, d);
-    for (const ModelDescriptor& d : {AdffDescriptor(), EmbClDescriptor(), RawCnnDescriptor(), ClipStatsDescriptor()}) {
+    std::vector<ModelDescriptor> all = CnnDescriptors();
+    for (ModelDescriptor d : {AdffDescriptor(), EmbClDescriptor(), RawCnnDescriptor(), ClipStatsDescriptor()}) {
+      all.push_back(std::move(d));
+    }
+    for (ModelDescriptor& d : all) {
+      d.options = d.option_fields.Keys();
       registry.Register(d.name, d);
     }
   });

@@ -27,15 +27,8 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.outputs = j.at("outputs").get<int>();
   s.dropout = j.at("dropout").get<double>();
   s.task = j.value("task", s.task);
-  s.channels = j.value("channels", s.channels);
-  s.quadrant_weight = j.value("quadrant_weight", s.quadrant_weight);
-  s.filters = j.value("filters", s.filters);
-  s.embedding_dim = j.value("embedding_dim", s.embedding_dim);
-  s.music_encoder = j.value("music_encoder", s.music_encoder);
-  s.emotion_encoder = j.value("emotion_encoder", s.emotion_encoder);
+  static_cast<models::ModelOptions&>(s) = models::ModelOptionsFromJson(j);
   s.curve_steps = j.value("curve_steps", s.curve_steps);
-  s.cca_weight = j.value("cca_weight", s.cca_weight);
-  s.margin = j.value("margin", s.margin);
   s.learnable_frontend = j.value("learnable_frontend", false);
   s.train_stft = j.value("train_stft", true);
   s.train_mel = j.value("train_mel", true);
@@ -44,24 +37,18 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json SpecToJson(const models::ModelSpec& s) {
-  return {{"n_mels", s.n_mels},
-          {"frames", s.frames},
-          {"outputs", s.outputs},
-          {"dropout", s.dropout},
-          {"task", s.task},
-          {"channels", s.channels},
-          {"quadrant_weight", s.quadrant_weight},
-          {"filters", s.filters},
-          {"embedding_dim", s.embedding_dim},
-          {"music_encoder", s.music_encoder},
-          {"emotion_encoder", s.emotion_encoder},
-          {"curve_steps", s.curve_steps},
-          {"cca_weight", s.cca_weight},
-          {"margin", s.margin},
-          {"learnable_frontend", s.learnable_frontend},
-          {"train_stft", s.train_stft},
-          {"train_mel", s.train_mel},
-          {"frontend", s.frontend}};
+  nlohmann::json j = models::ModelOptionsToJson(s);
+  j.update({{"n_mels", s.n_mels},
+            {"frames", s.frames},
+            {"outputs", s.outputs},
+            {"dropout", s.dropout},
+            {"task", s.task},
+            {"curve_steps", s.curve_steps},
+            {"learnable_frontend", s.learnable_frontend},
+            {"train_stft", s.train_stft},
+            {"train_mel", s.train_mel},
+            {"frontend", s.frontend}});
+  return j;
 }
 
 torch::Device ResolveDevice(const std::string& name) {

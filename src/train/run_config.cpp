@@ -4,7 +4,6 @@
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
 #include "mer/core/strings.h"
-#include "mer/core/task_kind.h"
 #include "mer/models/descriptor.h"
 
 namespace mer::train {
@@ -70,49 +69,7 @@ RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config) {
   return spec;
 }
 
-namespace {
-
-template <typename T>
-std::function<bool(const T&)> Within(T lo, T hi) {
-  return [lo, hi](const T& v) { return v >= lo && v <= hi; };
-}
-
-}  // namespace
-
-const config::Fields<ModelConfig>& ModelFields() {
-  static const config::Fields<ModelConfig> fields = [] {
-    using M = ModelConfig;
-    config::Fields<M> f("model");
-    f.Add<std::string>("name", &M::name, [](const std::string& v) { return !v.empty(); }, "a registered model name",
-                       "the model: " + Joined(models::DescribedModels()) + " (their traits: the table below)");
-    f.Choice("task", &M::task, {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"},
-             "what is learned: auto = the dataset's own (regression, tagging or classes); quadrants from valence/"
-             "arousal; dynamic = valence/arousal per window from the 2 Hz curves");
-    f.Add<int>("input_frames", &M::input_frames, [](const int&) { return true; },
-               "frames in [8, 100000]; for raw_cnn samples in [1024, 10000000]",
-               "the model's input window (646 frames = 15 s at 22.05 kHz, hop 512)");
-    f.Add<double>("dropout", &M::dropout, [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
-                  "dropout before the output layer(s)");
-    f.Add<int>("channels", &M::channels, Within(1, 64), "an integer in [1, 64]",
-               "adff: time slices of the window stacked as input channels");
-    f.Add<double>("quadrant_weight", &M::quadrant_weight, Within(0.0, 100.0), "a number in [0, 100]",
-                  "adff: weight of the quadrant cross-entropy beside valence/arousal (0 = regression only)");
-    f.Add<int>("filters", &M::filters, Within(4, 128), "an integer in [4, 128] (64 is VGG's full width)",
-               "adff: filters of the first VGG block, doubled per block")
-        .OnlyWhenSet();
-    f.Add<int>("embedding_dim", &M::embedding_dim, Within(1, 1024), "an integer in [1, 1024]",
-               "emb_cl: dimension of the shared space");
-    f.Choice("music_encoder", &M::music_encoder, {"cnn", "gru", "mlp", "bigru"},
-             "emb_cl: the music side (mlp, bigru: the authors' encoders)");
-    f.Choice("emotion_encoder", &M::emotion_encoder, {"mlp", "gru", "bigru"},
-             "emb_cl: the emotion side; gru/bigru read the window's curve (task dynamic)");
-    f.Add<double>("cca_weight", &M::cca_weight, Within(0.0, 1.0), "a number in [0, 1]",
-                  "emb_cl: lambda in lambda x CCA + (1 - lambda) x KL rank loss, and in the retrieval distance");
-    f.Add<double>("margin", &M::margin, Within(0.0, 1000.0), "a number in [0, 1000]", "emb_cl: rank loss margin");
-    return f;
-  }();
-  return fields;
-}
+using config::Within;
 
 const config::Fields<TrainConfig>& TrainFields() {
   static const config::Fields<TrainConfig> fields = [] {
@@ -164,41 +121,6 @@ std::string ConfigReferenceMarkdown() {
          "### Models\n\nDeclared in `src/models/*_info.cpp` (no LibTorch) and checked before any audio is decoded:\n\n" +
          models::ModelsMarkdown() + "\n## `train`\n\n" + TrainFields().Markdown();
 }
-
-void ModelConfig::Validate() const {
-  ModelFields().Validate(*this);
-  // The model's own declaration (src/models/*_info.cpp): its name, tasks, options and smallest input.
-  const models::ModelDescriptor& d = models::DescriptorOf(name);
-  if (task != "auto" && !d.Learns(task)) {
-    throw ConfigError("model.task = \"" + task + "\" is invalid with model " + name + ": it learns " + Joined(d.tasks));
-  }
-  const nlohmann::json mine = ToJson(), defaults = ModelConfig{}.ToJson();
-  for (const std::string& model : models::DescribedModels()) {
-    for (const std::string& option : models::DescriptorOf(model).options) {
-      if (d.Reads(option) || mine.value(option, nlohmann::json()) == defaults.value(option, nlohmann::json())) continue;
-      std::vector<std::string> readers;
-      for (const std::string& other : models::DescribedModels()) {
-        if (models::DescriptorOf(other).Reads(option)) readers.push_back(other);
-      }
-      throw ConfigError("model." + option + " = " + mine.value(option, nlohmann::json()).dump() +
-                        " is invalid with model " + name + ": it is an option of " + Joined(readers));
-    }
-  }
-  const int64_t smallest = d.min_input(mine);
-  if (input_frames < smallest || input_frames > d.max_input) {
-    ThrowInvalid("model.input_frames", input_frames,
-                 std::string(d.input == models::InputKind::kWaveform ? "a number of samples" : "an integer") + " in [" +
-                     std::to_string(smallest) + ", " + std::to_string(d.max_input) + "] for " + name +
-                     (d.min_input_doc.empty() ? "" : " (" + d.min_input_doc + ")"));
-  }
-  const TaskKind* kind = FindTask(task);  // nullptr for "auto"
-  if (emotion_encoder != "mlp" && (kind == nullptr || !kind->dynamic)) {
-    throw ConfigError("model.emotion_encoder = \"" + emotion_encoder +
-                      "\" reads valence/arousal curves: it needs model.task = \"dynamic\", not \"" + task + "\"");
-  }
-}
-
-nlohmann::json ModelConfig::ToJson() const { return ModelFields().ToJson(*this); }
 
 void TrainConfig::Validate() const { TrainFields().Validate(*this); }
 

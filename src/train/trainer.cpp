@@ -339,17 +339,10 @@ class Trainer {
     spec.outputs = static_cast<int>(task_.outputs.size());
     spec.dropout = config_.model.dropout;
     spec.task = task_.task;
-    spec.channels = config_.model.channels;
-    spec.quadrant_weight = config_.model.quadrant_weight;
-    spec.filters = config_.model.filters;
-    spec.embedding_dim = config_.model.embedding_dim;
-    spec.music_encoder = config_.model.music_encoder;
-    spec.emotion_encoder = config_.model.emotion_encoder;
+    static_cast<models::ModelOptions&>(spec) = config_.model;  // every model option, as declared
     if (task_.IsDynamic()) {
       spec.curve_steps = CurveStepsFor(static_cast<double>(crop_) / cache_->FramesPerSecond());
     }
-    spec.cca_weight = config_.model.cca_weight;
-    spec.margin = config_.model.margin;
     return spec;
   }
 

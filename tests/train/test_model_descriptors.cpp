@@ -64,5 +64,40 @@ TEST(ModelDescriptors, OptionsAndTasks) {
   }
 }
 
+// Each option is declared once, by the model that reads it: the section's keys are the four common ones followed by
+// the descriptors' own, a model reads exactly what it declares, and a checkpoint's spec carries every option by key
+// and gives it back.
+TEST(ModelDescriptors, EachOptionIsDeclaredByItsModel) {
+  std::vector<std::string> expected = {"name", "task", "input_frames", "dropout"};
+  for (const std::string& name : DescribedModels()) {
+    const ModelDescriptor& d = DescriptorOf(name);
+    EXPECT_EQ(d.options, d.option_fields.Keys()) << name;
+    for (const std::string& key : d.options) expected.push_back(key);
+  }
+  EXPECT_EQ(ModelFields().Keys(), expected);
+  EXPECT_EQ(DescriptorOf("adff").options, (std::vector<std::string>{"channels", "quadrant_weight", "filters"}));
+  EXPECT_TRUE(DescriptorOf("quan_cnn").options.empty());
+
+  ModelOptions changed;
+  changed.channels = 3;
+  changed.quadrant_weight = 0.25;
+  changed.filters = 32;
+  changed.embedding_dim = 7;
+  changed.music_encoder = "gru";
+  changed.emotion_encoder = "bigru";
+  changed.cca_weight = 0.125;
+  changed.margin = 2.5;
+  const nlohmann::json j = ModelOptionsToJson(changed);
+  EXPECT_EQ(j.size(), expected.size() - 4);  // every option, also filters (left out of the resolved config at 16)
+  EXPECT_EQ(ModelOptionsToJson(ModelOptionsFromJson(j)), j);
+  EXPECT_EQ(ModelOptionsFromJson(j).margin, 2.5);
+  EXPECT_EQ(ModelOptionsFromJson(j).music_encoder, "gru");
+  // Keys a spec holds beside the options are ignored; absent options keep their defaults.
+  const ModelOptions partial = ModelOptionsFromJson({{"n_mels", 96}, {"channels", 2}});
+  EXPECT_EQ(partial.channels, 2);
+  EXPECT_EQ(partial.filters, 16);
+  EXPECT_THROW(ModelOptionsFromJson({{"channels", "two"}}), ConfigError);
+}
+
 }  // namespace
 }  // namespace mer::models

@@ -7,12 +7,19 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mer/core/config.h"
 
 namespace mer::config {
+
+// A validity predicate for a number in [lo, hi].
+template <typename T>
+std::function<bool(const T&)> Within(T lo, T hi) {
+  return [lo, hi](const T& v) { return v >= lo && v <= hi; };
+}
 
 template <typename S>
 class Fields {
@@ -49,6 +56,17 @@ class Fields {
                        [](const S&) { return true; }});
     return *this;
   }
+  // An optional number member: JSON null (the default when unset) or a value `valid` accepts.
+  template <typename T>
+  Fields& Nullable(const std::string& key, std::optional<T> S::*member, std::function<bool(const T&)> valid,
+                   std::string rule, std::string doc) {
+    fields_.push_back({key, std::move(rule), std::move(doc),
+                       [key, member](FieldReader& r, S& s) { r.ReadNullable(key, &(s.*member)); },
+                       [member, valid](const S& s) { return !(s.*member) || valid(*(s.*member)); },
+                       [member](const S& s) { return (s.*member) ? Json(*(s.*member)) : Json(nullptr); },
+                       [](const S&) { return true; }});
+    return *this;
+  }
   // A free string member (checked elsewhere, e.g. a registered name).
   Fields& Text(const std::string& key, std::string S::*member, std::string rule, std::string doc) {
     fields_.push_back({key, std::move(rule), std::move(doc),
@@ -82,22 +100,60 @@ class Fields {
     return *this;
   }
 
+  // The last field added is written to the resolved JSON only when `when` holds (e.g. a group of keys that is
+  // written together once any of them is set).
+  Fields& OnlyWhen(std::function<bool(const S&)> when) {
+    fields_.back().resolved = std::move(when);
+    return *this;
+  }
+  // Appends `other`'s fields whose keys are not declared here yet (same section).
+  Fields& Append(const Fields& other) {
+    for (const Field& f : other.fields_) {
+      if (!Has(f.key)) fields_.push_back(f);
+    }
+    return *this;
+  }
+  bool Has(const std::string& key) const {
+    for (const Field& f : fields_) {
+      if (f.key == key) return true;
+    }
+    return false;
+  }
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> keys;
+    for (const Field& f : fields_) keys.push_back(f.key);
+    return keys;
+  }
+
   void Read(const Json& section, S* s) const {
     FieldReader r(section, section_);
     for (const Field& f : fields_) f.read(r, *s);
     r.RejectUnknownKeys();
+  }
+  // Reads the declared keys `object` holds, ignoring any other key (an object that holds more than this section).
+  void ReadPresent(const Json& object, S* s) const {
+    FieldReader r(object, section_);
+    for (const Field& f : fields_) f.read(r, *s);
   }
   void Validate(const S& s) const {
     for (const Field& f : fields_) {
       if (!f.valid(s)) ThrowInvalid(section_ + "." + f.key, f.value(s), f.rule);
     }
   }
-  Json ToJson(const S& s) const {
+  // The resolved section; `every_key`: also the keys OnlyWhenSet / OnlyWhen leave out.
+  Json ToJson(const S& s, bool every_key = false) const {
     Json j = Json::object();
     for (const Field& f : fields_) {
-      if (f.resolved(s)) j[f.key] = f.value(s);
+      if (every_key || f.resolved(s)) j[f.key] = f.value(s);
     }
     return j;
+  }
+  // One key's value (null when the key is not declared).
+  Json Value(const std::string& key, const S& s) const {
+    for (const Field& f : fields_) {
+      if (f.key == key) return f.value(s);
+    }
+    return Json();
   }
   // | key | default | valid values | meaning |, one row per field.
   std::string Markdown() const {

@@ -1,5 +1,5 @@
 // What `mer` knows about a model before LibTorch is loaded: each model declares, in its own *_info.cpp file beside
-// its module, its name, its options, its traits (input kind, tasks, when mixup applies, the smallest input). `mer
+// its module, its name, its options (key, default, valid values, doc), its traits (input kind, tasks, when mixup applies, the smallest input). `mer
 // train` checks a config against it before any audio is decoded; the LibTorch registry (mer/models/model.h) builds
 // only models that have a descriptor.
 #pragma once
@@ -11,6 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/core/fields.h"
+#include "mer/models/model_config.h"
+
 namespace mer::models {
 
 enum class InputKind { kLogMel, kWaveform };
@@ -20,7 +23,10 @@ struct ModelDescriptor {
   std::string description;
   InputKind input = InputKind::kLogMel;  // kWaveform: model.input_frames counts samples
   std::vector<std::string> tasks;        // the TaskKind names it learns
-  std::vector<std::string> options;      // the model.* keys it reads beyond name, task, input_frames and dropout
+  // The model.* keys it reads beyond name, task, input_frames and dropout, each declared here once: key (a
+  // ModelOptions member), valid values, one line of doc. `options` lists their keys (filled at registration).
+  config::Fields<ModelConfig> option_fields{"model"};
+  std::vector<std::string> options;
   // Smallest model.input_frames for a model section (the resolved `model` object: every key, defaults filled in).
   std::function<int64_t(const nlohmann::json& model)> min_input;
   std::string min_input_doc;  // how the smallest input follows from the options, when it does

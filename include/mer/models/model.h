@@ -10,26 +10,19 @@
 #include <torch/torch.h>
 
 #include "mer/features/frontend_config.h"
+#include "mer/models/model_config.h"
 
 namespace mer::models {
 
-struct ModelSpec {
+// What a model is built from: the window's shape, the task and the model options (ModelOptions: channels, filters,
+// embedding_dim, ... as declared in the models' descriptors).
+struct ModelSpec : ModelOptions {
   int n_mels = 40;
   int64_t frames = 1292;  // input window length in frames
   int outputs = 2;
   double dropout = 0.0;
   std::string task = "regression";  // a TaskKind's name (mer/core/task_kind.h)
-  // adff
-  int channels = 4;              // time slices of the window stacked as input channels
-  double quadrant_weight = 0.0;  // multi-task: weight of the quadrant cross-entropy beside the VA MSE; 0 = off
-  int filters = 16;              // filters of the first VGG block, doubled per block
-  // emb_cl
-  int embedding_dim = 32;
-  std::string music_encoder = "cnn";  // "cnn" (over the log-mel) or "gru" (over the feature sequence)
-  std::string emotion_encoder = "mlp";  // "mlp" (a static valence/arousal pair) or "gru" (a valence/arousal curve)
   int curve_steps = 0;  // dynamic task: points of the valence/arousal curve sampled over one window (2 Hz)
-  double cca_weight = 0.5;            // lambda of lambda * CCA + (1 - lambda) * KL rank loss
-  double margin = 1.0;                // rank loss margin
   // frontend.learnable: the model reads the waveform [batch, 1, samples] and computes the log-mel itself
   bool learnable_frontend = false;
   bool train_stft = true, train_mel = true;

@@ -13,27 +13,13 @@
 #include "mer/data/augment.h"
 #include "mer/data/data_config.h"
 #include "mer/features/frontend_config.h"
+#include "mer/models/model_config.h"
 
 namespace mer::train {
 
-struct ModelConfig {
-  std::string name = "quan_cnn";  // registered model: quan_cnn, quan_cnn_deep, liu_cnn, adff, emb_cl
-  std::string task = "auto";      // "auto" (the dataset's: regression or tagging), "regression", "tagging",
-                                  // "quadrants", "dynamic" (valence/arousal per window from the 2 Hz curves)
-  int input_frames = 646;         // frames per input window (646 = 15 s at 22.05 kHz, hop 512); samples for raw_cnn
-  double dropout = 0.0;
-  int channels = 4;               // adff: time slices of the window stacked as input channels
-  double quadrant_weight = 0.0;   // adff: multi-task weight of the quadrant cross-entropy (0 = VA regression only)
-  int filters = 16;               // adff: filters of the first VGG block, doubled per block (64 = VGG's full width)
-  int embedding_dim = 32;         // emb_cl: dimension of the shared space
-  std::string music_encoder = "cnn";  // emb_cl: "cnn" or "gru"
-  std::string emotion_encoder = "mlp";  // emb_cl: "mlp" (static valence/arousal pair) or "gru" (the window's
-                                        // valence/arousal curve; needs task "dynamic")
-  double cca_weight = 0.5;        // emb_cl: lambda in lambda * CCA + (1 - lambda) * KL rank loss
-  double margin = 1.0;            // emb_cl: rank loss margin
-  void Validate() const;
-  nlohmann::json ToJson() const;
-};
+// The model section: mer/models/model_config.h (each model declares its own options in its descriptor).
+using models::ModelConfig;
+using models::ModelFields;
 
 struct TrainConfig {
   int epochs = 30;
@@ -56,9 +42,8 @@ struct TrainConfig {
   void Validate() const;
 };
 
-// The model and train sections' fields, declared once (mer/core/fields.h): reading, validation, resolved JSON and
+// The train section's fields, declared once (mer/core/fields.h): reading, validation, resolved JSON and
 // docs/config.md (tools/config_docs).
-const config::Fields<ModelConfig>& ModelFields();
 const config::Fields<TrainConfig>& TrainFields();
 // docs/config.md: the reference of those sections, generated from the declarations.
 std::string ConfigReferenceMarkdown();
