@@ -22,7 +22,7 @@ import torch.nn.functional as F
 __all__ = ["load", "build", "MODELS"]
 
 
-class QuanCnn(nn.Module):  # src/models/models.cpp
+class QuanCnn(nn.Module):  # src/models/cnn.cpp
     def __init__(self, spec, filters, width, pool):
         super().__init__()
         channels, length = spec["n_mels"], spec["frames"]
@@ -39,7 +39,7 @@ class QuanCnn(nn.Module):  # src/models/models.cpp
         return self.head(torch.relu(self.dense(x.flatten(1))))
 
 
-class LiuCnn(nn.Module):  # src/models/models.cpp
+class LiuCnn(nn.Module):  # src/models/cnn.cpp
     def __init__(self, spec):
         super().__init__()
         channels = 1

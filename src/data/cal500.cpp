@@ -144,9 +144,11 @@ void WriteCal500(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::m
 
 }  // namespace
 
-void RegisterCal500() {
+namespace cal500 {
+void Register() {
   RegisterDataset({"cal500", "CAL500: 502 songs x 174 tags (18 emotions), hard or soft", MakeCal500Loader});
   RegisterSynthLayout("cal500", {WriteCal500, false, true});
 }
+}  // namespace cal500
 
 }  // namespace mer::data

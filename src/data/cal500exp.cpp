@@ -132,9 +132,11 @@ void WriteCal500Exp(const SynthConfig& c, std::vector<Song>& songs, Writer& w, s
 
 }  // namespace
 
-void RegisterCal500Exp() {
+namespace cal500exp {
+void Register() {
   RegisterDataset({"cal500exp", "CAL500exp: 3,223 time-stamped segments x 67 tags", MakeCal500ExpLoader});
   RegisterSynthLayout("cal500exp", {WriteCal500Exp, false, true});
 }
+}  // namespace cal500exp
 
 }  // namespace mer::data

@@ -225,9 +225,11 @@ void WriteCsvLayout(const SynthConfig&, std::vector<Song>& songs, Writer& w, std
 
 }  // namespace
 
-void RegisterCsv() {
+namespace csv_dataset {
+void Register() {
   RegisterDataset({"csv", "your own data: one CSV/TSV row per clip, label columns declared in the config", MakeCsvLoader});
   RegisterSynthLayout("csv", {WriteCsvLayout, false, false});
 }
+}  // namespace csv_dataset
 
 }  // namespace mer::data

@@ -156,9 +156,11 @@ void WriteDeam(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::m
 
 }  // namespace
 
-void RegisterDeam() {
+namespace deam {
+void Register() {
   RegisterDataset({"deam", "DEAM: 1,802 songs, static + dynamic valence/arousal [1, 9]", MakeDeamLoader});
   RegisterSynthLayout("deam", {WriteDeam, true, false});
 }
+}  // namespace deam
 
 }  // namespace mer::data

@@ -94,9 +94,11 @@ void WriteDeezer(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::m
 
 }  // namespace
 
-void RegisterDeezer() {
+namespace deezer {
+void Register() {
   RegisterDataset({"deezer", "Deezer mood detection: 18,644 tracks, standardised valence/arousal", MakeDeezerLoader});
   RegisterSynthLayout("deezer", {WriteDeezer, false, false});
 }
+}  // namespace deezer
 
 }  // namespace mer::data

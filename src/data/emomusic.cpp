@@ -151,9 +151,11 @@ void WriteEmoMusic(const SynthConfig& c, std::vector<Song>& songs, Writer& w, st
 
 }  // namespace
 
-void RegisterEmoMusic() {
+namespace emomusic {
+void Register() {
   RegisterDataset({"emomusic", "1000 Songs (MediaEval 2013): 744 clips, valence/arousal [1, 9]", MakeEmoMusicLoader});
   RegisterSynthLayout("emomusic", {WriteEmoMusic, true, false});
 }
+}  // namespace emomusic
 
 }  // namespace mer::data

@@ -197,9 +197,11 @@ void WriteFourQ(const SynthConfig&, std::vector<Song>& songs, Writer& w, std::mt
 
 }  // namespace
 
-void RegisterFourQ() {
+namespace fourq {
+void Register() {
   RegisterDataset({"fourq", "4Q (Panda et al. 2018): 900 AllMusic clips, classes Q1..Q4 (or AllMusic mood tags)", MakeFourQLoader});
   RegisterSynthLayout("fourq", {WriteFourQ, false, false});
 }
+}  // namespace fourq
 
 }  // namespace mer::data

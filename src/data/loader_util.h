@@ -50,16 +50,8 @@ std::unique_ptr<DatasetLoader> MakeDeezerLoader();
 std::unique_ptr<DatasetLoader> MakeFourQLoader();
 std::unique_ptr<DatasetLoader> MakeCsvLoader();
 
-// Each dataset file registers its loader and its `mer data synth` layout together.
-void RegisterCal500();
-void RegisterCal500Exp();
-void RegisterPmemo();
-void RegisterPmemo2018();
-void RegisterDeam();
-void RegisterEmoMusic();
-void RegisterDeezer();
-void RegisterFourQ();
-void RegisterCsv();
+// Each dataset file registers its loader and its `mer data synth` layout together, in its own
+// `namespace <file> { void Register(); }`, called for every file of MER_DATASETS (CMakeLists.txt).
 
 // CSV options for a table file: TAB-separated for ".tsv" / ".tab", else comma.
 CsvOptions CsvOptionsFor(const fs::path& path);

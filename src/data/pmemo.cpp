@@ -187,9 +187,11 @@ void WritePmemo(const SynthConfig& c, std::vector<Song>& songs, Writer& w, std::
 
 }  // namespace
 
-void RegisterPmemo() {
+namespace pmemo {
+void Register() {
   RegisterDataset({"pmemo", "PMEmo 2019: 767 chorus clips, static + dynamic valence/arousal [0, 1]", MakePmemoLoader});
   RegisterSynthLayout("pmemo", {WritePmemo, true, false});
 }
+}  // namespace pmemo
 
 }  // namespace mer::data

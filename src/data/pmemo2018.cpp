@@ -178,9 +178,11 @@ void WritePmemo2018(const SynthConfig& c, std::vector<Song>& songs, Writer& w, s
 
 }  // namespace
 
-void RegisterPmemo2018() {
+namespace pmemo2018 {
+void Register() {
   RegisterDataset({"pmemo2018", "PMEmo 2018 release layout", MakePmemo2018Loader});
   RegisterSynthLayout("pmemo2018", {WritePmemo2018, true, false});
 }
+}  // namespace pmemo2018
 
 }  // namespace mer::data

@@ -20,16 +20,18 @@ void RegisterDataset(DatasetEntry entry) {
   Registry().Register(name, std::move(entry));
 }
 
+// Each dataset file's Register() (the list is generated from MER_DATASETS in CMakeLists.txt).
+#define MER_DATASET(file) \
+  namespace file {         \
+  void Register();         \
+  }
+#include "mer_datasets.inc"
+#undef MER_DATASET
+
 void RegisterBuiltinDatasets() {
-  RegisterCal500();
-  RegisterCal500Exp();
-  RegisterPmemo();
-  RegisterPmemo2018();
-  RegisterDeam();
-  RegisterEmoMusic();
-  RegisterFourQ();
-  RegisterCsv();
-  RegisterDeezer();
+#define MER_DATASET(file) file::Register();
+#include "mer_datasets.inc"
+#undef MER_DATASET
 }
 
 std::vector<std::string> RegisteredDatasets() { return Registry().Names(); }

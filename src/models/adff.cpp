@@ -111,8 +111,8 @@ TORCH_MODULE(Adff);
 
 }  // namespace
 
-ModelEntry AdffEntry() {
-  return {"adff", [](const ModelSpec& s) { return Adff(s).ptr(); }};
-}
+namespace adff {
+std::vector<ModelEntry> Entries() { return {{"adff", [](const ModelSpec& s) { return Adff(s).ptr(); }}}; }
+}  // namespace adff
 
 }  // namespace mer::models

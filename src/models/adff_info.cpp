@@ -3,7 +3,9 @@
 
 namespace mer::models {
 
-ModelDescriptor AdffDescriptor() {
+namespace adff {
+
+std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "adff";
   d.description = "Huang et al. 2022: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion";
@@ -25,7 +27,9 @@ ModelDescriptor AdffDescriptor() {
   d.no_mixup = [](const nlohmann::json& m) -> std::string {
     return m.value("quadrant_weight", 0.0) > 0 ? "with model.quadrant_weight > 0 (its own training loss pairs items)" : "";
   };
-  return d;
+  return {d};
 }
+
+}  // namespace adff
 
 }  // namespace mer::models

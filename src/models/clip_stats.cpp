@@ -117,8 +117,8 @@ TORCH_MODULE(ClipStats);
 
 }  // namespace
 
-ModelEntry ClipStatsEntry() {
-  return {"clip_stats", [](const ModelSpec& s) { return ClipStats(s).ptr(); }};
-}
+namespace clip_stats {
+std::vector<ModelEntry> Entries() { return {{"clip_stats", [](const ModelSpec& s) { return ClipStats(s).ptr(); }}}; }
+}  // namespace clip_stats
 
 }  // namespace mer::models

@@ -3,14 +3,18 @@
 
 namespace mer::models {
 
-ModelDescriptor ClipStatsDescriptor() {
+namespace clip_stats {
+
+std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "clip_stats";
   d.description = "clip-level log-mel statistics (band mean/sd/flux, MFCC mean/sd, level, onset; key and chroma with "
                   "frontend.chroma) + MLP 128";
   d.tasks = {"regression", "tagging", "quadrants", "classes", "dynamic"};
   d.min_input = [](const nlohmann::json&) { return int64_t{8}; };
-  return d;
+  return {d};
 }
+
+}  // namespace clip_stats
 
 }  // namespace mer::models

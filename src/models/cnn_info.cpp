@@ -31,7 +31,9 @@ ModelDescriptor QuanCnn(const std::string& name, const std::string& description,
 
 }  // namespace
 
-std::vector<ModelDescriptor> CnnDescriptors() {
+namespace cnn {
+
+std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor liu;
   liu.name = "liu_cnn";
   liu.description = "after Liu et al. 2017: 2-D CNN on the spectrogram (3 conv + batch-norm + max-pool blocks)";
@@ -41,5 +43,7 @@ std::vector<ModelDescriptor> CnnDescriptors() {
           QuanCnn("quan_cnn_deep", "Quan & Dong, deep: six 1-D conv (width 4) + max-pool 2 pairs, dense 64", 6, 4, 2),
           liu};
 }
+
+}  // namespace cnn
 
 }  // namespace mer::models

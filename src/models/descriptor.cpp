@@ -6,16 +6,26 @@
 #include "mer/core/registry.h"
 
 namespace mer::models {
+
+// Each model file's Descriptors() (the list is generated from MER_MODELS in CMakeLists.txt).
+#define MER_MODEL(file) \
+  namespace file {       \
+  std::vector<ModelDescriptor> Descriptors(); \
+  }
+#include "mer_models.inc"
+#undef MER_MODEL
+
 namespace {
 
 const NamedRegistry<ModelDescriptor>& Descriptors() {
   static NamedRegistry<ModelDescriptor> registry("model");
   static std::once_flag once;
   std::call_once(once, [] {
-    std::vector<ModelDescriptor> all = CnnDescriptors();
-    for (ModelDescriptor d : {AdffDescriptor(), EmbClDescriptor(), RawCnnDescriptor(), ClipStatsDescriptor()}) {
-      all.push_back(std::move(d));
-    }
+    std::vector<ModelDescriptor> all;
+#define MER_MODEL(file) \
+  for (ModelDescriptor& d : file::Descriptors()) all.push_back(std::move(d));
+#include "mer_models.inc"
+#undef MER_MODEL
     for (ModelDescriptor& d : all) {
       d.options = d.option_fields.Keys();
       registry.Register(d.name, d);

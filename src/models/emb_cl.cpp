@@ -246,8 +246,8 @@ TORCH_MODULE(EmbCl);
 
 }  // namespace
 
-ModelEntry EmbClEntry() {
-  return {"emb_cl", [](const ModelSpec& s) { return EmbCl(s).ptr(); }};
-}
+namespace emb_cl {
+std::vector<ModelEntry> Entries() { return {{"emb_cl", [](const ModelSpec& s) { return EmbCl(s).ptr(); }}}; }
+}  // namespace emb_cl
 
 }  // namespace mer::models

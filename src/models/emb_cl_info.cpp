@@ -3,7 +3,9 @@
 
 namespace mer::models {
 
-ModelDescriptor EmbClDescriptor() {
+namespace emb_cl {
+
+std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "emb_cl";
   d.description = "Takashima et al.: music and emotion encoders in one space, lambda CCA + (1 - lambda) KL rank loss";
@@ -25,7 +27,9 @@ ModelDescriptor EmbClDescriptor() {
   d.min_input_doc = "40 frames for the cnn music encoder, 8 for the others";
   d.mixup_doc = "no (its own training loss pairs items)";
   d.no_mixup = [](const nlohmann::json&) -> std::string { return "(its own training loss pairs items)"; };
-  return d;
+  return {d};
 }
+
+}  // namespace emb_cl
 
 }  // namespace mer::models

@@ -92,8 +92,8 @@ TORCH_MODULE(RawCnn);
 
 }  // namespace
 
-ModelEntry RawCnnEntry() {
-  return {"raw_cnn", [](const ModelSpec& s) { return RawCnn(s).ptr(); }};
-}
+namespace raw_cnn {
+std::vector<ModelEntry> Entries() { return {{"raw_cnn", [](const ModelSpec& s) { return RawCnn(s).ptr(); }}}; }
+}  // namespace raw_cnn
 
 }  // namespace mer::models

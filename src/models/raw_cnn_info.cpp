@@ -3,7 +3,9 @@
 
 namespace mer::models {
 
-ModelDescriptor RawCnnDescriptor() {
+namespace raw_cnn {
+
+std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "raw_cnn";
   d.description = "1-D CNN on the raw waveform: level split (RMS), parallel strided stems 64/256/1024, parallel "
@@ -12,7 +14,9 @@ ModelDescriptor RawCnnDescriptor() {
   d.tasks = {"regression", "tagging", "quadrants", "classes", "dynamic"};
   d.min_input = [](const nlohmann::json&) { return int64_t{2048}; };  // stride 16, then three pools of 4 and one of 2
   d.max_input = 10000000;
-  return d;
+  return {d};
 }
+
+}  // namespace raw_cnn
 
 }  // namespace mer::models

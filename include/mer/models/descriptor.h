@@ -49,11 +49,4 @@ const ModelDescriptor& DescriptorOf(const std::string& name);
 // | model | input | tasks | options | smallest input_frames | mixup |: the generated reference (docs/config.md).
 std::string ModelsMarkdown();
 
-// Defined in each model's *_info.cpp.
-std::vector<ModelDescriptor> CnnDescriptors();  // quan_cnn, quan_cnn_deep, liu_cnn
-ModelDescriptor AdffDescriptor();
-ModelDescriptor EmbClDescriptor();
-ModelDescriptor RawCnnDescriptor();
-ModelDescriptor ClipStatsDescriptor();
-
 }  // namespace mer::models

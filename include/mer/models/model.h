@@ -113,17 +113,11 @@ struct ModelEntry {
 bool IsValenceArousalTask(const ModelSpec& spec);
 bool IsDynamicTask(const ModelSpec& spec);
 
-// Registers liu_cnn, quan_cnn, quan_cnn_deep, adff, emb_cl, raw_cnn and clip_stats (idempotent).
+// Registers every model of MER_MODELS (CMakeLists.txt): each file's Entries() (idempotent, thread-safe).
 void RegisterBuiltinModels();
 std::vector<std::string> RegisteredModels();
 // ConfigError listing the registered names when `name` is unknown; ConfigError when the spec does not fit.
 std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSpec& spec);
 int64_t ParameterCount(const torch::nn::Module& module);
-
-// Defined in each model's file, called by RegisterBuiltinModels.
-ModelEntry AdffEntry();
-ModelEntry EmbClEntry();
-ModelEntry RawCnnEntry();
-ModelEntry ClipStatsEntry();
 
 }  // namespace mer::models
