@@ -5,51 +5,54 @@
 
 #include "mer/audio/resampler.h"
 #include "mer/core/config.h"
+#include "mer/core/fields.h"
 
 namespace mer::data {
 
 using config::ThrowInvalid;
 
-void AugmentConfig::Validate() const {
-  if (!(gain_db >= 0 && gain_db <= 60)) ThrowInvalid("augment.gain_db", gain_db, "a number of dB in [0, 60]");
-  if (!(noise_probability >= 0 && noise_probability <= 1)) ThrowInvalid("augment.noise_probability", noise_probability, "a number in [0, 1]");
-  if (!(noise_snr_min >= -20 && noise_snr_min <= 100)) ThrowInvalid("augment.noise_snr_min", noise_snr_min, "dB in [-20, 100]");
-  if (!(noise_snr_max >= noise_snr_min && noise_snr_max <= 100)) {
-    ThrowInvalid("augment.noise_snr_max", noise_snr_max, "dB in [noise_snr_min, 100]");
-  }
-  if (!(time_shift >= 0 && time_shift <= 1)) ThrowInvalid("augment.time_shift", time_shift, "a fraction in [0, 1]");
-  if (!(pitch_shift >= 0 && pitch_shift <= 12)) ThrowInvalid("augment.pitch_shift", pitch_shift, "semitones in [0, 12]");
-  if (!(time_stretch >= 0 && time_stretch <= 0.5)) ThrowInvalid("augment.time_stretch", time_stretch, "a number in [0, 0.5]");
-  if (!(mixup_alpha >= 0 && mixup_alpha <= 10)) ThrowInvalid("augment.mixup_alpha", mixup_alpha, "a number in [0, 10]");
-  if (time_masks < 0 || time_masks > 20) ThrowInvalid("augment.time_masks", time_masks, "an integer in [0, 20]");
-  if (!(time_mask_width > 0 && time_mask_width <= 1)) ThrowInvalid("augment.time_mask_width", time_mask_width, "a fraction in (0, 1]");
-  if (freq_masks < 0 || freq_masks > 20) ThrowInvalid("augment.freq_masks", freq_masks, "an integer in [0, 20]");
-  if (freq_mask_width < 1 || freq_mask_width > 1024) ThrowInvalid("augment.freq_mask_width", freq_mask_width, "an integer in [1, 1024]");
+const config::Fields<AugmentConfig>& AugmentFields() {
+  static const config::Fields<AugmentConfig> fields = [] {
+    using A = AugmentConfig;
+    using config::Within;
+    config::Fields<A> f("augment");
+    f.Add<double>("gain_db", &A::gain_db, Within(0.0, 60.0), "a number of dB in [0, 60]",
+                  "gain uniform in [-gain_db, +gain_db] dB (0 = off)");
+    f.Add<double>("noise_probability", &A::noise_probability, Within(0.0, 1.0), "a number in [0, 1]",
+                  "chance that white noise is added to an example (0 = off)");
+    f.Add<double>("noise_snr_min", &A::noise_snr_min, Within(-20.0, 100.0), "dB in [-20, 100]",
+                  "the noise's SNR is uniform in [noise_snr_min, noise_snr_max] dB");
+    f.Add<double>("noise_snr_max", &A::noise_snr_max, Within(-20.0, 100.0), "dB in [noise_snr_min, 100]",
+                  "upper end of the noise's SNR");
+    f.Add<double>("time_shift", &A::time_shift, Within(0.0, 1.0), "a fraction in [0, 1]",
+                  "circular shift by up to this fraction of the crop, either way (0 = off)");
+    f.Add<double>("pitch_shift", &A::pitch_shift, Within(0.0, 12.0), "semitones in [0, 12]",
+                  "pitch shift uniform in [-pitch_shift, +pitch_shift] semitones, duration kept (0 = off)");
+    f.Add<double>("time_stretch", &A::time_stretch, Within(0.0, 0.5), "a number in [0, 0.5]",
+                  "rate uniform in [1 - time_stretch, 1 + time_stretch], pitch kept (0 = off)");
+    f.Add<double>("mixup_alpha", &A::mixup_alpha, Within(0.0, 10.0), "a number in [0, 10]",
+                  "mixup: inputs and targets mixed with lambda ~ Beta(alpha, alpha) (0 = off)");
+    f.Add<int>("time_masks", &A::time_masks, Within(0, 20), "an integer in [0, 20]", "SpecAugment: time masks");
+    f.Add<double>("time_mask_width", &A::time_mask_width, [](const double& v) { return v > 0 && v <= 1; },
+                  "a fraction in (0, 1]", "SpecAugment: each time mask at most this fraction of the frames");
+    f.Add<int>("freq_masks", &A::freq_masks, Within(0, 20), "an integer in [0, 20]", "SpecAugment: frequency masks");
+    f.Add<int>("freq_mask_width", &A::freq_mask_width, Within(1, 1024), "an integer in [1, 1024]",
+               "SpecAugment: each frequency mask at most this many mel bands");
+    return f;
+  }();
+  return fields;
 }
 
-nlohmann::json AugmentConfig::ToJson() const {
-  return {{"gain_db", gain_db},           {"noise_probability", noise_probability}, {"noise_snr_min", noise_snr_min},
-          {"noise_snr_max", noise_snr_max}, {"time_shift", time_shift},             {"pitch_shift", pitch_shift},
-          {"time_stretch", time_stretch}, {"mixup_alpha", mixup_alpha},             {"time_masks", time_masks},
-          {"time_mask_width", time_mask_width}, {"freq_masks", freq_masks},         {"freq_mask_width", freq_mask_width}};
+void AugmentConfig::Validate() const {
+  AugmentFields().Validate(*this);
+  if (!(noise_snr_max >= noise_snr_min)) ThrowInvalid("augment.noise_snr_max", noise_snr_max, "dB in [noise_snr_min, 100]");
 }
+
+nlohmann::json AugmentConfig::ToJson() const { return AugmentFields().ToJson(*this); }
 
 AugmentConfig ParseAugmentConfig(const nlohmann::json& section) {
   AugmentConfig a;
-  config::FieldReader r(section, "augment");
-  r.Read("gain_db", &a.gain_db);
-  r.Read("noise_probability", &a.noise_probability);
-  r.Read("noise_snr_min", &a.noise_snr_min);
-  r.Read("noise_snr_max", &a.noise_snr_max);
-  r.Read("time_shift", &a.time_shift);
-  r.Read("pitch_shift", &a.pitch_shift);
-  r.Read("time_stretch", &a.time_stretch);
-  r.Read("mixup_alpha", &a.mixup_alpha);
-  r.Read("time_masks", &a.time_masks);
-  r.Read("time_mask_width", &a.time_mask_width);
-  r.Read("freq_masks", &a.freq_masks);
-  r.Read("freq_mask_width", &a.freq_mask_width);
-  r.RejectUnknownKeys();
+  AugmentFields().Read(section, &a);
   a.Validate();
   return a;
 }

@@ -29,16 +29,21 @@ std::vector<std::string> ReadLines(const fs::path& path) {
   return lines;
 }
 
-class Cal500Loader : public DatasetLoader {
+class Cal500Loader : public DeclaredLoader<Cal500Loader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("annotations_dir", &annotations_dir_);
-    r.Read("audio_dir", &audio_dir_);
-    r.ReadChoice("labels", {"hard", "soft"}, &labels_);
-    r.ReadChoice("tags", {"emotions", "emotion_pairs", "all"}, &tags_);
-  }
-  nlohmann::json Options() const override {
-    return {{"annotations_dir", annotations_dir_}, {"audio_dir", audio_dir_}, {"labels", labels_}, {"tags", tags_}};
+  static const config::Fields<Cal500Loader>& OptionFields() {
+    static const config::Fields<Cal500Loader> fields = [] {
+      using L = Cal500Loader;
+      config::Fields<L> f("data");
+      f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
+             "holds vocab.txt, songNames.txt and the hard/soft annotation matrices");
+      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the songs' audio (ARTIST-TITLE.mp3)");
+      f.Choice("labels", &L::labels_, {"hard", "soft"}, "hard (0/1 majority) or soft (the mean of the annotators) labels");
+      f.Choice("tags", &L::tags_, {"emotions", "emotion_pairs", "all"},
+               "the 18 emotion tags, the 36 emotion tags with their negations, or all 174 tags");
+      return f;
+    }();
+    return fields;
   }
 
   Corpus Load(const fs::path& root) const override {

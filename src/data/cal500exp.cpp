@@ -14,13 +14,18 @@
 namespace mer::data {
 namespace {
 
-class Cal500ExpLoader : public DatasetLoader {
+class Cal500ExpLoader : public DeclaredLoader<Cal500ExpLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("labels_dir", &labels_dir_);
-    r.Read("audio_dir", &audio_dir_);
+  static const config::Fields<Cal500ExpLoader>& OptionFields() {
+    static const config::Fields<Cal500ExpLoader> fields = [] {
+      using L = Cal500ExpLoader;
+      config::Fields<L> f("data");
+      f.Text("labels_dir", &L::labels_dir_, "a folder under root", "one SONG.csv of time-stamped segment labels per song");
+      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the CAL500 songs' audio");
+      return f;
+    }();
+    return fields;
   }
-  nlohmann::json Options() const override { return {{"labels_dir", labels_dir_}, {"audio_dir", audio_dir_}}; }
 
   Corpus Load(const fs::path& root) const override {
     const fs::path dir = UnderRoot(root, labels_dir_);

@@ -30,23 +30,39 @@ void CheckRelativePath(const std::string& path, const std::string& where) {
   }
 }
 
-class CsvLoader : public DatasetLoader {
+class CsvLoader : public DeclaredLoader<CsvLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("annotations", &annotations_);
-    r.ReadChoice("delimiter", {"auto", ",", ";", "\t", "|"}, &delimiter_);
-    r.Read("audio_column", &audio_column_);
-    r.Read("id_column", &id_column_);
-    r.ReadChoice("labels", {"regression", "tags", "classes"}, &labels_);
-    r.Read("label_columns", &label_columns_);
-    r.Read("tag_column", &tag_column_);
-    r.Read("tag_separator", &tag_separator_);
-    r.Read("classes", &classes_);
-    r.Read("scale", &scale_);
-    r.Read("group_column", &group_column_);
-    r.Read("split_column", &split_column_);
+  static const config::Fields<CsvLoader>& OptionFields() {
+    static const config::Fields<CsvLoader> fields = [] {
+      using L = CsvLoader;
+      const auto any = [](const auto&) { return true; };
+      config::Fields<L> f("data");
+      f.Text("annotations", &L::annotations_, "a file under root (required)", "the table, one row per clip");
+      f.Choice("delimiter", &L::delimiter_, {"auto", ",", ";", "\t", "|"}, "auto = TAB for .tsv/.tab, else comma");
+      f.Text("audio_column", &L::audio_column_, "a column name (required)",
+             "the clip's audio path relative to root (no .., not absolute)");
+      f.Text("id_column", &L::id_column_, "a column name or \"\"", "the item id (\"\" = the audio path)");
+      f.Choice("labels", &L::labels_, {"regression", "tags", "classes"}, "what the label columns hold");
+      f.Add<std::vector<std::string>>("label_columns", &L::label_columns_, any, "a list of column names",
+                                      "regression: the numeric columns; tags: 0/1 columns; classes: the one column of "
+                                      "class names");
+      f.Text("tag_column", &L::tag_column_, "a column name or \"\"", "tags as one delimited column instead of 0/1 columns");
+      f.Text("tag_separator", &L::tag_separator_, "one character", "the tag column's separator");
+      f.Add<std::vector<std::string>>("classes", &L::classes_, any, "a list of class names (empty = sorted names found)",
+                                      "classes: the class names in output order (a row with another class is an error)");
+      f.Add<std::vector<double>>("scale", &L::scale_, any, "[min, max] with min < max",
+                                 "regression: the labels' range (outside it is an error); its middle is the quadrant midpoint");
+      f.Text("group_column", &L::group_column_, "a column name or \"\"", "artist or any group: a group never straddles two parts");
+      f.Text("split_column", &L::split_column_, "a column name or \"\"",
+             "train / val (or validation) / test per row: the dataset's official split");
+      return f;
+    }();
+    return fields;
+  }
+  // The rules over several keys.
+  void CheckOptions() const {
     const auto need = [&](bool ok, const std::string& key, const nlohmann::json& value, const std::string& what) {
-      if (!ok) config::ThrowInvalid(r.FieldName(key), value, what);
+      if (!ok) config::ThrowInvalid("data." + key, value, what);
     };
     need(!annotations_.empty(), "annotations", annotations_, "the CSV/TSV file of clips, relative to data.root");
     need(!audio_column_.empty(), "audio_column", audio_column_, "the column holding each clip's audio path");
@@ -66,12 +82,6 @@ class CsvLoader : public DatasetLoader {
          "class names without repeats");
   }
 
-  nlohmann::json Options() const override {
-    return {{"annotations", annotations_}, {"delimiter", delimiter_},       {"audio_column", audio_column_},
-            {"id_column", id_column_},     {"labels", labels_},             {"label_columns", label_columns_},
-            {"tag_column", tag_column_},   {"tag_separator", tag_separator_}, {"classes", classes_},
-            {"scale", scale_},             {"group_column", group_column_}, {"split_column", split_column_}};
-  }
   std::string OfficialSplitDescription() const override { return split_column_.empty() ? "" : "column " + split_column_; }
 
   Corpus Load(const fs::path& root) const override {

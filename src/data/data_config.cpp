@@ -5,26 +5,89 @@
 #include <map>
 
 #include "mer/core/error.h"
+#include "mer/core/fields.h"
+#include "mer/core/strings.h"
 #include "mer/data/split.h"
 
 namespace mer::data {
 
+// The rules over several split keys (each key's own range is in DataFields()).
 void SplitConfig::Validate() const {
   using config::ThrowInvalid;
-  if (method != "auto" && method != "official" && method != "ratio" && method != "kfold" && method != "file") {
-    ThrowInvalid("data.split", method, "one of \"auto\", \"official\", \"ratio\", \"kfold\", \"file\"");
-  }
   if (method == "file" && file.empty()) ThrowInvalid("data.split", method, "a split_file to go with \"file\"");
   if (!file.empty() && method != "file") {
     ThrowInvalid("data.split_file", file.string(), "no split file unless data.split is \"file\" or \"auto\" (it is \"" + method + "\")");
   }
-  if (!(val_ratio >= 0 && val_ratio < 1)) ThrowInvalid("data.val_ratio", val_ratio, "a number in [0, 1)");
-  if (!(test_ratio >= 0 && test_ratio < 1)) ThrowInvalid("data.test_ratio", test_ratio, "a number in [0, 1)");
   if (method == "ratio" && val_ratio + test_ratio >= 1) {
     ThrowInvalid("data.val_ratio", val_ratio, "val_ratio + test_ratio < 1 (test_ratio = " + std::to_string(test_ratio) + ")");
   }
-  if (folds < 2 || folds > 100) ThrowInvalid("data.folds", folds, "an integer in [2, 100]");
-  if (fold < 0 || fold >= folds) ThrowInvalid("data.fold", fold, "an integer in [0, folds - 1 = " + std::to_string(folds - 1) + "]");
+}
+
+const config::Fields<DataConfig>& DataFields() {
+  static const config::Fields<DataConfig> fields = [] {
+    RegisterBuiltinDatasets();
+    using D = DataConfig;
+    using config::Within;
+    const auto path = [](std::filesystem::path D::*member, const std::string& key) {
+      return std::make_pair([member, key](config::FieldReader& r, D& c) {
+                              std::string v = (c.*member).string();
+                              r.Read(key, &v);
+                              c.*member = v;
+                            },
+                            [member](const D& c) { return config::Json((c.*member).string()); });
+    };
+    config::Fields<D> f("data");
+    f.Text("dataset", &D::dataset, "a registered dataset name",
+           "the dataset: " + Joined(RegisteredDatasets()) + " (each one's own keys: below); or data.datasets");
+    const auto root = path(&D::root, "root");
+    f.Custom("root", "a folder", "the folder holding the dataset; the loader's paths are relative to it", root.first,
+             root.second);
+    f.NestedChoice("split", [](auto& c) -> auto& { return c.split.method; }, {"auto", "official", "ratio", "kfold", "file"},
+                   "auto = file when split_file is set, else the dataset's official split when it has one, else ratio");
+    f.Custom("split_file", "a file of id,part rows (part train, val or test), relative to root",
+             "an official or private split; items it does not list are left out",
+             [](config::FieldReader& r, D& c) {
+               std::string v = c.split.file.string();
+               r.Read("split_file", &v);
+               c.split.file = v;
+             },
+             [](const D& c) { return config::Json(c.split.file.string()); });
+    f.Nested<double>("val_ratio", [](auto& c) -> auto& { return c.split.val_ratio; },
+                     [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
+                     "share of the non-test items held out for validation (artist-disjoint)");
+    f.Nested<double>("test_ratio", [](auto& c) -> auto& { return c.split.test_ratio; },
+                     [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
+                     "split ratio: share of all items held out for testing");
+    f.Nested<int>("folds", [](auto& c) -> auto& { return c.split.folds; }, Within(2, 100), "an integer in [2, 100]",
+                  "split kfold: number of folds (stratified for classes)");
+    f.Nested<int>("fold", [](auto& c) -> auto& { return c.split.fold; }, [](const int&) { return true; },
+                  "an integer in [0, folds - 1]", "split kfold: the fold that is the test set")
+        .Where([](const D& c) { return c.split.fold >= 0 && c.split.fold < c.split.folds; },
+               [](const D& c) { return "an integer in [0, folds - 1 = " + std::to_string(c.split.folds - 1) + "]"; });
+    f.Nested<uint64_t>("seed", [](auto& c) -> auto& { return c.split.seed; }, [](const uint64_t&) { return true; },
+                       "an integer >= 0", "seed of the split (independent of train.seed)");
+    f.Nested<bool>("group_by_artist", [](auto& c) -> auto& { return c.split.group_by_artist; },
+                   [](const bool&) { return true; }, "true or false",
+                   "keep each artist (and repeated songs) within one part");
+    const auto cache = path(&D::cache_dir, "cache_dir");
+    f.Custom("cache_dir", "a folder (created when missing) or \"\"",
+             "feature cache; \"\" = $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer", cache.first,
+             cache.second);
+    return f;
+  }();
+  return fields;
+}
+
+std::string DataReferenceMarkdown() {
+  RegisterBuiltinDatasets();
+  std::string out = DataFields().Markdown();
+  for (const std::string& name : RegisteredDatasets()) {
+    const DatasetEntry& entry = FindDataset(name);
+    const std::string options = entry.create()->OptionsMarkdown();
+    out += "\n### `" + name + "`: " + entry.description + "\n\n" +
+           (options.empty() ? std::string("No keys of its own.\n") : options);
+  }
+  return out;
 }
 
 std::filesystem::path DataConfig::EffectiveCacheDir() const {
@@ -36,6 +99,7 @@ std::filesystem::path DataConfig::EffectiveCacheDir() const {
 }
 
 nlohmann::json DataConfig::ToJson() const {
+  nlohmann::json j = DataFields().ToJson(*this);
   if (!parts.empty()) {
     nlohmann::json pooled = nlohmann::json::array();
     for (const DataConfig& part : parts) {
@@ -43,15 +107,10 @@ nlohmann::json DataConfig::ToJson() const {
       if (part.loader) p.update(part.loader->Options());
       pooled.push_back(std::move(p));
     }
-    return {{"dataset", dataset},           {"datasets", pooled},         {"split", split.method},
-            {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
-            {"fold", split.fold},           {"seed", split.seed},         {"group_by_artist", split.group_by_artist},
-            {"cache_dir", cache_dir.string()}, {"split_file", split.file.string()}};
+    j.erase("root");
+    j["datasets"] = pooled;
+    return j;
   }
-  nlohmann::json j = {{"dataset", dataset},       {"root", root.string()},          {"split", split.method},
-                      {"val_ratio", split.val_ratio}, {"test_ratio", split.test_ratio}, {"folds", split.folds},
-                      {"fold", split.fold},       {"seed", split.seed},             {"group_by_artist", split.group_by_artist},
-                      {"cache_dir", cache_dir.string()}, {"split_file", split.file.string()}};
   if (loader) j.update(loader->Options());
   return j;
 }
@@ -186,34 +245,15 @@ DataConfig ParseDataConfig(const nlohmann::json& data) {
   if (data.is_object() && data.contains("datasets")) return ParsePooled(data);
   config::FieldReader r(data, "data");
   DataConfig c;
-  r.Read("dataset", &c.dataset);
+  DataFields().ReadFields(r, &c);
   if (c.dataset.empty()) config::ThrowInvalid("data.dataset", data.value("dataset", nlohmann::json()), "a dataset name");
   c.loader = FindDataset(c.dataset).create();
-  std::string root;
-  r.Read("root", &root);
-  c.root = root;
-  r.ReadChoice("split", {"auto", "official", "ratio", "kfold", "file"}, &c.split.method);
-  std::string split_file;
-  r.Read("split_file", &split_file);
-  r.Read("val_ratio", &c.split.val_ratio);
-  r.Read("test_ratio", &c.split.test_ratio);
-  r.Read("folds", &c.split.folds);
-  r.Read("fold", &c.split.fold);
-  double seed = static_cast<double>(c.split.seed);
-  r.Read("seed", &seed);
-  if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
-    config::ThrowInvalid("data.seed", seed, "a non-negative integer");
-  }
-  c.split.seed = static_cast<uint64_t>(seed);
-  r.Read("group_by_artist", &c.split.group_by_artist);
-  std::string cache;
-  r.Read("cache_dir", &cache);
-  c.cache_dir = cache;
   c.loader->ReadOptions(r);
   r.RejectUnknownKeys();
-  if (!split_file.empty()) {
-    c.split.file = std::filesystem::path(split_file).is_absolute() ? std::filesystem::path(split_file)
-                                                                   : std::filesystem::path(root) / split_file;
+  DataFields().Validate(c);
+  const std::string root = c.root.string(), split_file = c.split.file.string();
+  if (!c.split.file.empty()) {
+    if (c.split.file.is_relative()) c.split.file = c.root / c.split.file;
     if (c.split.method == "auto") c.split.method = "file";
   }
   c.split.Validate();

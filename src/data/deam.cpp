@@ -25,17 +25,23 @@ namespace {
 const char* kSongLevel = "annotations averaged per song/song_level";
 const char* kDynamic = "annotations averaged per song/dynamic (per second annotations)";
 
-class DeamLoader : public DatasetLoader {
+class DeamLoader : public DeclaredLoader<DeamLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.ReadChoice("layout", {"auto", "official", "nested"}, &layout_);
-    r.ReadChoice("va_columns", {"fix_2013", "as_named"}, &va_columns_);
-    r.Read("full_songs", &full_songs_);
-    r.Read("cross_check_root", &cross_check_root_);
-  }
-  nlohmann::json Options() const override {
-    return {{"layout", layout_}, {"va_columns", va_columns_}, {"full_songs", full_songs_},
-            {"cross_check_root", cross_check_root_}};
+  static const config::Fields<DeamLoader>& OptionFields() {
+    static const config::Fields<DeamLoader> fields = [] {
+      using L = DeamLoader;
+      config::Fields<L> f("data");
+      f.Choice("layout", &L::layout_, {"auto", "official", "nested"},
+               "official = annotations/ and MEMD_audio/ under root; nested = inside DEAM_Annotations/ and DEAM_audio/");
+      f.Choice("va_columns", &L::va_columns_, {"fix_2013", "as_named"},
+               "fix_2013 swaps valence and arousal of the 2013 rows (ids <= 1000), named the wrong way round");
+      f.Add<bool>("full_songs", &L::full_songs_, [](const bool&) { return true; }, "true or false",
+                  "also the 58 full songs of 2015 (ids 2001-2058)");
+      f.Text("cross_check_root", &L::cross_check_root_, "a 1000 Songs folder or \"\"",
+             "warn where 1000 Songs there disagrees on the shared songs");
+      return f;
+    }();
+    return fields;
   }
 
   Corpus Load(const fs::path& root) const override {

@@ -13,16 +13,20 @@
 namespace mer::data {
 namespace {
 
-class DeezerLoader : public DatasetLoader {
+class DeezerLoader : public DeclaredLoader<DeezerLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("audio_pattern", &audio_pattern_);
-    const std::string field = r.FieldName("audio_pattern");
-    if (audio_pattern_.find("{dzr_sng_id}") == std::string::npos) {
-      config::ThrowInvalid(field, audio_pattern_, "a path containing {dzr_sng_id}, e.g. audio/{dzr_sng_id}.mp3");
-    }
+  static const config::Fields<DeezerLoader>& OptionFields() {
+    static const config::Fields<DeezerLoader> fields = [] {
+      using L = DeezerLoader;
+      config::Fields<L> f("data");
+      f.Add<std::string>("audio_pattern", &L::audio_pattern_,
+                         [](const std::string& v) { return v.find("{dzr_sng_id}") != std::string::npos; },
+                         "a path containing {dzr_sng_id}, e.g. audio/{dzr_sng_id}.mp3",
+                         "where each track's audio is, relative to root");
+      return f;
+    }();
+    return fields;
   }
-  nlohmann::json Options() const override { return {{"audio_pattern", audio_pattern_}}; }
   std::string OfficialSplitDescription() const override { return "train / validation / test"; }
 
   Corpus Load(const fs::path& root) const override {

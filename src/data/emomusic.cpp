@@ -19,18 +19,23 @@
 namespace mer::data {
 namespace {
 
-class EmoMusicLoader : public DatasetLoader {
+class EmoMusicLoader : public DeclaredLoader<EmoMusicLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("audio_dir", &audio_dir_);
-    r.ReadChoice("va_columns", {"as_named", "swapped"}, &va_columns_);
-    r.Read("cross_check_root", &cross_check_root_);
-    r.ReadChoice("labels", {"static", "curve_mean"}, &labels_);
-  }
-  nlohmann::json Options() const override {
-    nlohmann::json j = {{"audio_dir", audio_dir_}, {"va_columns", va_columns_}, {"cross_check_root", cross_check_root_}};
-    if (labels_ != "static") j["labels"] = labels_;  // added later: absent at its default, as in older runs
-    return j;
+  static const config::Fields<EmoMusicLoader>& OptionFields() {
+    static const config::Fields<EmoMusicLoader> fields = [] {
+      using L = EmoMusicLoader;
+      config::Fields<L> f("data");
+      f.Text("audio_dir", &L::audio_dir_, "a folder under root or \"\"",
+             "the clips; \"\" = clips_45seconds, else audio/clips_45seconds");
+      f.Choice("va_columns", &L::va_columns_, {"as_named", "swapped"}, "swapped reverses the valence and arousal columns");
+      f.Text("cross_check_root", &L::cross_check_root_, "a DEAM folder or \"\"",
+             "warn where DEAM there disagrees on the shared songs");
+      f.Choice("labels", &L::labels_, {"static", "curve_mean"},
+               "static = the 1-9 ratings; curve_mean = each clip's mean of its 2 Hz curves on [-1, 1] (Quan & Dong)")
+          .OnlyWhenSet();  // added later: absent at its default, as in older runs
+      return f;
+    }();
+    return fields;
   }
   std::string OfficialSplitDescription() const override { return "MediaEval 2013 development / evaluation"; }
 

@@ -19,14 +19,20 @@
 namespace mer::data {
 namespace {
 
-class FourQLoader : public DatasetLoader {
+class FourQLoader : public DeclaredLoader<FourQLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.ReadChoice("labels", {"quadrant", "moods"}, &labels_);
-    r.Read("min_mood_songs", &min_mood_songs_);
-    if (min_mood_songs_ < 1) config::ThrowInvalid(r.FieldName("min_mood_songs"), min_mood_songs_, "an integer >= 1");
+  static const config::Fields<FourQLoader>& OptionFields() {
+    static const config::Fields<FourQLoader> fields = [] {
+      using L = FourQLoader;
+      config::Fields<L> f("data");
+      f.Choice("labels", &L::labels_, {"quadrant", "moods"},
+               "quadrant = classes Q1..Q4 as the annotations CSV names them; moods = the metadata's AllMusic moods as tags");
+      f.Add<int>("min_mood_songs", &L::min_mood_songs_, [](const int& v) { return v >= 1; }, "an integer >= 1",
+                 "labels moods: moods on fewer songs are dropped");
+      return f;
+    }();
+    return fields;
   }
-  nlohmann::json Options() const override { return {{"labels", labels_}, {"min_mood_songs", min_mood_songs_}}; }
 
   Corpus Load(const fs::path& root) const override {
     Corpus corpus;

@@ -23,13 +23,19 @@ std::string Lower(std::string s) {
   return s;
 }
 
-class PmemoLoader : public DatasetLoader {
+class PmemoLoader : public DeclaredLoader<PmemoLoader> {
  public:
-  void ReadOptions(config::FieldReader& r) override {
-    r.Read("audio_dir", &audio_dir_);
-    r.Read("annotations_dir", &annotations_dir_);
+  static const config::Fields<PmemoLoader>& OptionFields() {
+    static const config::Fields<PmemoLoader> fields = [] {
+      using L = PmemoLoader;
+      config::Fields<L> f("data");
+      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips (MUSICID.mp3)");
+      f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
+             "holds static_annotations.csv and dynamic_annotations.csv");
+      return f;
+    }();
+    return fields;
   }
-  nlohmann::json Options() const override { return {{"audio_dir", audio_dir_}, {"annotations_dir", annotations_dir_}}; }
 
   Corpus Load(const fs::path& root) const override {
     const fs::path metadata_path = root / "metadata.csv";

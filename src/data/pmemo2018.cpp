@@ -56,10 +56,17 @@ bool ReadPerSongCurve(const fs::path& path, std::vector<double>* times, std::vec
   return times->size() >= 2;
 }
 
-class Pmemo2018Loader : public DatasetLoader {
+class Pmemo2018Loader : public DeclaredLoader<Pmemo2018Loader> {
  public:
-  void ReadOptions(config::FieldReader& r) override { r.Read("audio_dir", &audio_dir_); }
-  nlohmann::json Options() const override { return {{"audio_dir", audio_dir_}}; }
+  static const config::Fields<Pmemo2018Loader>& OptionFields() {
+    static const config::Fields<Pmemo2018Loader> fields = [] {
+      using L = Pmemo2018Loader;
+      config::Fields<L> f("data");
+      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips");
+      return f;
+    }();
+    return fields;
+  }
 
   Corpus Load(const fs::path& root) const override {
     const fs::path metadata_path = root / "metadata.csv";

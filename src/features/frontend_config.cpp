@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "mer/core/config.h"
+#include "mer/core/fields.h"
 #include "mer/features/mel_filterbank.h"
 
 namespace mer::features {
@@ -52,41 +53,93 @@ std::vector<int> FrontendConfig::ChromaBinClasses() const {
   return classes;
 }
 
+const config::Fields<FrontendConfig>& FrontendFields() {
+  static const config::Fields<FrontendConfig> fields = [] {
+    using F = FrontendConfig;
+    using config::Within;
+    const auto any_int = [](const int&) { return true; };
+    const auto any_double = [](const double&) { return true; };
+    const auto nyquist = [](const F& c) { return Num(c.sample_rate / 2.0); };
+    config::Fields<F> f("frontend");
+    f.Add<int>("sample_rate", &F::sample_rate, Within(1000, 768000), "an integer in [1000, 768000] Hz",
+               "audio is resampled to this rate (libsoxr)");
+    f.Add<int>("n_fft", &F::n_fft, Within(16, 1 << 18), "an integer in [16, 262144]", "samples per FFT frame");
+    f.Nullable<int>("win_length", &F::win_length, any_int, "an integer in [1, n_fft] or null",
+                    "samples of the periodic Hann window, zero-padded to n_fft (null = n_fft)")
+        .Where([](const F& c) { return !c.win_length || (*c.win_length >= 1 && *c.win_length <= c.n_fft); },
+               [](const F& c) { return "an integer in [1, n_fft = " + std::to_string(c.n_fft) + "] or null"; });
+    f.Add<int>("hop_length", &F::hop_length, any_int, "an integer in [1, 10 x sample_rate] (at most 10 s)",
+               "samples between frame starts")
+        .Where([](const F& c) { return c.hop_length >= 1 && c.hop_length <= 10 * c.sample_rate; },
+               [](const F& c) { return "an integer in [1, " + std::to_string(10 * c.sample_rate) + "] (at most 10 s)"; });
+    f.Add<int>("n_mels", &F::n_mels, any_int,
+               "an integer >= 1 that leaves no mel filter without an FFT bin (the error says the largest)",
+               "mel bands");
+    f.Add<double>("fmin", &F::fmin, any_double, "a frequency in [0, sample_rate / 2) Hz", "lowest filter edge")
+        .Where([](const F& c) { return std::isfinite(c.fmin) && c.fmin >= 0 && c.fmin < c.sample_rate / 2.0; },
+               [nyquist](const F& c) { return "a frequency in [0, " + nyquist(c) + ") Hz (below sample_rate / 2)"; });
+    f.Nullable<double>("fmax", &F::fmax, any_double, "a frequency in (fmin, sample_rate / 2] Hz or null",
+                       "highest filter edge (null = sample_rate / 2)")
+        .Where([](const F& c) { return !c.fmax || (std::isfinite(*c.fmax) && *c.fmax > c.fmin && *c.fmax <= c.sample_rate / 2.0); },
+               [nyquist](const F& c) {
+                 return "a frequency in (fmin = " + Num(c.fmin) + ", " + nyquist(c) + "] Hz (at most sample_rate / 2) or null";
+               });
+    f.Choice("mel_scale", &F::mel_scale, {"slaney", "htk"}, "mel scale: slaney (Auditory Toolbox, librosa's default) or htk");
+    f.Choice("norm", &F::norm, {"slaney", "none"}, "filter normalisation: slaney (area: 2 / band width in Hz) or none");
+    f.Add<double>("power", &F::power, [](const double& v) { return v == 1.0 || v == 2.0; }, "1 (magnitude) or 2 (power)",
+                  "exponent of the magnitude spectrum");
+    f.Add<bool>("center", &F::center, [](const bool&) { return true; }, "true or false",
+                "pad n_fft / 2 on both sides so frame t is centred at t x hop_length");
+    f.Choice("pad_mode", &F::pad_mode, {"constant", "reflect"}, "padding when centred: constant (zeros) or reflect");
+    f.Choice("log", &F::log, {"db", "log1p", "none"},
+             "compression: db = 10 log10(max(1e-10, S)); log1p = log10(1 + log1p_scale S); none");
+    f.Add<double>("log1p_scale", &F::log1p_scale, [](const double& v) { return std::isfinite(v) && v > 0; },
+                  "a number > 0", "C of the log1p compression (musicnn / Essentia use 10000)");
+    f.Nullable<double>("top_db", &F::top_db, [](const double& v) { return std::isfinite(v) && v > 0; },
+                       "a number > 0 (dB) or null", "db output floored this far below the spectrogram's maximum (null: off)");
+    // The chroma keys are written only when chroma is on or one of them was changed: configs (and feature-cache
+    // keys) of frontends without chroma stay as they were before the keys existed.
+    const auto chroma_set = [](const F& c) {
+      const F d;
+      return c.chroma != 0 || c.chroma_n_fft != d.chroma_n_fft || c.chroma_fmin != d.chroma_fmin ||
+             c.chroma_fmax != d.chroma_fmax;
+    };
+    f.Add<int>("chroma", &F::chroma, [](const int& v) { return v == 0 || v == 12; },
+               "0 (no chroma rows) or 12 (pitch classes C .. B)",
+               "pitch-class rows after the mel bands, from a chroma_n_fft-point STFT at the same hop, each frame "
+               "divided by its largest class (not log-compressed, not standardised)")
+        .OnlyWhen(chroma_set);
+    f.Add<int>("chroma_n_fft", &F::chroma_n_fft, any_int, "an integer in [256, 262144] whose bins reach all 12 classes",
+               "samples per chroma FFT frame")
+        .OnlyWhen(chroma_set)
+        .Where([](const F& c) { return c.chroma == 0 || (c.chroma_n_fft >= 256 && c.chroma_n_fft <= (1 << 18)); },
+               [](const F&) { return std::string("an integer in [256, 262144]"); });
+    f.Add<double>("chroma_fmin", &F::chroma_fmin, any_double, "a frequency in [20, sample_rate / 2) Hz",
+                  "lowest frequency added to the chroma")
+        .OnlyWhen(chroma_set)
+        .Where([](const F& c) {
+                 return c.chroma == 0 || (std::isfinite(c.chroma_fmin) && c.chroma_fmin >= 20 && c.chroma_fmin < c.sample_rate / 2.0);
+               },
+               [nyquist](const F& c) { return "a frequency in [20, " + nyquist(c) + ") Hz"; });
+    f.Add<double>("chroma_fmax", &F::chroma_fmax, any_double, "a frequency in (chroma_fmin, sample_rate / 2] Hz",
+                  "highest frequency added to the chroma")
+        .OnlyWhen(chroma_set)
+        .Where([](const F& c) {
+                 return c.chroma == 0 || (std::isfinite(c.chroma_fmax) && c.chroma_fmax > c.chroma_fmin &&
+                                          c.chroma_fmax <= c.sample_rate / 2.0);
+               },
+               [nyquist](const F& c) { return "a frequency in (chroma_fmin = " + Num(c.chroma_fmin) + ", " + nyquist(c) + "] Hz"; });
+    return f;
+  }();
+  return fields;
+}
+
 void FrontendConfig::Validate() const {
   const auto check = [](bool ok, const char* key, const Json& value, const std::string& expected) {
     if (!ok) ThrowInvalid(std::string("frontend.") + key, value, expected);
   };
-  check(sample_rate >= 1000 && sample_rate <= 768000, "sample_rate", sample_rate, "an integer in [1000, 768000] Hz");
-  check(n_fft >= 16 && n_fft <= (1 << 18), "n_fft", n_fft, "an integer in [16, 262144]");
-  if (win_length) {
-    check(*win_length >= 1 && *win_length <= n_fft, "win_length", *win_length,
-          "an integer in [1, n_fft = " + std::to_string(n_fft) + "] or null");
-  }
-  check(hop_length >= 1 && hop_length <= 10 * sample_rate, "hop_length", hop_length,
-        "an integer in [1, " + std::to_string(10 * sample_rate) + "] (at most 10 s)");
-  const double nyquist = sample_rate / 2.0;
-  check(std::isfinite(fmin) && fmin >= 0 && fmin < nyquist, "fmin", fmin,
-        "a frequency in [0, " + Num(nyquist) + ") Hz (below sample_rate / 2)");
-  if (fmax) {
-    check(std::isfinite(*fmax) && *fmax > fmin && *fmax <= nyquist, "fmax", *fmax,
-          "a frequency in (fmin = " + Num(fmin) + ", " + Num(nyquist) + "] Hz (at most sample_rate / 2) or null");
-  }
-  check(mel_scale == "slaney" || mel_scale == "htk", "mel_scale", mel_scale, "\"slaney\" or \"htk\"");
-  check(norm == "slaney" || norm == "none", "norm", norm, "\"slaney\" or \"none\"");
-  check(power == 1.0 || power == 2.0, "power", power, "1 (magnitude) or 2 (power)");
-  check(pad_mode == "constant" || pad_mode == "reflect", "pad_mode", pad_mode, "\"constant\" or \"reflect\"");
-  check(log == "db" || log == "log1p" || log == "none", "log", log, "\"db\", \"log1p\" or \"none\"");
-  check(std::isfinite(log1p_scale) && log1p_scale > 0, "log1p_scale", log1p_scale, "a number > 0");
-  if (top_db) check(std::isfinite(*top_db) && *top_db > 0, "top_db", *top_db, "a number > 0 (dB) or null");
-
-  check(chroma == 0 || chroma == 12, "chroma", chroma, "0 (no chroma rows) or 12 (pitch classes C .. B)");
+  FrontendFields().Validate(*this);
   if (chroma > 0) {
-    check(chroma_n_fft >= 256 && chroma_n_fft <= (1 << 18), "chroma_n_fft", chroma_n_fft,
-          "an integer in [256, 262144]");
-    check(std::isfinite(chroma_fmin) && chroma_fmin >= 20 && chroma_fmin < nyquist, "chroma_fmin", chroma_fmin,
-          "a frequency in [20, " + Num(nyquist) + ") Hz");
-    check(std::isfinite(chroma_fmax) && chroma_fmax > chroma_fmin && chroma_fmax <= nyquist, "chroma_fmax",
-          chroma_fmax, "a frequency in (chroma_fmin = " + Num(chroma_fmin) + ", " + Num(nyquist) + "] Hz");
     std::vector<bool> seen(12, false);
     for (int c : ChromaBinClasses()) {
       if (c >= 0) seen[static_cast<std::size_t>(c)] = true;
@@ -111,57 +164,11 @@ void FrontendConfig::Validate() const {
 }
 
 void from_json(const nlohmann::json& j, FrontendConfig& c) {
-  config::FieldReader r(j, "frontend");
-  r.Read("sample_rate", &c.sample_rate);
-  r.Read("n_fft", &c.n_fft);
-  r.ReadNullable("win_length", &c.win_length);
-  r.Read("hop_length", &c.hop_length);
-  r.Read("n_mels", &c.n_mels);
-  r.Read("fmin", &c.fmin);
-  r.ReadNullable("fmax", &c.fmax);
-  r.ReadChoice("mel_scale", {"slaney", "htk"}, &c.mel_scale);
-  r.ReadChoice("norm", {"slaney", "none"}, &c.norm);
-  r.Read("power", &c.power);
-  r.Read("center", &c.center);
-  r.ReadChoice("pad_mode", {"constant", "reflect"}, &c.pad_mode);
-  r.ReadChoice("log", {"db", "log1p", "none"}, &c.log);
-  r.Read("log1p_scale", &c.log1p_scale);
-  r.ReadNullable("top_db", &c.top_db);
-  r.Read("chroma", &c.chroma);
-  r.Read("chroma_n_fft", &c.chroma_n_fft);
-  r.Read("chroma_fmin", &c.chroma_fmin);
-  r.Read("chroma_fmax", &c.chroma_fmax);
-  r.RejectUnknownKeys();
+  FrontendFields().Read(j, &c);
   c.Validate();
 }
 
-void to_json(nlohmann::json& j, const FrontendConfig& c) {
-  j = Json{{"sample_rate", c.sample_rate},
-           {"n_fft", c.n_fft},
-           {"win_length", c.win_length ? Json(*c.win_length) : Json(nullptr)},
-           {"hop_length", c.hop_length},
-           {"n_mels", c.n_mels},
-           {"fmin", c.fmin},
-           {"fmax", c.fmax ? Json(*c.fmax) : Json(nullptr)},
-           {"mel_scale", c.mel_scale},
-           {"norm", c.norm},
-           {"power", c.power},
-           {"center", c.center},
-           {"pad_mode", c.pad_mode},
-           {"log", c.log},
-           {"log1p_scale", c.log1p_scale},
-           {"top_db", c.top_db ? Json(*c.top_db) : Json(nullptr)}};
-  // Written only when chroma is on or a chroma key was changed: configs (and feature-cache keys) of frontends
-  // without chroma stay as they were before the keys existed.
-  const FrontendConfig defaults;
-  if (c.chroma != 0 || c.chroma_n_fft != defaults.chroma_n_fft || c.chroma_fmin != defaults.chroma_fmin ||
-      c.chroma_fmax != defaults.chroma_fmax) {
-    j["chroma"] = c.chroma;
-    j["chroma_n_fft"] = c.chroma_n_fft;
-    j["chroma_fmin"] = c.chroma_fmin;
-    j["chroma_fmax"] = c.chroma_fmax;
-  }
-}
+void to_json(nlohmann::json& j, const FrontendConfig& c) { j = FrontendFields().ToJson(c); }
 
 FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config) {
   if (!run_config.is_object()) ThrowInvalid("config", run_config, "a JSON object");

@@ -111,10 +111,24 @@ const config::Fields<TrainConfig>& TrainFields() {
 }
 
 std::string ConfigReferenceMarkdown() {
-  return "# Run config reference: `model` and `train`\n\n"
-         "Generated from the field declarations in `src/train/run_config.cpp` by `build/mer_config_docs` (a test fails\n"
-         "when this file and the declarations differ). Defaults are those of a config that leaves the key out.\n"
-         "The `data`, `frontend` and `augment` sections are described in the README (\"Run config keys\").\n\n"
+  return "# Run config reference\n\n"
+         "Every key of every section of a run config (`mer train --config`, `--set section.key=value`), generated from\n"
+         "the field declarations by `build/mer_config_docs` (a test fails when this file and the declarations differ):\n"
+         "`data` in `src/data/data_config.cpp` and each dataset's file, `frontend` in\n"
+         "`src/features/frontend_config.cpp`, `augment` in `src/data/augment.cpp`, `model` in\n"
+         "`src/models/model_config.cpp` and each model's `src/models/*_info.cpp`, `train` in `src/train/run_config.cpp`.\n"
+         "Defaults are those of a config that leaves the key out; unknown keys are errors listing the valid ones.\n\n"
+         "## `data`\n\n" + data::DataReferenceMarkdown() +
+         "\nPooling: `data.datasets: [{\"dataset\": ..., \"root\": ..., its own keys}, ...]` (at least two valence/arousal\n"
+         "datasets) instead of `dataset` and `root`; the split keys stay in `data`.\n\n"
+         "## `frontend`\n\n" + features::FrontendFields().Markdown() +
+         "\nRules over several keys: `n_mels` leaves no mel filter without an FFT bin; the chroma keys' bins reach all 12\n"
+         "pitch classes; the chroma keys are written to the resolved config only when one of them is set.\n"
+         "`frontend.learnable`: `false` (default), `true` or `{\"train_stft\": bool, \"train_mel\": bool}`: the log-mel\n"
+         "computed inside the model from the waveform, its STFT and mel matrix trainable or frozen.\n\n"
+         "## `augment`\n\n" + data::AugmentFields().Markdown() +
+         "\nTraining only; waveform operations need a waveform input (they turn the feature cache off), SpecAugment masks\n"
+         "need a spectrogram, mixup is refused by models with their own pairing loss (table below).\n\n"
          "## `model`\n\n" + ModelFields().Markdown() +
          "\nModel-dependent rules: an option of one model set on another is an error; `emotion_encoder` other than\n"
          "`mlp` needs `task: dynamic`; `filters` is written to the resolved config only when it is not 16.\n\n"

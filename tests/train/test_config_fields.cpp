@@ -4,6 +4,8 @@
 
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
+#include "mer/data/registry.h"
+#include "mer/features/frontend_config.h"
 #include "mer/train/run_config.h"
 #include "support/test_support.h"
 
@@ -86,6 +88,66 @@ TEST(ConfigFields, TheRunConfigSectionsAreDeclaredWithTheirRules) {
   EXPECT_EQ(train::ParseRunConfig(j).resolved["model"]["filters"], 64);
   j["model"]["filters"] = 200;
   EXPECT_NE(ConfigErrorOf([&] { train::ParseRunConfig(j); }).find("model.filters = 200 is invalid"), std::string::npos);
+}
+
+struct Inner {
+  int low = 1, high = 4;
+  std::string how = "x|y";
+};
+struct Outer {
+  Inner inner;
+  std::string path = "a/b";
+};
+
+// Keys held deeper in the struct, a rule that reads another key (with that key's value in the error), a field with
+// its own reading, and table cells that stay one cell.
+TEST(ConfigFields, NestedCrossFieldAndCustomFields) {
+  config::Fields<Outer> f("outer");
+  f.Nested<int>("low", [](auto& o) -> auto& { return o.inner.low; }, config::Within(0, 100), "an integer in [0, 100]",
+                "lower end");
+  f.Nested<int>("high", [](auto& o) -> auto& { return o.inner.high; }, config::Within(0, 100), "an integer in [low, 100]",
+                "upper end")
+      .Where([](const Outer& o) { return o.inner.high >= o.inner.low; },
+             [](const Outer& o) { return "an integer in [low = " + std::to_string(o.inner.low) + ", 100]"; });
+  f.NestedChoice("how", [](auto& o) -> auto& { return o.inner.how; }, {"x|y", "z"}, "which | way");
+  f.Custom("path", "a path", "where", [](config::FieldReader& r, Outer& o) { r.Read("path", &o.path); },
+           [](const Outer& o) { return config::Json("/" + o.path); });
+  Outer o;
+  f.Read(nlohmann::json::parse(R"({"low": 5, "how": "z", "path": "c"})"), &o);
+  EXPECT_EQ(o.inner.low, 5);
+  EXPECT_EQ(o.inner.how, "z");
+  EXPECT_EQ(f.ToJson(o), nlohmann::json::parse(R"({"low": 5, "high": 4, "how": "z", "path": "/c"})"));
+  EXPECT_EQ(ConfigErrorOf([&] { f.Validate(o); }), "outer.high = 4 is invalid: expected an integer in [low = 5, 100]");
+  o.inner.high = 101;  // the key's own rule first
+  EXPECT_EQ(ConfigErrorOf([&] { f.Validate(o); }), "outer.high = 101 is invalid: expected an integer in [low, 100]");
+  EXPECT_NE(ConfigErrorOf([&] { f.Read(nlohmann::json::parse(R"({"how": "w"})"), &o); }).find("outer.how"),
+            std::string::npos);
+  EXPECT_NE(f.Markdown().find(R"(| `outer.how` | `"x\|y"` | one of "x\|y", "z" | which \| way |)"), std::string::npos)
+      << f.Markdown();
+  EXPECT_EQ(f.Keys(), (std::vector<std::string>{"low", "high", "how", "path"}));
+}
+
+// Every section's keys are in the reference, with each dataset's own keys under it.
+TEST(ConfigFields, TheReferenceListsEveryKeyOfEverySection) {
+  const std::string doc = train::ConfigReferenceMarkdown();
+  for (const std::string& key : {"data.split_file", "data.group_by_artist", "data.min_mood_songs", "data.label_columns",
+                                 "data.audio_pattern", "frontend.win_length", "frontend.top_db", "frontend.chroma_fmax",
+                                 "augment.mixup_alpha", "augment.freq_mask_width", "model.margin", "train.eval_hop"}) {
+    EXPECT_NE(doc.find("| `" + key + "` |"), std::string::npos) << key;
+  }
+  for (const std::string& dataset : data::RegisteredDatasets()) {
+    EXPECT_NE(doc.find("### `" + dataset + "`"), std::string::npos) << dataset;
+  }
+  // The frontend's JSON (also the feature cache's key) has exactly its declared keys, the chroma ones only when set.
+  features::FrontendConfig frontend;
+  nlohmann::json j = frontend;
+  EXPECT_EQ(j.size(), features::FrontendFields().Keys().size() - 4);
+  frontend.chroma = 12;
+  j = frontend;
+  EXPECT_EQ(j.size(), features::FrontendFields().Keys().size());
+  frontend.win_length = 4096;  // larger than n_fft: the rule names n_fft's value
+  EXPECT_EQ(ConfigErrorOf([&] { frontend.Validate(); }),
+            "frontend.win_length = 4096 is invalid: expected an integer in [1, n_fft = 2048] or null");
 }
 
 TEST(ConfigFields, DocsConfigMdIsWhatTheDeclarationsGenerate) {

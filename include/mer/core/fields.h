@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mer/core/config.h"
@@ -32,6 +33,8 @@ class Fields {
     std::function<bool(const S&)> valid;
     std::function<Json(const S&)> value;
     std::function<bool(const S&)> resolved;  // false: left out of the resolved JSON (a newer key at its default)
+    // Rules that read other fields too: each a predicate on the section and the rule in words, with those values.
+    std::vector<std::pair<std::function<bool(const S&)>, std::function<std::string(const S&)>>> cross = {};
   };
 
   explicit Fields(std::string section) : section_(std::move(section)) {}
@@ -48,12 +51,26 @@ class Fields {
   }
   // A string member that must be one of `choices`.
   Fields& Choice(const std::string& key, std::string S::*member, std::vector<std::string> choices, std::string doc) {
+    return NestedChoice(key, [member](auto& s) -> auto& { return s.*member; }, std::move(choices), std::move(doc));
+  }
+  // As Choice, for a string held deeper in the struct (`get` as for Nested).
+  template <typename Get>
+  Fields& NestedChoice(const std::string& key, Get get, std::vector<std::string> choices, std::string doc) {
     std::string rule = "one of";
     for (std::size_t i = 0; i < choices.size(); ++i) rule += (i ? ", \"" : " \"") + choices[i] + "\"";
     fields_.push_back({key, rule, std::move(doc),
-                       [key, member, choices](FieldReader& r, S& s) { r.ReadChoice(key, choices, &(s.*member)); },
-                       [](const S&) { return true; }, [member](const S& s) { return Json(s.*member); },
+                       [key, get, choices](FieldReader& r, S& s) {
+                         r.ReadChoice(key, choices, static_cast<std::string*>(&get(s)));
+                       },
+                       [](const S&) { return true; }, [get](const S& s) { return Json(get(s)); },
                        [](const S&) { return true; }});
+    return *this;
+  }
+  // A field with its own reading and JSON value (e.g. a path kept as std::filesystem::path).
+  Fields& Custom(const std::string& key, std::string rule, std::string doc, std::function<void(FieldReader&, S&)> read,
+                 std::function<Json(const S&)> value) {
+    fields_.push_back({key, std::move(rule), std::move(doc), std::move(read), [](const S&) { return true; },
+                       std::move(value), [](const S&) { return true; }});
     return *this;
   }
   // An optional number member: JSON null (the default when unset) or a value `valid` accepts.
@@ -65,6 +82,17 @@ class Fields {
                        [member, valid](const S& s) { return !(s.*member) || valid(*(s.*member)); },
                        [member](const S& s) { return (s.*member) ? Json(*(s.*member)) : Json(nullptr); },
                        [](const S&) { return true; }});
+    return *this;
+  }
+  // A field held deeper in the struct (or converted): `get` is a generic lambda returning a reference to a T
+  // from a const or non-const S, e.g. [](auto& c) -> auto& { return c.split.folds; }.
+  template <typename T, typename Get>
+  Fields& Nested(const std::string& key, Get get, std::function<bool(const T&)> valid, std::string rule,
+                 std::string doc) {
+    fields_.push_back({key, std::move(rule), std::move(doc),
+                       [key, get](FieldReader& r, S& s) { r.Read(key, static_cast<T*>(&get(s))); },
+                       [get, valid](const S& s) { return valid(get(s)); },
+                       [get](const S& s) { return Json(get(s)); }, [](const S&) { return true; }});
     return *this;
   }
   // A free string member (checked elsewhere, e.g. a registered name).
@@ -106,6 +134,12 @@ class Fields {
     fields_.back().resolved = std::move(when);
     return *this;
   }
+  // A rule of the last field that reads other fields too (checked after its own): `valid` sees the whole section,
+  // `rule` says the valid values in words for the error, e.g. "an integer in [1, n_fft = 2048]".
+  Fields& Where(std::function<bool(const S&)> valid, std::function<std::string(const S&)> rule) {
+    fields_.back().cross.emplace_back(std::move(valid), std::move(rule));
+    return *this;
+  }
   // Appends `other`'s fields whose keys are not declared here yet (same section).
   Fields& Append(const Fields& other) {
     for (const Field& f : other.fields_) {
@@ -127,8 +161,12 @@ class Fields {
 
   void Read(const Json& section, S* s) const {
     FieldReader r(section, section_);
-    for (const Field& f : fields_) f.read(r, *s);
+    ReadFields(r, s);
     r.RejectUnknownKeys();
+  }
+  // Reads the declared keys through a reader that other keys are read from too (the caller rejects unknown keys).
+  void ReadFields(FieldReader& r, S* s) const {
+    for (const Field& f : fields_) f.read(r, *s);
   }
   // Reads the declared keys `object` holds, ignoring any other key (an object that holds more than this section).
   void ReadPresent(const Json& object, S* s) const {
@@ -138,6 +176,9 @@ class Fields {
   void Validate(const S& s) const {
     for (const Field& f : fields_) {
       if (!f.valid(s)) ThrowInvalid(section_ + "." + f.key, f.value(s), f.rule);
+      for (const auto& [valid, rule] : f.cross) {
+        if (!valid(s)) ThrowInvalid(section_ + "." + f.key, f.value(s), rule(s));
+      }
     }
   }
   // The resolved section; `every_key`: also the keys OnlyWhenSet / OnlyWhen leave out.
@@ -160,13 +201,21 @@ class Fields {
     const S defaults{};
     std::string out = "| key | default | valid values | meaning |\n| --- | --- | --- | --- |\n";
     for (const Field& f : fields_) {
-      out += "| `" + section_ + "." + f.key + "` | `" + f.value(defaults).dump() + "` | " + f.rule + " | " + f.doc + " |\n";
+      out += "| `" + section_ + "." + f.key + "` | `" + Cell(f.value(defaults).dump()) + "` | " + Cell(f.rule) + " | " +
+             Cell(f.doc) + " |\n";
     }
     return out;
   }
   const std::string& section() const { return section_; }
 
  private:
+  // A table cell's text: a '|' escaped, a tab written as \t.
+  static std::string Cell(const std::string& text) {
+    std::string out;
+    for (char c : text) out += c == '|' ? std::string("\\|") : c == '\t' ? std::string("\\t") : std::string(1, c);
+    return out;
+  }
+
   std::string section_;
   std::vector<Field> fields_;
 };

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/core/fields.h"
+
 namespace mer::data {
 
 struct AugmentConfig {
@@ -37,6 +39,8 @@ struct AugmentConfig {
 };
 // Reads the `augment` object (unknown keys rejected, values validated).
 AugmentConfig ParseAugmentConfig(const nlohmann::json& section);
+// The section's fields, declared once (mer/core/fields.h): reading, validation, resolved JSON, docs/config.md.
+const config::Fields<AugmentConfig>& AugmentFields();
 
 // x *= 10^(db / 20).
 void ApplyGain(std::vector<float>* x, double db);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mer/core/fields.h"
 #include "mer/data/corpus.h"
 #include "mer/data/registry.h"
 
@@ -48,6 +49,11 @@ struct DataConfig {
 // Reads and validates a `data` object: `dataset` must be registered, `root` must be a folder; the loader's own
 // keys are read by the loader; unknown keys are rejected listing every valid one. Throws ConfigError.
 DataConfig ParseDataConfig(const nlohmann::json& data);
+// The section's own keys, declared once (mer/core/fields.h): reading, validation, resolved JSON, docs/config.md.
+// Each dataset's keys are its loader's (DeclaredLoader in mer/data/registry.h).
+const config::Fields<DataConfig>& DataFields();
+// docs/config.md's `data` part: the section's keys, then every dataset's own.
+std::string DataReferenceMarkdown();
 
 // The items of several valence/arousal corpora as one: ids and groups prefixed with "<dataset>:", labels mapped
 // to [-1, 1] by x -> (x - midpoint) / max(scale_max - midpoint, midpoint - scale_min) (the quadrant midpoint goes

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mer/core/config.h"
+#include "mer/core/fields.h"
 #include "mer/data/corpus.h"
 
 namespace mer::data {
@@ -22,10 +23,31 @@ class DatasetLoader {
   virtual void ReadOptions(config::FieldReader& reader) = 0;
   // This loader's keys with their resolved values, for the run folder.
   virtual nlohmann::json Options() const = 0;
+  // | key | default | valid values | meaning | of its keys, or "" when it has none (docs/config.md).
+  virtual std::string OptionsMarkdown() const = 0;
   // Parses the annotation files under root. Throws InputError naming file:line on malformed input.
   virtual Corpus Load(const std::filesystem::path& root) const = 0;
   // The dataset's official split names, if any ("" when it has none).
   virtual std::string OfficialSplitDescription() const { return ""; }
+};
+
+// A loader whose keys are declared once, as L::OptionFields() (a config::Fields<L> of section "data"): read,
+// validated, written to the run folder and documented from that declaration. Rules over several keys go in
+// L::CheckOptions() (public), called after the keys are read and each is valid.
+template <typename L>
+class DeclaredLoader : public DatasetLoader {
+ public:
+  void ReadOptions(config::FieldReader& reader) override {
+    L& self = static_cast<L&>(*this);
+    L::OptionFields().ReadFields(reader, &self);
+    L::OptionFields().Validate(self);
+    self.CheckOptions();
+  }
+  nlohmann::json Options() const override { return L::OptionFields().ToJson(static_cast<const L&>(*this)); }
+  std::string OptionsMarkdown() const override {
+    return L::OptionFields().Keys().empty() ? std::string() : L::OptionFields().Markdown();
+  }
+  void CheckOptions() {}
 };
 
 struct DatasetEntry {
@@ -35,7 +57,7 @@ struct DatasetEntry {
 };
 
 void RegisterDataset(DatasetEntry entry);
-// Registers cal500, cal500exp, pmemo, pmemo2018, deam, emomusic and deezer (idempotent).
+// Registers every dataset of MER_DATASETS (CMakeLists.txt), each file's own Register() (idempotent).
 void RegisterBuiltinDatasets();
 std::vector<std::string> RegisteredDatasets();
 const DatasetEntry& FindDataset(const std::string& name);  // ConfigError listing the registered names

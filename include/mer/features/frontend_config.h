@@ -8,6 +8,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+namespace mer::config {
+template <typename S>
+class Fields;
+}  // namespace mer::config
+
 namespace mer::features {
 
 struct FrontendConfig {
@@ -50,6 +55,9 @@ struct FrontendConfig {
 // Reads and validates a `frontend` object; unknown keys are rejected listing the valid ones.
 void from_json(const nlohmann::json& j, FrontendConfig& config);
 void to_json(nlohmann::json& j, const FrontendConfig& config);
+// The section's fields, declared once (mer/core/fields.h): reading, per-key validation, the JSON (also the feature
+// cache's key) and docs/config.md. Validate() adds the rules over several keys (n_mels, chroma classes).
+const config::Fields<FrontendConfig>& FrontendFields();
 
 // The `frontend` object of a full config (absent: defaults), with dotted `frontend.KEY=VALUE` overrides applied.
 // Its "learnable" key (the trainable frontend of `mer train`) is left to the run config.
