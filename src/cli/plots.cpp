@@ -15,67 +15,68 @@ namespace mer::cli {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& predictions_csv, const fs::path& out_dir,
-                                     const nlohmann::json& metrics) {
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
-  std::vector<fs::path> written;
-  // Training curves.
+namespace {
+
+// loss.svg and validation.svg from the run's train_log.jsonl (nothing when the run has no log).
+void WriteTrainingCurves(const fs::path& run_dir, const fs::path& out_dir, std::vector<fs::path>* written) {
   const fs::path log_path = train::RunFolder(run_dir).LogFile();
   std::ifstream log(log_path);
-  if (log) {
-    report::Series loss{"train loss", {}, {}, {}}, monitor{"validation", {}, {}, {}};
-    std::string line, monitor_name = "validation metric";
-    while (std::getline(log, line)) {
-      try {
-        const auto j = nlohmann::json::parse(line);
-        const double epoch = j.at("epoch").get<double>();
-        loss.x.push_back(epoch);
-        loss.y.push_back(j.at("train_loss").get<double>());
-        if (j.contains("monitor_value") && j["monitor_value"].is_number()) {
-          monitor.x.push_back(epoch);
-          monitor.y.push_back(j["monitor_value"].get<double>());
-          monitor_name = "validation " + j.value("monitor", std::string("metric"));
-        }
-      } catch (const nlohmann::json::exception&) {
-        throw InputError(log_path.string() + ": a line is not valid JSON");
+  if (!log) return;
+  report::Series loss{"train loss", {}, {}, {}}, monitor{"validation", {}, {}, {}};
+  std::string line, monitor_name = "validation metric";
+  while (std::getline(log, line)) {
+    try {
+      const auto j = nlohmann::json::parse(line);
+      const double epoch = j.at("epoch").get<double>();
+      loss.x.push_back(epoch);
+      loss.y.push_back(j.at("train_loss").get<double>());
+      if (j.contains("monitor_value") && j["monitor_value"].is_number()) {
+        monitor.x.push_back(epoch);
+        monitor.y.push_back(j["monitor_value"].get<double>());
+        monitor_name = "validation " + j.value("monitor", std::string("metric"));
       }
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(log_path.string() + ": a line is not valid JSON");
     }
-    report::ChartOptions o;
-    o.title = "Training loss";
-    o.x_label = "epoch";
-    o.y_label = "loss";
-    written.push_back(out_dir / "loss.svg");
-    WriteFileAtomically(written.back(), report::LineChart({loss}, o));
-    o.title = monitor_name + " per epoch";
-    o.y_label = monitor_name;
-    monitor.name = monitor_name;
-    written.push_back(out_dir / "validation.svg");
-    WriteFileAtomically(written.back(), report::LineChart({monitor}, o));
   }
-  // Classification: the confusion matrix of the evaluated split.
-  if (metrics.contains("confusion") && metrics.contains("classes")) {
-    const auto classes = metrics["classes"].get<std::vector<std::string>>();
-    const auto counts = metrics["confusion"].get<std::vector<std::vector<double>>>();
-    report::ChartOptions o;
-    std::size_t total = 0;
-    for (const auto& row : counts) for (double v : row) total += static_cast<std::size_t>(v);
-    o.title = "Confusion matrix (" + std::to_string(total) + " items; accuracy " +
-              std::to_string(metrics.value("accuracy", 0.0)).substr(0, 5) + ", macro F1 " +
-              std::to_string(metrics.value("f1_macro", 0.0)).substr(0, 5) + ")";
-    o.width = 560;
-    o.height = 520;
-    written.push_back(out_dir / "confusion.svg");
-    WriteFileAtomically(written.back(), report::ConfusionChart(classes, counts, o));
-    return written;
-  }
-  // Predicted vs true.
+  report::ChartOptions o;
+  o.title = "Training loss";
+  o.x_label = "epoch";
+  o.y_label = "loss";
+  written->push_back(out_dir / "loss.svg");
+  WriteFileAtomically(written->back(), report::LineChart({loss}, o));
+  o.title = monitor_name + " per epoch";
+  o.y_label = monitor_name;
+  monitor.name = monitor_name;
+  written->push_back(out_dir / "validation.svg");
+  WriteFileAtomically(written->back(), report::LineChart({monitor}, o));
+}
+
+// confusion.svg of a classification split's metrics.
+fs::path WriteConfusion(const nlohmann::json& metrics, const fs::path& out_dir) {
+  const auto classes = metrics["classes"].get<std::vector<std::string>>();
+  const auto counts = metrics["confusion"].get<std::vector<std::vector<double>>>();
+  report::ChartOptions o;
+  std::size_t total = 0;
+  for (const auto& row : counts) for (double v : row) total += static_cast<std::size_t>(v);
+  o.title = "Confusion matrix (" + std::to_string(total) + " items; accuracy " +
+            std::to_string(metrics.value("accuracy", 0.0)).substr(0, 5) + ", macro F1 " +
+            std::to_string(metrics.value("f1_macro", 0.0)).substr(0, 5) + ")";
+  o.width = 560;
+  o.height = 520;
+  const fs::path path = out_dir / "confusion.svg";
+  WriteFileAtomically(path, report::ConfusionChart(classes, counts, o));
+  return path;
+}
+
+// scatter.svg of predicted against true valence/arousal from the predictions CSV (nothing for other outputs).
+void WriteScatter(const fs::path& predictions_csv, const fs::path& out_dir, std::vector<fs::path>* written) {
   const data::CsvTable table = data::ReadCsv(predictions_csv);
   std::vector<report::Series> series;
   for (const auto& column : table.header) {
     if (column.rfind("pred_", 0) != 0) continue;
     const std::string name = column.substr(5);
+    if (name != "valence" && name != "arousal") continue;
     const auto truth = table.FindColumn("true_" + name);
     if (!truth) continue;
     const std::size_t pred = table.Column(column);
@@ -86,22 +87,31 @@ std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& pr
     }
     series.push_back(std::move(s));
   }
-  const bool regression = std::any_of(series.begin(), series.end(), [](const report::Series& s) {
-    return s.name == "valence" || s.name == "arousal";
-  });
-  if (regression) {
-    series.erase(std::remove_if(series.begin(), series.end(),
-                                [](const report::Series& s) { return s.name != "valence" && s.name != "arousal"; }),
-                 series.end());
-    report::ChartOptions o;
-    o.title = "Predicted vs true (" + std::to_string(table.rows.size()) + " rows)";
-    o.x_label = "true";
-    o.y_label = "predicted";
-    o.diagonal = true;
-    o.width = 620;
-    o.height = 520;
-    written.push_back(out_dir / "scatter.svg");
-    WriteFileAtomically(written.back(), report::ScatterChart(series, o));
+  if (series.empty()) return;
+  report::ChartOptions o;
+  o.title = "Predicted vs true (" + std::to_string(table.rows.size()) + " rows)";
+  o.x_label = "true";
+  o.y_label = "predicted";
+  o.diagonal = true;
+  o.width = 620;
+  o.height = 520;
+  written->push_back(out_dir / "scatter.svg");
+  WriteFileAtomically(written->back(), report::ScatterChart(series, o));
+}
+
+}  // namespace
+
+std::vector<fs::path> WriteEvalPlots(const fs::path& run_dir, const fs::path& predictions_csv, const fs::path& out_dir,
+                                     const nlohmann::json& metrics) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw OutputError(out_dir.string() + ": cannot create (" + ec.message() + ")");
+  std::vector<fs::path> written;
+  WriteTrainingCurves(run_dir, out_dir, &written);
+  if (metrics.contains("confusion") && metrics.contains("classes")) {
+    written.push_back(WriteConfusion(metrics, out_dir));
+  } else {
+    WriteScatter(predictions_csv, out_dir, &written);
   }
   return written;
 }

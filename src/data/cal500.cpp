@@ -31,19 +31,15 @@ std::vector<std::string> ReadLines(const fs::path& path) {
 
 class Cal500Loader : public DeclaredLoader<Cal500Loader> {
  public:
-  static const config::Fields<Cal500Loader>& OptionFields() {
-    static const config::Fields<Cal500Loader> fields = [] {
-      using L = Cal500Loader;
-      config::Fields<L> f("data");
-      f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
-             "holds vocab.txt, songNames.txt and the hard/soft annotation matrices");
-      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the songs' audio (ARTIST-TITLE.mp3)");
-      f.Choice("labels", &L::labels_, {"hard", "soft"}, "hard (0/1 majority) or soft (the mean of the annotators) labels");
-      f.Choice("tags", &L::tags_, {"emotions", "emotion_pairs", "all"},
-               "the 18 emotion tags, the 36 emotion tags with their negations, or all 174 tags");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<Cal500Loader>& f) {
+    using L = Cal500Loader;
+    f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
+           "holds vocab.txt, songNames.txt and the hard/soft annotation matrices");
+    f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the songs' audio (ARTIST-TITLE.mp3)");
+    f.Choice("labels", &L::labels_, {"hard", "soft"}, "hard (0/1 majority) or soft (the mean of the annotators) labels");
+    f.Choice("tags", &L::tags_, {"emotions", "emotion_pairs", "all"},
+             "the 18 emotion tags, the 36 emotion tags with their negations, or all 174 tags");
   }
 
   Corpus Load(const fs::path& root) const override {

@@ -16,15 +16,11 @@ namespace {
 
 class Cal500ExpLoader : public DeclaredLoader<Cal500ExpLoader> {
  public:
-  static const config::Fields<Cal500ExpLoader>& OptionFields() {
-    static const config::Fields<Cal500ExpLoader> fields = [] {
-      using L = Cal500ExpLoader;
-      config::Fields<L> f("data");
-      f.Text("labels_dir", &L::labels_dir_, "a folder under root", "one SONG.csv of time-stamped segment labels per song");
-      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the CAL500 songs' audio");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<Cal500ExpLoader>& f) {
+    using L = Cal500ExpLoader;
+    f.Text("labels_dir", &L::labels_dir_, "a folder under root", "one SONG.csv of time-stamped segment labels per song");
+    f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the CAL500 songs' audio");
   }
 
   Corpus Load(const fs::path& root) const override {

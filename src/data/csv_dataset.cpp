@@ -32,32 +32,28 @@ void CheckRelativePath(const std::string& path, const std::string& where) {
 
 class CsvLoader : public DeclaredLoader<CsvLoader> {
  public:
-  static const config::Fields<CsvLoader>& OptionFields() {
-    static const config::Fields<CsvLoader> fields = [] {
-      using L = CsvLoader;
-      const auto any = [](const auto&) { return true; };
-      config::Fields<L> f("data");
-      f.Text("annotations", &L::annotations_, "a file under root (required)", "the table, one row per clip");
-      f.Choice("delimiter", &L::delimiter_, {"auto", ",", ";", "\t", "|"}, "auto = TAB for .tsv/.tab, else comma");
-      f.Text("audio_column", &L::audio_column_, "a column name (required)",
-             "the clip's audio path relative to root (no .., not absolute)");
-      f.Text("id_column", &L::id_column_, "a column name or \"\"", "the item id (\"\" = the audio path)");
-      f.Choice("labels", &L::labels_, {"regression", "tags", "classes"}, "what the label columns hold");
-      f.Add<std::vector<std::string>>("label_columns", &L::label_columns_, any, "a list of column names",
-                                      "regression: the numeric columns; tags: 0/1 columns; classes: the one column of "
-                                      "class names");
-      f.Text("tag_column", &L::tag_column_, "a column name or \"\"", "tags as one delimited column instead of 0/1 columns");
-      f.Text("tag_separator", &L::tag_separator_, "one character", "the tag column's separator");
-      f.Add<std::vector<std::string>>("classes", &L::classes_, any, "a list of class names (empty = sorted names found)",
-                                      "classes: the class names in output order (a row with another class is an error)");
-      f.Add<std::vector<double>>("scale", &L::scale_, any, "[min, max] with min < max",
-                                 "regression: the labels' range (outside it is an error); its middle is the quadrant midpoint");
-      f.Text("group_column", &L::group_column_, "a column name or \"\"", "artist or any group: a group never straddles two parts");
-      f.Text("split_column", &L::split_column_, "a column name or \"\"",
-             "train / val (or validation) / test per row: the dataset's official split");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<CsvLoader>& f) {
+    using L = CsvLoader;
+    const auto any = [](const auto&) { return true; };
+    f.Text("annotations", &L::annotations_, "a file under root (required)", "the table, one row per clip");
+    f.Choice("delimiter", &L::delimiter_, {"auto", ",", ";", "\t", "|"}, "auto = TAB for .tsv/.tab, else comma");
+    f.Text("audio_column", &L::audio_column_, "a column name (required)",
+           "the clip's audio path relative to root (no .., not absolute)");
+    f.Text("id_column", &L::id_column_, "a column name or \"\"", "the item id (\"\" = the audio path)");
+    f.Choice("labels", &L::labels_, {"regression", "tags", "classes"}, "what the label columns hold");
+    f.Add<std::vector<std::string>>("label_columns", &L::label_columns_, any, "a list of column names",
+                                    "regression: the numeric columns; tags: 0/1 columns; classes: the one column of "
+                                    "class names");
+    f.Text("tag_column", &L::tag_column_, "a column name or \"\"", "tags as one delimited column instead of 0/1 columns");
+    f.Text("tag_separator", &L::tag_separator_, "one character", "the tag column's separator");
+    f.Add<std::vector<std::string>>("classes", &L::classes_, any, "a list of class names (empty = sorted names found)",
+                                    "classes: the class names in output order (a row with another class is an error)");
+    f.Add<std::vector<double>>("scale", &L::scale_, any, "[min, max] with min < max",
+                               "regression: the labels' range (outside it is an error); its middle is the quadrant midpoint");
+    f.Text("group_column", &L::group_column_, "a column name or \"\"", "artist or any group: a group never straddles two parts");
+    f.Text("split_column", &L::split_column_, "a column name or \"\"",
+           "train / val (or validation) / test per row: the dataset's official split");
   }
   // The rules over several keys.
   void CheckOptions() const {
@@ -91,107 +87,18 @@ class CsvLoader : public DeclaredLoader<CsvLoader> {
     if (delimiter_ != "auto") options.delimiter = delimiter_[0];
     const CsvTable t = ReadCsv(path, options);
     t.RequireRows();
-    // Declared columns that the table lacks: a configuration error listing what it has.
-    const auto column = [&](const std::string& name, const std::string& key) {
-      if (const auto c = t.FindColumn(name)) return *c;
-      throw ConfigError("data." + key + ": " + path.string() + " has no column '" + name + "' (its columns: " +
-                        Joined(t.header) + ")");
-    };
-    const std::size_t audio = column(audio_column_, "audio_column");
-    const std::size_t id = id_column_.empty() ? audio : column(id_column_, "id_column");
-    std::vector<std::size_t> label_cols;
-    for (const auto& name : label_columns_) label_cols.push_back(column(name, "label_columns"));
-    const std::optional<std::size_t> tag_col = tag_column_.empty() ? std::nullopt : std::optional(column(tag_column_, "tag_column"));
-    // Column indices, kNoColumn when not declared (plain indices: GCC 12 misreads optionals here as uninitialised).
-    constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
-    const std::size_t group = group_column_.empty() ? kNoColumn : column(group_column_, "group_column");
-    const std::size_t split = split_column_.empty() ? kNoColumn : column(split_column_, "split_column");
-
+    const Columns cols = FindColumns(t, path);
     Corpus corpus;
     corpus.dataset = "csv";
     corpus.root = root;
-    corpus.schema.scale_min = labels_ == "regression" ? scale_[0] : 0.0;
-    corpus.schema.scale_max = labels_ == "regression" ? scale_[1] : 1.0;
-    corpus.schema.midpoint = 0.5 * (corpus.schema.scale_min + corpus.schema.scale_max);
-    corpus.schema.task = labels_ == "regression" ? Task::kRegression : labels_ == "tags" ? Task::kTagging : Task::kClasses;
-    corpus.schema.names = labels_ == "classes" ? classes_ : label_columns_;
-
-    // Tag vocabulary of a delimited column, or class names, from the whole table (sorted) unless given.
-    const auto cell_list = [&](const CsvRow& row) { return SplitTrimmed(t.Field(row, *tag_col), tag_separator_[0]); };
-    if (tag_col || (labels_ == "classes" && classes_.empty())) {
-      std::set<std::string> names;
-      for (const auto& row : t.rows) {
-        t.RequireHeaderWidth(row);
-        if (tag_col) {
-          for (auto& tag : cell_list(row)) names.insert(tag);
-        } else if (!t.Field(row, label_cols[0]).empty()) {
-          names.insert(t.Field(row, label_cols[0]));
-        }
-      }
-      corpus.schema.names.assign(names.begin(), names.end());
-    }
-    if (corpus.schema.names.empty()) throw InputError(path.string() + ": no labels in the table");
-
+    corpus.schema = Schema(t, cols, path);
     std::set<std::string> seen;
     for (const auto& row : t.rows) {
       t.RequireHeaderWidth(row);
-      const std::string where = t.Where(row);
-      Item item;
-      item.id = t.Field(row, id);
-      if (item.id.empty() || item.id.find('\0') != std::string::npos) throw InputError(where + ": the id is empty");
-      if (!seen.insert(item.id).second) throw InputError(where + ": id '" + item.id + "' appears twice");
-      const std::string& audio_path = t.Field(row, audio);
-      CheckRelativePath(audio_path, where);
-      item.audio = root / audio_path;
-      if (group != kNoColumn) item.group = t.Field(row, group).empty() ? "" : "group:" + t.Field(row, group);
-      item.artist = group != kNoColumn ? t.Field(row, group) : "";
-      if (split != kNoColumn) {
-        std::string part = t.Field(row, split);
-        if (part == "validation") part = "val";
-        if (part != "train" && part != "val" && part != "test") {
-          throw InputError(where + ": column '" + split_column_ + "': '" + part + "' is not train, val or test");
-        }
-        item.official_split = part;
-      }
-      if (labels_ == "regression") {
-        bool empty = false;
-        for (std::size_t c : label_cols) empty |= t.Field(row, c).empty();
-        if (empty) {  // an unlabelled clip
-          ++corpus.skipped_unlabeled;
-          continue;
-        }
-        for (std::size_t k = 0; k < label_cols.size(); ++k) {
-          const double v = t.Number(row, label_cols[k]);
-          if (v < scale_[0] || v > scale_[1]) {
-            throw InputError(where + ": column '" + label_columns_[k] + "': " + t.Field(row, label_cols[k]) +
-                             " is outside data.scale [" + std::to_string(scale_[0]) + ", " + std::to_string(scale_[1]) + "]");
-          }
-          item.labels.push_back(static_cast<float>(v));
-        }
-      } else if (labels_ == "tags" && !tag_col) {
-        for (std::size_t k = 0; k < label_cols.size(); ++k) {
-          const double v = t.Number(row, label_cols[k]);
-          if (v != 0.0 && v != 1.0) {
-            throw InputError(where + ": column '" + label_columns_[k] + "': '" + t.Field(row, label_cols[k]) +
-                             "' is not 0 or 1");
-          }
-          item.labels.push_back(static_cast<float>(v));
-        }
-      } else {
-        item.labels.assign(corpus.schema.names.size(), 0.0f);
-        const std::vector<std::string> present = tag_col ? cell_list(row) : std::vector<std::string>{t.Field(row, label_cols[0])};
-        if (!tag_col && present[0].empty()) {
-          ++corpus.skipped_unlabeled;
-          continue;
-        }
-        for (const auto& name : present) {
-          const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), name);
-          if (at == corpus.schema.names.end()) {
-            throw InputError(where + ": column '" + label_columns_[0] + "': class '" + name +
-                             "' is not one of data.classes (" + Joined(corpus.schema.names) + ")");
-          }
-          item.labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
-        }
+      Item item = Place(t, row, cols, root, &seen);
+      if (!ReadLabels(t, row, cols, corpus.schema.names, &item)) {
+        ++corpus.skipped_unlabeled;
+        continue;
       }
       corpus.items.push_back(std::move(item));
     }
@@ -199,6 +106,126 @@ class CsvLoader : public DeclaredLoader<CsvLoader> {
   }
 
  private:
+  // Column indices; kNoColumn when not declared (plain indices: GCC 12 misreads optionals here as uninitialised).
+  static constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+  struct Columns {
+    std::size_t audio = kNoColumn, id = kNoColumn, tag = kNoColumn, group = kNoColumn, split = kNoColumn;
+    std::vector<std::size_t> labels;
+  };
+
+  // The declared columns; one the table lacks is a configuration error listing what it has.
+  Columns FindColumns(const CsvTable& t, const fs::path& path) const {
+    const auto column = [&](const std::string& name, const std::string& key) {
+      if (const auto c = t.FindColumn(name)) return *c;
+      throw ConfigError("data." + key + ": " + path.string() + " has no column '" + name + "' (its columns: " +
+                        Joined(t.header) + ")");
+    };
+    Columns c;
+    c.audio = column(audio_column_, "audio_column");
+    c.id = id_column_.empty() ? c.audio : column(id_column_, "id_column");
+    for (const auto& name : label_columns_) c.labels.push_back(column(name, "label_columns"));
+    if (!tag_column_.empty()) c.tag = column(tag_column_, "tag_column");
+    if (!group_column_.empty()) c.group = column(group_column_, "group_column");
+    if (!split_column_.empty()) c.split = column(split_column_, "split_column");
+    return c;
+  }
+
+  std::vector<std::string> TagCell(const CsvTable& t, const CsvRow& row, const Columns& c) const {
+    return SplitTrimmed(t.Field(row, c.tag), tag_separator_[0]);
+  }
+
+  // The label schema; the tag vocabulary of a delimited column, or the class names, from the whole table (sorted)
+  // unless given.
+  LabelSchema Schema(const CsvTable& t, const Columns& c, const fs::path& path) const {
+    LabelSchema schema;
+    schema.scale_min = labels_ == "regression" ? scale_[0] : 0.0;
+    schema.scale_max = labels_ == "regression" ? scale_[1] : 1.0;
+    schema.midpoint = 0.5 * (schema.scale_min + schema.scale_max);
+    schema.task = labels_ == "regression" ? Task::kRegression : labels_ == "tags" ? Task::kTagging : Task::kClasses;
+    schema.names = labels_ == "classes" ? classes_ : label_columns_;
+    if (c.tag != kNoColumn || (labels_ == "classes" && classes_.empty())) {
+      std::set<std::string> names;
+      for (const auto& row : t.rows) {
+        t.RequireHeaderWidth(row);
+        if (c.tag != kNoColumn) {
+          for (auto& tag : TagCell(t, row, c)) names.insert(tag);
+        } else if (!t.Field(row, c.labels[0]).empty()) {
+          names.insert(t.Field(row, c.labels[0]));
+        }
+      }
+      schema.names = std::vector<std::string>(names.begin(), names.end());
+    }
+    if (schema.names.empty()) throw InputError(path.string() + ": no labels in the table");
+    return schema;
+  }
+
+  // A row's id, audio, group and official split (its labels: ReadLabels).
+  Item Place(const CsvTable& t, const CsvRow& row, const Columns& c, const fs::path& root,
+             std::set<std::string>* seen) const {
+    const std::string where = t.Where(row);
+    Item item;
+    item.id = t.Field(row, c.id);
+    if (item.id.empty() || item.id.find('\0') != std::string::npos) throw InputError(where + ": the id is empty");
+    if (!seen->insert(item.id).second) throw InputError(where + ": id '" + item.id + "' appears twice");
+    const std::string& audio_path = t.Field(row, c.audio);
+    CheckRelativePath(audio_path, where);
+    item.audio = root / audio_path;
+    if (c.group != kNoColumn) item.group = t.Field(row, c.group).empty() ? "" : "group:" + t.Field(row, c.group);
+    item.artist = c.group != kNoColumn ? t.Field(row, c.group) : "";
+    if (c.split != kNoColumn) {
+      std::string part = t.Field(row, c.split);
+      if (part == "validation") part = "val";
+      if (part != "train" && part != "val" && part != "test") {
+        throw InputError(where + ": column '" + split_column_ + "': '" + part + "' is not train, val or test");
+      }
+      item.official_split = part;
+    }
+    return item;
+  }
+
+  // The row's labels into item->labels; false for an unlabelled clip (empty label cells).
+  bool ReadLabels(const CsvTable& t, const CsvRow& row, const Columns& c, const std::vector<std::string>& names,
+                  Item* item) const {
+    const std::string where = t.Where(row);
+    if (labels_ == "regression") {
+      for (std::size_t col : c.labels) {
+        if (t.Field(row, col).empty()) return false;
+      }
+      for (std::size_t k = 0; k < c.labels.size(); ++k) {
+        const double v = t.Number(row, c.labels[k]);
+        if (v < scale_[0] || v > scale_[1]) {
+          throw InputError(where + ": column '" + label_columns_[k] + "': " + t.Field(row, c.labels[k]) +
+                           " is outside data.scale [" + std::to_string(scale_[0]) + ", " + std::to_string(scale_[1]) + "]");
+        }
+        item->labels.push_back(static_cast<float>(v));
+      }
+      return true;
+    }
+    if (labels_ == "tags" && c.tag == kNoColumn) {
+      for (std::size_t k = 0; k < c.labels.size(); ++k) {
+        const double v = t.Number(row, c.labels[k]);
+        if (v != 0.0 && v != 1.0) {
+          throw InputError(where + ": column '" + label_columns_[k] + "': '" + t.Field(row, c.labels[k]) + "' is not 0 or 1");
+        }
+        item->labels.push_back(static_cast<float>(v));
+      }
+      return true;
+    }
+    item->labels.assign(names.size(), 0.0f);
+    const std::vector<std::string> present =
+        c.tag != kNoColumn ? TagCell(t, row, c) : std::vector<std::string>{t.Field(row, c.labels[0])};
+    if (c.tag == kNoColumn && present[0].empty()) return false;
+    for (const auto& name : present) {
+      const auto at = std::find(names.begin(), names.end(), name);
+      if (at == names.end()) {
+        throw InputError(where + ": column '" + label_columns_[0] + "': class '" + name + "' is not one of data.classes (" +
+                         Joined(names) + ")");
+      }
+      item->labels[static_cast<std::size_t>(at - names.begin())] = 1.0f;
+    }
+    return true;
+  }
+
   std::string annotations_, delimiter_ = "auto", audio_column_, id_column_, labels_ = "regression";
   std::vector<std::string> label_columns_, classes_;
   std::string tag_column_, tag_separator_ = ";";

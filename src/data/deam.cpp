@@ -27,21 +27,17 @@ const char* kDynamic = "annotations averaged per song/dynamic (per second annota
 
 class DeamLoader : public DeclaredLoader<DeamLoader> {
  public:
-  static const config::Fields<DeamLoader>& OptionFields() {
-    static const config::Fields<DeamLoader> fields = [] {
-      using L = DeamLoader;
-      config::Fields<L> f("data");
-      f.Choice("layout", &L::layout_, {"auto", "official", "nested"},
-               "official = annotations/ and MEMD_audio/ under root; nested = inside DEAM_Annotations/ and DEAM_audio/");
-      f.Choice("va_columns", &L::va_columns_, {"fix_2013", "as_named"},
-               "fix_2013 swaps valence and arousal of the 2013 rows (ids <= 1000), named the wrong way round");
-      f.Add<bool>("full_songs", &L::full_songs_, [](const bool&) { return true; }, "true or false",
-                  "also the 58 full songs of 2015 (ids 2001-2058)");
-      f.Text("cross_check_root", &L::cross_check_root_, "a 1000 Songs folder or \"\"",
-             "warn where 1000 Songs there disagrees on the shared songs");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<DeamLoader>& f) {
+    using L = DeamLoader;
+    f.Choice("layout", &L::layout_, {"auto", "official", "nested"},
+             "official = annotations/ and MEMD_audio/ under root; nested = inside DEAM_Annotations/ and DEAM_audio/");
+    f.Choice("va_columns", &L::va_columns_, {"fix_2013", "as_named"},
+             "fix_2013 swaps valence and arousal of the 2013 rows (ids <= 1000), named the wrong way round");
+    f.Add<bool>("full_songs", &L::full_songs_, [](const bool&) { return true; }, "true or false",
+                "also the 58 full songs of 2015 (ids 2001-2058)");
+    f.Text("cross_check_root", &L::cross_check_root_, "a 1000 Songs folder or \"\"",
+           "warn where 1000 Songs there disagrees on the shared songs");
   }
 
   Corpus Load(const fs::path& root) const override {

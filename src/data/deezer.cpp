@@ -15,17 +15,13 @@ namespace {
 
 class DeezerLoader : public DeclaredLoader<DeezerLoader> {
  public:
-  static const config::Fields<DeezerLoader>& OptionFields() {
-    static const config::Fields<DeezerLoader> fields = [] {
-      using L = DeezerLoader;
-      config::Fields<L> f("data");
-      f.Add<std::string>("audio_pattern", &L::audio_pattern_,
-                         [](const std::string& v) { return v.find("{dzr_sng_id}") != std::string::npos; },
-                         "a path containing {dzr_sng_id}, e.g. audio/{dzr_sng_id}.mp3",
-                         "where each track's audio is, relative to root");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<DeezerLoader>& f) {
+    using L = DeezerLoader;
+    f.Add<std::string>("audio_pattern", &L::audio_pattern_,
+                       [](const std::string& v) { return v.find("{dzr_sng_id}") != std::string::npos; },
+                       "a path containing {dzr_sng_id}, e.g. audio/{dzr_sng_id}.mp3",
+                       "where each track's audio is, relative to root");
   }
   std::string OfficialSplitDescription() const override { return "train / validation / test"; }
 

@@ -21,21 +21,17 @@ namespace {
 
 class EmoMusicLoader : public DeclaredLoader<EmoMusicLoader> {
  public:
-  static const config::Fields<EmoMusicLoader>& OptionFields() {
-    static const config::Fields<EmoMusicLoader> fields = [] {
-      using L = EmoMusicLoader;
-      config::Fields<L> f("data");
-      f.Text("audio_dir", &L::audio_dir_, "a folder under root or \"\"",
-             "the clips; \"\" = clips_45seconds, else audio/clips_45seconds");
-      f.Choice("va_columns", &L::va_columns_, {"as_named", "swapped"}, "swapped reverses the valence and arousal columns");
-      f.Text("cross_check_root", &L::cross_check_root_, "a DEAM folder or \"\"",
-             "warn where DEAM there disagrees on the shared songs");
-      f.Choice("labels", &L::labels_, {"static", "curve_mean"},
-               "static = the 1-9 ratings; curve_mean = each clip's mean of its 2 Hz curves on [-1, 1] (Quan & Dong)")
-          .OnlyWhenSet();  // added later: absent at its default, as in older runs
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<EmoMusicLoader>& f) {
+    using L = EmoMusicLoader;
+    f.Text("audio_dir", &L::audio_dir_, "a folder under root or \"\"",
+           "the clips; \"\" = clips_45seconds, else audio/clips_45seconds");
+    f.Choice("va_columns", &L::va_columns_, {"as_named", "swapped"}, "swapped reverses the valence and arousal columns");
+    f.Text("cross_check_root", &L::cross_check_root_, "a DEAM folder or \"\"",
+           "warn where DEAM there disagrees on the shared songs");
+    f.Choice("labels", &L::labels_, {"static", "curve_mean"},
+             "static = the 1-9 ratings; curve_mean = each clip's mean of its 2 Hz curves on [-1, 1] (Quan & Dong)")
+        .OnlyWhenSet();  // added later: absent at its default, as in older runs
   }
   std::string OfficialSplitDescription() const override { return "MediaEval 2013 development / evaluation"; }
 

@@ -21,17 +21,13 @@ namespace {
 
 class FourQLoader : public DeclaredLoader<FourQLoader> {
  public:
-  static const config::Fields<FourQLoader>& OptionFields() {
-    static const config::Fields<FourQLoader> fields = [] {
-      using L = FourQLoader;
-      config::Fields<L> f("data");
-      f.Choice("labels", &L::labels_, {"quadrant", "moods"},
-               "quadrant = classes Q1..Q4 as the annotations CSV names them; moods = the metadata's AllMusic moods as tags");
-      f.Add<int>("min_mood_songs", &L::min_mood_songs_, [](const int& v) { return v >= 1; }, "an integer >= 1",
-                 "labels moods: moods on fewer songs are dropped");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<FourQLoader>& f) {
+    using L = FourQLoader;
+    f.Choice("labels", &L::labels_, {"quadrant", "moods"},
+             "quadrant = classes Q1..Q4 as the annotations CSV names them; moods = the metadata's AllMusic moods as tags");
+    f.Add<int>("min_mood_songs", &L::min_mood_songs_, [](const int& v) { return v >= 1; }, "an integer >= 1",
+               "labels moods: moods on fewer songs are dropped");
   }
 
   Corpus Load(const fs::path& root) const override {
@@ -44,30 +40,7 @@ class FourQLoader : public DeclaredLoader<FourQLoader> {
     const CsvTable annotations = ReadCsv(annotations_path);
     annotations.RequireRows();
     const std::size_t song_column = annotations.Column("Song"), quadrant_column = annotations.Column("Quadrant");
-
-    // Metadata: artist, title and moods by song (optional for the quadrant labels, required for moods).
-    struct Meta {
-      std::string artist, title;
-      std::vector<std::string> moods;
-    };
-    std::map<std::string, Meta> metadata;
-    std::error_code ec;
-    if (fs::is_regular_file(metadata_path, ec)) {
-      const CsvTable m = ReadCsv(metadata_path);
-      const std::size_t song = m.Column("Song"), artist = m.Column("Artist"), title = m.Column("Title"),
-                        moods = m.ColumnOneOf({"MoodsStrSplit", "MoodsStr"});
-      for (const auto& row : m.rows) {
-        m.RequireHeaderWidth(row);
-        Meta meta{m.Field(row, artist), m.Field(row, title), SplitTrimmed(m.Field(row, moods), ';')};
-        if (!metadata.emplace(m.Field(row, song), std::move(meta)).second) {
-          throw InputError(m.Where(row) + ": song '" + m.Field(row, song) + "' appears twice");
-        }
-      }
-    } else if (labels_ == "moods") {
-      RequireFile(metadata_path, "the 4Q metadata with the AllMusic moods (data.labels = \"moods\")");
-    } else {
-      corpus.warnings.push_back(metadata_path.string() + " not found: no artists, so splits are not artist-disjoint");
-    }
+    const std::map<std::string, Meta> metadata = ReadMetadata(metadata_path, &corpus);
 
     std::set<std::string> seen;
     std::vector<std::string> quadrants;  // per item, as written in the CSV
@@ -94,41 +67,10 @@ class FourQLoader : public DeclaredLoader<FourQLoader> {
       quadrants.push_back(quadrant);
       corpus.items.push_back(std::move(item));
     }
-
     if (labels_ == "quadrant") {
-      // The class names as the CSV writes them, sorted (Q1..Q4 in the release).
-      std::set<std::string> names(quadrants.begin(), quadrants.end());
-      corpus.schema.task = Task::kClasses;
-      corpus.schema.names.assign(names.begin(), names.end());
-      for (std::size_t i = 0; i < corpus.items.size(); ++i) {
-        const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), quadrants[i]);
-        corpus.items[i].labels.assign(corpus.schema.names.size(), 0.0f);
-        corpus.items[i].labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
-      }
+      LabelQuadrants(quadrants, &corpus);
     } else {
-      std::map<std::string, int> counts;
-      for (const auto& item : corpus.items) {
-        const auto it = metadata.find(item.id);
-        if (it == metadata.end()) continue;
-        for (const auto& mood : std::set<std::string>(it->second.moods.begin(), it->second.moods.end())) ++counts[mood];
-      }
-      corpus.schema.task = Task::kTagging;
-      for (const auto& [mood, count] : counts) {
-        if (count >= min_mood_songs_) corpus.schema.names.push_back(mood);
-      }
-      if (corpus.schema.names.empty()) {
-        throw InputError(metadata_path.string() + ": no mood is shared by " + std::to_string(min_mood_songs_) +
-                         " songs (data.min_mood_songs)");
-      }
-      for (auto& item : corpus.items) {
-        item.labels.assign(corpus.schema.names.size(), 0.0f);
-        const auto it = metadata.find(item.id);
-        if (it == metadata.end()) continue;
-        for (const auto& mood : it->second.moods) {
-          const auto at = std::find(corpus.schema.names.begin(), corpus.schema.names.end(), mood);
-          if (at != corpus.schema.names.end()) item.labels[static_cast<std::size_t>(at - corpus.schema.names.begin())] = 1.0f;
-        }
-      }
+      LabelMoods(metadata, metadata_path, &corpus);
     }
     corpus.schema.scale_min = 0.0;
     corpus.schema.scale_max = 1.0;
@@ -137,6 +79,74 @@ class FourQLoader : public DeclaredLoader<FourQLoader> {
   }
 
  private:
+  struct Meta {
+    std::string artist, title;
+    std::vector<std::string> moods;
+  };
+
+  // Artist, title and moods by song (optional for the quadrant labels, required for moods).
+  std::map<std::string, Meta> ReadMetadata(const fs::path& path, Corpus* corpus) const {
+    std::map<std::string, Meta> metadata;
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+      const CsvTable m = ReadCsv(path);
+      const std::size_t song = m.Column("Song"), artist = m.Column("Artist"), title = m.Column("Title"),
+                        moods = m.ColumnOneOf({"MoodsStrSplit", "MoodsStr"});
+      for (const auto& row : m.rows) {
+        m.RequireHeaderWidth(row);
+        Meta meta{m.Field(row, artist), m.Field(row, title), SplitTrimmed(m.Field(row, moods), ';')};
+        if (!metadata.emplace(m.Field(row, song), std::move(meta)).second) {
+          throw InputError(m.Where(row) + ": song '" + m.Field(row, song) + "' appears twice");
+        }
+      }
+    } else if (labels_ == "moods") {
+      RequireFile(path, "the 4Q metadata with the AllMusic moods (data.labels = \"moods\")");
+    } else {
+      corpus->warnings.push_back(path.string() + " not found: no artists, so splits are not artist-disjoint");
+    }
+    return metadata;
+  }
+
+  // Classes: the names as the CSV writes them, sorted (Q1..Q4 in the release).
+  static void LabelQuadrants(const std::vector<std::string>& quadrants, Corpus* corpus) {
+    std::set<std::string> names(quadrants.begin(), quadrants.end());
+    corpus->schema.task = Task::kClasses;
+    corpus->schema.names.assign(names.begin(), names.end());
+    for (std::size_t i = 0; i < corpus->items.size(); ++i) {
+      const auto at = std::find(corpus->schema.names.begin(), corpus->schema.names.end(), quadrants[i]);
+      corpus->items[i].labels.assign(corpus->schema.names.size(), 0.0f);
+      corpus->items[i].labels[static_cast<std::size_t>(at - corpus->schema.names.begin())] = 1.0f;
+    }
+  }
+
+  // Tags: the AllMusic moods shared by at least min_mood_songs of the items.
+  void LabelMoods(const std::map<std::string, Meta>& metadata, const fs::path& metadata_path, Corpus* corpus) const {
+    std::map<std::string, int> counts;
+    for (const auto& item : corpus->items) {
+      const auto it = metadata.find(item.id);
+      if (it == metadata.end()) continue;
+      for (const auto& mood : std::set<std::string>(it->second.moods.begin(), it->second.moods.end())) ++counts[mood];
+    }
+    corpus->schema.task = Task::kTagging;
+    for (const auto& [mood, count] : counts) {
+      if (count >= min_mood_songs_) corpus->schema.names.push_back(mood);
+    }
+    if (corpus->schema.names.empty()) {
+      throw InputError(metadata_path.string() + ": no mood is shared by " + std::to_string(min_mood_songs_) +
+                       " songs (data.min_mood_songs)");
+    }
+    const std::vector<std::string>& names = corpus->schema.names;
+    for (auto& item : corpus->items) {
+      item.labels.assign(names.size(), 0.0f);
+      const auto it = metadata.find(item.id);
+      if (it == metadata.end()) continue;
+      for (const auto& mood : it->second.moods) {
+        const auto at = std::find(names.begin(), names.end(), mood);
+        if (at != names.end()) item.labels[static_cast<std::size_t>(at - names.begin())] = 1.0f;
+      }
+    }
+  }
+
   // The clip under its quadrant folder with any decodable extension; under another quadrant folder it is used
   // with a warning naming both; otherwise the released path (counted as missing audio).
   static fs::path FindAudio(const fs::path& root, const std::string& quadrant, const std::string& id, Corpus* corpus) {

@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "loader_util.h"
 #include "mer/data/registry.h"
@@ -25,16 +26,12 @@ std::string Lower(std::string s) {
 
 class PmemoLoader : public DeclaredLoader<PmemoLoader> {
  public:
-  static const config::Fields<PmemoLoader>& OptionFields() {
-    static const config::Fields<PmemoLoader> fields = [] {
-      using L = PmemoLoader;
-      config::Fields<L> f("data");
-      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips (MUSICID.mp3)");
-      f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
-             "holds static_annotations.csv and dynamic_annotations.csv");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<PmemoLoader>& f) {
+    using L = PmemoLoader;
+    f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips (MUSICID.mp3)");
+    f.Text("annotations_dir", &L::annotations_dir_, "a folder under root",
+           "holds static_annotations.csv and dynamic_annotations.csv");
   }
 
   Corpus Load(const fs::path& root) const override {
@@ -43,43 +40,16 @@ class PmemoLoader : public DeclaredLoader<PmemoLoader> {
     const fs::path dynamic_path = UnderRoot(root, annotations_dir_) / "dynamic_annotations.csv";
     RequireFile(metadata_path, "PMEmo metadata.csv");
     RequireFile(static_path, "PMEmo static_annotations.csv");
-    struct Meta {
-      std::string file, title, artist;
-      double chorus_start, chorus_end;
-    };
-    std::map<std::string, Meta> metadata;
-    std::vector<std::string> metadata_order;
-    std::size_t repeated = 0;
-    {
-      const CsvTable t = ReadCsv(metadata_path);
-      const std::size_t id = t.Column("musicId"), file = t.Column("fileName"), title = t.Column("title"),
-                        artist = t.Column("artist"), chorus_start = t.Column("chorus_start_time"),
-                        chorus_end = t.Column("chorus_end_time");
-      for (const auto& row : t.rows) {
-        t.RequireHeaderWidth(row);
-        const std::string& music_id = t.Field(row, id);
-        CheckSafeId(music_id, t.Where(row));
-        CheckSafeId(t.Field(row, file), t.Where(row));
-        if (metadata.count(music_id)) ++repeated;
-        metadata[music_id] = Meta{t.Field(row, file), t.Field(row, title), t.Field(row, artist),
-                                  MinutesSecondsToSeconds(t.Field(row, chorus_start), t.Where(row)),
-                                  MinutesSecondsToSeconds(t.Field(row, chorus_end), t.Where(row))};
-        if (metadata.size() > metadata_order.size()) metadata_order.push_back(music_id);
-      }
-    }
     Corpus corpus;
     corpus.dataset = "pmemo";
     corpus.root = root;
     corpus.schema = VaSchema(0.0, 1.0);
-    if (repeated > 0) {
-      corpus.warnings.push_back(metadata_path.string() + ": " + std::to_string(repeated) +
-                                " ids appear more than once (the last row of each is used)");
-    }
+    const Metadata metadata = ReadMetadata(metadata_path, &corpus);
     const fs::path audio_dir = UnderRoot(root, audio_dir_);
     const CsvTable t = ReadCsv(static_path);
     t.RequireRows();
     const std::size_t id = t.Column("musicId"), arousal = t.Column("Arousal(mean)"), valence = t.Column("Valence(mean)");
-    std::map<std::string, bool> labelled;
+    std::set<std::string> labelled;
     for (const auto& row : t.rows) {
       Item item;
       item.id = t.Field(row, id);
@@ -87,8 +57,8 @@ class PmemoLoader : public DeclaredLoader<PmemoLoader> {
       const double v = t.Number(row, valence), a = t.Number(row, arousal);
       if (v < 0 || v > 1 || a < 0 || a > 1) throw InputError(t.Where(row) + ": valence/arousal outside [0, 1]");
       item.labels = {static_cast<float>(v), static_cast<float>(a)};
-      const auto meta = metadata.find(item.id);
-      if (meta != metadata.end()) {
+      const auto meta = metadata.by_id.find(item.id);
+      if (meta != metadata.by_id.end()) {
         item.audio = audio_dir / meta->second.file;
         item.title = meta->second.title;
         item.artist = meta->second.artist;
@@ -98,15 +68,58 @@ class PmemoLoader : public DeclaredLoader<PmemoLoader> {
         item.audio = audio_dir / (item.id + ".mp3");
       }
       item.group = item.artist.empty() ? "id:" + item.id : Lower(item.artist);
-      labelled[item.id] = true;
+      labelled.insert(item.id);
       corpus.items.push_back(std::move(item));
     }
-    for (const auto& music_id : metadata_order) {
+    for (const auto& music_id : metadata.order) {
       if (!labelled.count(music_id)) ++corpus.skipped_unlabeled;
     }
-    // Same artist and title under two ids: real duplicates with different labels.
+    WarnAboutRepeatedSongs(&corpus);
+    std::error_code ec;
+    if (fs::is_regular_file(dynamic_path, ec)) AttachLongCurves(dynamic_path, &corpus);
+    return corpus;
+  }
+
+ private:
+  struct Meta {
+    std::string file, title, artist;
+    double chorus_start, chorus_end;
+  };
+  struct Metadata {
+    std::map<std::string, Meta> by_id;
+    std::vector<std::string> order;  // first appearance
+  };
+
+  // metadata.csv: file, title, artist and chorus times by id (a repeated id: the last row, with a warning).
+  static Metadata ReadMetadata(const fs::path& path, Corpus* corpus) {
+    Metadata m;
+    std::size_t repeated = 0;
+    const CsvTable t = ReadCsv(path);
+    const std::size_t id = t.Column("musicId"), file = t.Column("fileName"), title = t.Column("title"),
+                      artist = t.Column("artist"), chorus_start = t.Column("chorus_start_time"),
+                      chorus_end = t.Column("chorus_end_time");
+    for (const auto& row : t.rows) {
+      t.RequireHeaderWidth(row);
+      const std::string& music_id = t.Field(row, id);
+      CheckSafeId(music_id, t.Where(row));
+      CheckSafeId(t.Field(row, file), t.Where(row));
+      if (m.by_id.count(music_id)) ++repeated;
+      m.by_id[music_id] = Meta{t.Field(row, file), t.Field(row, title), t.Field(row, artist),
+                               MinutesSecondsToSeconds(t.Field(row, chorus_start), t.Where(row)),
+                               MinutesSecondsToSeconds(t.Field(row, chorus_end), t.Where(row))};
+      if (m.by_id.size() > m.order.size()) m.order.push_back(music_id);
+    }
+    if (repeated > 0) {
+      corpus->warnings.push_back(path.string() + ": " + std::to_string(repeated) +
+                                 " ids appear more than once (the last row of each is used)");
+    }
+    return m;
+  }
+
+  // Same artist and title under two ids: real duplicates with different labels.
+  static void WarnAboutRepeatedSongs(Corpus* corpus) {
     std::map<std::string, std::vector<std::string>> by_song;
-    for (const auto& item : corpus.items) {
+    for (const auto& item : corpus->items) {
       if (!item.title.empty()) by_song[Lower(item.artist) + "\x1f" + Lower(item.title)].push_back(item.id);
     }
     std::string examples;
@@ -117,15 +130,11 @@ class PmemoLoader : public DeclaredLoader<PmemoLoader> {
       if (duplicates <= 3) examples += (examples.empty() ? "" : ", ") + ids[0] + "/" + ids[1];
     }
     if (duplicates > 0) {
-      corpus.warnings.push_back(std::to_string(duplicates) + " songs appear under two ids with different labels (" +
-                                examples + "); they share a split group");
+      corpus->warnings.push_back(std::to_string(duplicates) + " songs appear under two ids with different labels (" +
+                                 examples + "); they share a split group");
     }
-    std::error_code ec;
-    if (fs::is_regular_file(dynamic_path, ec)) AttachLongCurves(dynamic_path, &corpus);
-    return corpus;
   }
 
- private:
   static void AttachLongCurves(const fs::path& path, Corpus* corpus) {
     const CsvTable t = ReadCsv(path);
     const std::size_t id = t.Column("musicId"), time = t.Column("frameTime"), arousal = t.Column("Arousal(mean)"),

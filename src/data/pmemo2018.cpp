@@ -58,14 +58,10 @@ bool ReadPerSongCurve(const fs::path& path, std::vector<double>* times, std::vec
 
 class Pmemo2018Loader : public DeclaredLoader<Pmemo2018Loader> {
  public:
-  static const config::Fields<Pmemo2018Loader>& OptionFields() {
-    static const config::Fields<Pmemo2018Loader> fields = [] {
-      using L = Pmemo2018Loader;
-      config::Fields<L> f("data");
-      f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips");
-      return f;
-    }();
-    return fields;
+  // Its `data` keys (DeclaredLoader reads, validates, resolves and documents them).
+  static void DeclareOptions(config::Fields<Pmemo2018Loader>& f) {
+    using L = Pmemo2018Loader;
+    f.Text("audio_dir", &L::audio_dir_, "a folder under root", "the chorus clips");
   }
 
   Corpus Load(const fs::path& root) const override {

@@ -60,14 +60,14 @@ std::vector<RunRecord> CollectRuns(const fs::path& runs_dir) {
     try {
       const train::RunFolder folder(dir);
       const nlohmann::json metrics = nlohmann::json::parse(ReadFile(folder.MetricsFile()));
-      const nlohmann::json config = nlohmann::json::parse(ReadFile(folder.ConfigFile()));
+      const train::RunIdentity id = folder.Identity();
       RunRecord r;
       r.dir = dir;
-      r.model = config.at("model").at("name").get<std::string>();
-      r.dataset = config.at("data").at("dataset").get<std::string>();
+      r.model = id.model;
+      r.dataset = id.dataset;
       r.task = metrics.value("task", "");
-      r.seed = config.at("train").at("seed").get<uint64_t>();
-      if (config.at("data").value("split", "") == "kfold") r.fold = config.at("data").value("fold", 0);
+      r.seed = id.seed;
+      if (id.fold) r.fold = *id.fold;
       r.group = r.model + " " + r.dataset;
       if (fs::exists(folder.SweepFile(), ec)) {
         r.group = nlohmann::json::parse(ReadFile(folder.SweepFile())).value("group", r.group);

@@ -298,6 +298,79 @@ std::string Csv(double v) {
 
 }  // namespace
 
+namespace {
+
+// A run's split.json read against the corpus as it is now: each part's ids as corpus indices.
+class SplitParts {
+ public:
+  SplitParts(const fs::path& path, const data::Corpus& corpus) : path_(path) {
+    try {
+      split_ = nlohmann::json::parse(ReadFile(path));
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(path.string() + ": not valid JSON");
+    }
+    for (std::size_t i = 0; i < corpus.items.size(); ++i) by_id_[corpus.items[i].id] = i;
+  }
+  // The corpus indices of a part's ids; *lost counts the ids without an item (audio gone, or annotations).
+  std::vector<std::size_t> Indices(const std::string& part, std::size_t* lost) const {
+    std::vector<std::size_t> found;
+    if (!split_.contains(part) || !split_.at(part).is_array()) return found;
+    for (const auto& id : split_.at(part)) {
+      const auto it = id.is_string() ? by_id_.find(id.get<std::string>()) : by_id_.end();
+      if (it == by_id_.end()) {
+        ++*lost;
+      } else {
+        found.push_back(it->second);
+      }
+    }
+    return found;
+  }
+  std::size_t Size(const std::string& part) const { return split_.contains(part) ? split_.at(part).size() : 0; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  nlohmann::json split_;
+  std::map<std::string, std::size_t> by_id_;
+};
+
+// --predictions: one row per item (per window for the dynamic task), the true values then the predictions.
+std::string PredictionsCsv(const Scored& scored, const std::vector<std::string>& truth_names,
+                           const std::vector<std::string>& outputs) {
+  const bool dynamic = !scored.times.empty();
+  std::string csv = dynamic ? "id,time" : "id";
+  for (const auto& n : truth_names) csv += ",true_" + n;
+  for (const auto& n : outputs) csv += ",pred_" + n;
+  csv += "\n";
+  for (std::size_t r = 0; r < scored.ids.size(); ++r) {
+    const std::string& id = scored.ids[r];
+    csv += id.find_first_of(",\"") == std::string::npos ? id : "\"" + id + "\"";
+    if (dynamic) csv += "," + Csv(scored.times[r]);
+    for (float v : scored.truth[r]) csv += "," + Csv(v);
+    for (double v : scored.predicted[r]) csv += "," + Csv(v);
+    csv += "\n";
+  }
+  return csv;
+}
+
+// Retrieval both ways for an embedding model; lambda > 0 fits the linear CCA on the training part's embeddings,
+// as the authors do.
+nlohmann::json EvaluateRetrieval(const Scorer& scorer, models::EmbeddingModel& embedding, double lambda,
+                                 const SplitParts& parts, const std::vector<std::size_t>& indices) {
+  std::optional<models::LinearCca> cca;
+  if (lambda > 0) {
+    std::size_t train_lost = 0;
+    cca = scorer.FitRetrievalCca(embedding, parts.Indices("train", &train_lost));
+    if (!cca) {
+      std::cerr << "mer eval: warning: fewer than 2 training items of " << parts.path().string()
+                << " have audio: retrieval ranks by the KL term alone (lambda 0)\n";
+    }
+  }
+  return scorer.Retrieval(embedding, indices, cca ? &*cca : nullptr, lambda);
+}
+
+}  // namespace
+
 nlohmann::json Evaluate(const EvalOptions& options) {
   if (options.split != "test" && options.split != "val" && options.split != "train") {
     throw ConfigError("--split " + options.split + ": expected test, val or train");
@@ -306,41 +379,20 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   // The run's config as typed structs (eval reads the data again, so its root must exist; predict never asks).
   const RunFolder folder(options.run_dir);
   const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
-  const data::DataConfig& data_config = config.data;
   std::size_t missing = 0;
-  const data::Corpus corpus = WithAudio(data_config.LoadCorpus(), &missing);
-  const fs::path split_path = folder.SplitFile();
-  nlohmann::json split;
-  try {
-    split = nlohmann::json::parse(ReadFile(split_path));
-  } catch (const nlohmann::json::exception&) {
-    throw InputError(split_path.string() + ": not valid JSON");
-  }
-  std::map<std::string, std::size_t> by_id;
-  for (std::size_t i = 0; i < corpus.items.size(); ++i) by_id[corpus.items[i].id] = i;
-  // The corpus indices of a split part's ids; *lost counts the ids without an item (audio gone, or annotations).
-  const auto part_indices = [&](const std::string& part, std::size_t* lost) {
-    std::vector<std::size_t> found;
-    if (!split.contains(part) || !split.at(part).is_array()) return found;
-    for (const auto& id : split.at(part)) {
-      const auto it = id.is_string() ? by_id.find(id.get<std::string>()) : by_id.end();
-      if (it == by_id.end()) {
-        ++*lost;
-      } else {
-        found.push_back(it->second);
-      }
-    }
-    return found;
-  };
+  const data::Corpus corpus = WithAudio(config.data.LoadCorpus(), &missing);
+  const SplitParts parts(folder.SplitFile(), corpus);
   std::size_t lost = 0;
-  const std::vector<std::size_t> indices = part_indices(options.split, &lost);
-  if (indices.empty()) throw InputError(split_path.string() + ": no items of the " + options.split + " split have audio");
+  const std::vector<std::size_t> indices = parts.Indices(options.split, &lost);
+  if (indices.empty()) {
+    throw InputError(parts.path().string() + ": no items of the " + options.split + " split have audio");
+  }
   if (lost > 0) {
-    std::cerr << "mer eval: warning: " << lost << " of " << split.at(options.split).size() << " " << options.split
-              << " items of " << split_path.string() << " have no audio now (or left the annotations); they are "
+    std::cerr << "mer eval: warning: " << lost << " of " << parts.Size(options.split) << " " << options.split
+              << " items of " << parts.path().string() << " have no audio now (or left the annotations); they are "
               << "left out of the metrics\n";
   }
-  const data::FeatureCache cache(data_config.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+  const data::FeatureCache cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
                                  run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
   const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
   const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
@@ -352,34 +404,11 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   if (run.task.IsDynamic()) result["windows"] = scored.ids.size();
   if (auto* embedding = run.checkpoint.model->Embedding()) {
     const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
-    std::optional<models::LinearCca> cca;
-    if (lambda > 0) {  // the authors fit the linear CCA on the training part's embeddings
-      std::size_t train_lost = 0;
-      const std::vector<std::size_t> train_indices = part_indices("train", &train_lost);
-      cca = scorer.FitRetrievalCca(*embedding, train_indices);
-      if (!cca) {
-        std::cerr << "mer eval: warning: fewer than 2 training items of " << split_path.string()
-                  << " have audio: retrieval ranks by the KL term alone (lambda 0)\n";
-      }
-    }
-    result["metrics"]["retrieval"] = scorer.Retrieval(*embedding, indices, cca ? &*cca : nullptr, lambda);
+    result["metrics"]["retrieval"] = EvaluateRetrieval(scorer, *embedding, lambda, parts, indices);
   }
   if (!options.predictions_csv.empty()) {
-    const bool dynamic = !scored.times.empty();
-    std::string csv = dynamic ? "id,time" : "id";
-    const std::vector<std::string> truth_names = dynamic ? run.task.outputs : corpus.schema.names;
-    for (const auto& n : truth_names) csv += ",true_" + n;
-    for (const auto& n : run.task.outputs) csv += ",pred_" + n;
-    csv += "\n";
-    for (std::size_t r = 0; r < scored.ids.size(); ++r) {
-      const std::string& id = scored.ids[r];
-      csv += id.find_first_of(",\"") == std::string::npos ? id : "\"" + id + "\"";
-      if (dynamic) csv += "," + Csv(scored.times[r]);
-      for (float v : scored.truth[r]) csv += "," + Csv(v);
-      for (double v : scored.predicted[r]) csv += "," + Csv(v);
-      csv += "\n";
-    }
-    WriteFileAtomically(options.predictions_csv, csv);
+    const std::vector<std::string> truth_names = scored.times.empty() ? corpus.schema.names : run.task.outputs;
+    WriteFileAtomically(options.predictions_csv, PredictionsCsv(scored, truth_names, run.task.outputs));
   }
   return result;
 }

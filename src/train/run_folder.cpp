@@ -37,4 +37,22 @@ RunConfig RunFolder::ParseConfig(const nlohmann::json& config, const std::string
   }
 }
 
+RunIdentity RunFolder::Identity() const {
+  const nlohmann::json j = ConfigJson();
+  const auto section = [&](const char* name) { return j.is_object() ? j.value(name, nlohmann::json::object()) : nlohmann::json(); };
+  try {
+    ModelConfig model;
+    ModelFields().ReadPresent(section("model"), &model);
+    TrainConfig train;
+    TrainFields().ReadPresent(section("train"), &train);
+    data::DataConfig data;
+    data::DataFields().ReadPresent(section("data"), &data);
+    RunIdentity id{model.name, data.dataset, train.seed, std::nullopt};
+    if (data.split.method == "kfold") id.fold = data.split.fold;
+    return id;
+  } catch (const ConfigError& e) {
+    throw InputError(ConfigFile().string() + ": " + e.what());
+  }
+}
+
 }  // namespace mer::train

@@ -85,7 +85,23 @@ TEST(Report, GroupsRunsIntoMeanAndSampleSd) {
   make("b/seed1", "adff", 1, 0.7, "adff+lr");
   fs::create_directories(dir / "broken");
   std::ofstream(dir / "broken" / "metrics.json") << "{";
-  const auto runs = report::CollectRuns(dir.path());
+  // A run's identity is read with the config's field declarations: a key of the wrong type skips the run; a k-fold
+  // run has its fold (its data root need not exist here).
+  make("typo/seed1", "quan_cnn", 1, 0.5, nullptr);
+  std::ofstream(dir / "typo/seed1/config.json") << R"({"model": {"name": "quan_cnn"}, "train": {"seed": "one"}})";
+  make("k/fold3", "quan_cnn", 1, 0.5, "kfold");
+  std::ofstream(dir / "k/fold3/config.json")
+      << R"({"model": {"name": "quan_cnn"}, "data": {"dataset": "fourq", "root": "/nowhere", "split": "kfold",)"
+      << R"( "folds": 10, "fold": 3}, "train": {"seed": 7}})";
+  auto runs = report::CollectRuns(dir.path());
+  ASSERT_EQ(runs.size(), 4u);
+  const auto kfold = std::find_if(runs.begin(), runs.end(), [](const report::RunRecord& r) { return r.group == "kfold"; });
+  ASSERT_NE(kfold, runs.end());
+  EXPECT_EQ(kfold->fold, 3);
+  EXPECT_EQ(kfold->seed, 7u);
+  EXPECT_EQ(kfold->dataset, "fourq");
+  fs::remove_all(dir / "k");
+  runs = report::CollectRuns(dir.path());
   ASSERT_EQ(runs.size(), 3u);
   const std::vector<report::PaperResult> papers = {{"quan_cnn", "emomusic", "r2", 0.55, "Quan & Dong"}};
   const auto rows = report::Summarise(runs, papers);

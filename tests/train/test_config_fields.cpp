@@ -130,10 +130,10 @@ TEST(ConfigFields, NestedCrossFieldAndCustomFields) {
 // Every section's keys are in the reference, with each dataset's own keys under it.
 TEST(ConfigFields, TheReferenceListsEveryKeyOfEverySection) {
   const std::string doc = train::ConfigReferenceMarkdown();
-  for (const std::string& key : {"data.split_file", "data.group_by_artist", "data.min_mood_songs", "data.label_columns",
+  for (const char* key : {"data.split_file", "data.group_by_artist", "data.min_mood_songs", "data.label_columns",
                                  "data.audio_pattern", "frontend.win_length", "frontend.top_db", "frontend.chroma_fmax",
                                  "augment.mixup_alpha", "augment.freq_mask_width", "model.margin", "train.eval_hop"}) {
-    EXPECT_NE(doc.find("| `" + key + "` |"), std::string::npos) << key;
+    EXPECT_NE(doc.find("| `" + std::string(key) + "` |"), std::string::npos) << key;
   }
   for (const std::string& dataset : data::RegisteredDatasets()) {
     EXPECT_NE(doc.find("### `" + dataset + "`"), std::string::npos) << dataset;

@@ -198,7 +198,7 @@ class Fields {
   }
   // | key | default | valid values | meaning |, one row per field.
   std::string Markdown() const {
-    const S defaults{};
+    static const S defaults = S();
     std::string out = "| key | default | valid values | meaning |\n| --- | --- | --- | --- |\n";
     for (const Field& f : fields_) {
       out += "| `" + section_ + "." + f.key + "` | `" + Cell(f.value(defaults).dump()) + "` | " + Cell(f.rule) + " | " +

@@ -31,21 +31,29 @@ class DatasetLoader {
   virtual std::string OfficialSplitDescription() const { return ""; }
 };
 
-// A loader whose keys are declared once, as L::OptionFields() (a config::Fields<L> of section "data"): read,
-// validated, written to the run folder and documented from that declaration. Rules over several keys go in
+// A loader whose keys are declared once, by L::DeclareOptions(config::Fields<L>&) (public, static; section "data"):
+// read, validated, written to the run folder and documented from that declaration. Rules over several keys go in
 // L::CheckOptions() (public), called after the keys are read and each is valid.
 template <typename L>
 class DeclaredLoader : public DatasetLoader {
  public:
+  static const config::Fields<L>& OptionFields() {
+    static const config::Fields<L> fields = [] {
+      config::Fields<L> f("data");
+      L::DeclareOptions(f);
+      return f;
+    }();
+    return fields;
+  }
   void ReadOptions(config::FieldReader& reader) override {
     L& self = static_cast<L&>(*this);
-    L::OptionFields().ReadFields(reader, &self);
-    L::OptionFields().Validate(self);
+    OptionFields().ReadFields(reader, &self);
+    OptionFields().Validate(self);
     self.CheckOptions();
   }
-  nlohmann::json Options() const override { return L::OptionFields().ToJson(static_cast<const L&>(*this)); }
+  nlohmann::json Options() const override { return OptionFields().ToJson(static_cast<const L&>(*this)); }
   std::string OptionsMarkdown() const override {
-    return L::OptionFields().Keys().empty() ? std::string() : L::OptionFields().Markdown();
+    return OptionFields().Keys().empty() ? std::string() : OptionFields().Markdown();
   }
   void CheckOptions() {}
 };

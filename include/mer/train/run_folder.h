@@ -1,8 +1,10 @@
 // A run folder (`mer train --out`): the names of its files in one place, and the run's config read back as the
-// typed RunConfig for eval, predict and search. LibTorch-free.
+// typed RunConfig for eval, predict and search, and its identity for report. LibTorch-free.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -11,6 +13,14 @@
 #include "mer/train/run_config.h"
 
 namespace mer::train {
+
+// What names a run in a report: read from its config.json with the sections' field declarations (types checked),
+// without validating the config as a whole, so a run whose data root is elsewhere still reports.
+struct RunIdentity {
+  std::string model, dataset;
+  uint64_t seed = 0;
+  std::optional<int> fold;  // k-fold runs only
+};
 
 class RunFolder {
  public:
@@ -36,6 +46,8 @@ class RunFolder {
   // A run's config (config.json, or the copy a checkpoint carries) parsed and validated as a RunConfig; a config
   // that does not validate (e.g. its data.root is gone) is a ConfigError naming `source`.
   static RunConfig ParseConfig(const nlohmann::json& config, const std::string& source);
+  // The run's model, dataset, seed and fold; InputError naming config.json when a key has the wrong type.
+  RunIdentity Identity() const;
 
  private:
   std::filesystem::path dir_;
