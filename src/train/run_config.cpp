@@ -127,8 +127,9 @@ std::string ConfigReferenceMarkdown() {
          "`frontend.learnable`: `false` (default), `true` or `{\"train_stft\": bool, \"train_mel\": bool}`: the log-mel\n"
          "computed inside the model from the waveform, its STFT and mel matrix trainable or frozen.\n\n"
          "## `augment`\n\n" + data::AugmentFields().Markdown() +
-         "\nTraining only; waveform operations need a waveform input (they turn the feature cache off), SpecAugment masks\n"
-         "need a spectrogram, mixup is refused by models with their own pairing loss (table below).\n\n"
+         "\nTraining only, seeded by (train.seed, epoch, position). Waveform operations run on waveform crops (a log-mel\n"
+         "model gets the frontend of each augmented crop); SpecAugment masks need a spectrogram (not raw_cnn); mixup is\n"
+         "refused by models whose loss pairs items (the mixup column below).\n\n"
          "## `model`\n\n" + ModelFields().Markdown() +
          "\nModel-dependent rules: an option of one model set on another is an error; `emotion_encoder` other than\n"
          "`mlp` needs `task: dynamic`; `filters` is written to the resolved config only when it is not 16.\n\n"

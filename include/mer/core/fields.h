@@ -171,7 +171,7 @@ class Fields {
   // Reads the declared keys `object` holds, ignoring any other key (an object that holds more than this section).
   void ReadPresent(const Json& object, S* s) const {
     FieldReader r(object, section_);
-    for (const Field& f : fields_) f.read(r, *s);
+    ReadFields(r, s);
   }
   void Validate(const S& s) const {
     for (const Field& f : fields_) {
@@ -181,11 +181,11 @@ class Fields {
       }
     }
   }
-  // The resolved section; `every_key`: also the keys OnlyWhenSet / OnlyWhen leave out.
-  Json ToJson(const S& s, bool every_key = false) const {
+  // The resolved section (without the keys OnlyWhenSet / OnlyWhen leave out).
+  Json ToJson(const S& s) const {
     Json j = Json::object();
     for (const Field& f : fields_) {
-      if (every_key || f.resolved(s)) j[f.key] = f.value(s);
+      if (f.resolved(s)) j[f.key] = f.value(s);
     }
     return j;
   }
