@@ -68,11 +68,13 @@ const TaskKind* FindTask(const std::string& name) {
   return nullptr;
 }
 
-std::string TaskNames() {
+std::vector<std::string> TaskNameList() {
   std::vector<std::string> names;
   for (const TaskKind& t : Tasks()) names.push_back(t.name);
-  return Joined(names);
+  return names;
 }
+
+std::string TaskNames() { return Joined(TaskNameList()); }
 
 const TaskKind& TaskNamed(const std::string& name) {
   const TaskKind* t = FindTask(name);

@@ -28,30 +28,16 @@ const config::Fields<DataConfig>& DataFields() {
     RegisterBuiltinDatasets();
     using D = DataConfig;
     using config::Within;
-    const auto path = [](std::filesystem::path D::*member, const std::string& key) {
-      return std::make_pair([member, key](config::FieldReader& r, D& c) {
-                              std::string v = (c.*member).string();
-                              r.Read(key, &v);
-                              c.*member = v;
-                            },
-                            [member](const D& c) { return config::Json((c.*member).string()); });
-    };
     config::Fields<D> f("data");
     f.Text("dataset", &D::dataset, "a registered dataset name",
            "the dataset: " + Joined(RegisteredDatasets()) + " (each one's own keys: below); or data.datasets");
-    const auto root = path(&D::root, "root");
-    f.Custom("root", "a folder", "the folder holding the dataset; the loader's paths are relative to it", root.first,
-             root.second);
+    f.Path("root", [](auto& c) -> auto& { return c.root; }, "a folder",
+           "the folder holding the dataset; the loader's paths are relative to it");
     f.NestedChoice("split", [](auto& c) -> auto& { return c.split.method; }, {"auto", "official", "ratio", "kfold", "file"},
                    "auto = file when split_file is set, else the dataset's official split when it has one, else ratio");
-    f.Custom("split_file", "a file of id,part rows (part train, val or test), relative to root",
-             "an official or private split; items it does not list are left out",
-             [](config::FieldReader& r, D& c) {
-               std::string v = c.split.file.string();
-               r.Read("split_file", &v);
-               c.split.file = v;
-             },
-             [](const D& c) { return config::Json(c.split.file.string()); });
+    f.Path("split_file", [](auto& c) -> auto& { return c.split.file; },
+           "a file of id,part rows (part train, val or test), relative to root",
+           "an official or private split; items it does not list are left out");
     f.Nested<double>("val_ratio", [](auto& c) -> auto& { return c.split.val_ratio; },
                      [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
                      "share of the non-test items held out for validation (artist-disjoint)");
@@ -69,10 +55,8 @@ const config::Fields<DataConfig>& DataFields() {
     f.Nested<bool>("group_by_artist", [](auto& c) -> auto& { return c.split.group_by_artist; },
                    [](const bool&) { return true; }, "true or false",
                    "keep each artist (and repeated songs) within one part");
-    const auto cache = path(&D::cache_dir, "cache_dir");
-    f.Custom("cache_dir", "a folder (created when missing) or \"\"",
-             "feature cache; \"\" = $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer", cache.first,
-             cache.second);
+    f.Path("cache_dir", [](auto& c) -> auto& { return c.cache_dir; }, "a folder (created when missing) or \"\"",
+           "feature cache; \"\" = $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer");
     return f;
   }();
   return fields;

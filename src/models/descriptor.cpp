@@ -46,10 +46,7 @@ bool ModelDescriptor::Reads(const std::string& option) const {
 
 std::vector<std::string> DescribedModels() { return Descriptors().Names(); }
 
-const ModelDescriptor* FindDescriptor(const std::string& name) {
-  const std::vector<std::string> names = DescribedModels();
-  return std::find(names.begin(), names.end(), name) == names.end() ? nullptr : &Descriptors().Find(name);
-}
+const ModelDescriptor* FindDescriptor(const std::string& name) { return Descriptors().TryFind(name); }
 
 std::string ModelsMarkdown() {
   const auto join = [](const std::vector<std::string>& items) {

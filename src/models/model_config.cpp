@@ -15,7 +15,9 @@ const config::Fields<ModelConfig>& ModelFields() {
     config::Fields<M> f("model");
     f.Add<std::string>("name", &M::name, [](const std::string& v) { return !v.empty(); }, "a registered model name",
                        "the model: " + Joined(DescribedModels()) + " (their traits: the table below)");
-    f.Choice("task", &M::task, {"auto", "regression", "tagging", "quadrants", "classes", "dynamic"},
+    std::vector<std::string> tasks = {"auto"};
+    for (const std::string& t : TaskNameList()) tasks.push_back(t);
+    f.Choice("task", &M::task, tasks,
              "what is learned: auto = the dataset's own (regression, tagging or classes); quadrants from valence/"
              "arousal; dynamic = valence/arousal per window from the 2 Hz curves");
     f.Add<int>("input_frames", &M::input_frames, [](const int&) { return true; },

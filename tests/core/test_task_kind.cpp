@@ -11,6 +11,7 @@ namespace {
 
 TEST(TaskKind, EveryTaskIsDeclaredOnceAndIsConsistent) {
   ASSERT_EQ(TaskNames(), "regression, tagging, quadrants, classes, dynamic");
+  EXPECT_EQ(TaskNameList(), (std::vector<std::string>{"regression", "tagging", "quadrants", "classes", "dynamic"}));
   for (const TaskKind& t : Tasks()) {
     SCOPED_TRACE(t.name);
     EXPECT_EQ(FindTask(t.name), &t);

@@ -1,5 +1,7 @@
 // Config fields declared once (mer/core/fields.h): one declaration reads, validates, resolves and documents a key;
 // seeds and step counts are read as exact 64-bit integers; docs/config.md is what the declarations generate.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "mer/core/error.h"
@@ -96,7 +98,7 @@ struct Inner {
 };
 struct Outer {
   Inner inner;
-  std::string path = "a/b";
+  std::filesystem::path path = "a/b";
 };
 
 // Keys held deeper in the struct, a rule that reads another key (with that key's value in the error), a field with
@@ -110,13 +112,13 @@ TEST(ConfigFields, NestedCrossFieldAndCustomFields) {
       .Where([](const Outer& o) { return o.inner.high >= o.inner.low; },
              [](const Outer& o) { return "an integer in [low = " + std::to_string(o.inner.low) + ", 100]"; });
   f.NestedChoice("how", [](auto& o) -> auto& { return o.inner.how; }, {"x|y", "z"}, "which | way");
-  f.Custom("path", "a path", "where", [](config::FieldReader& r, Outer& o) { r.Read("path", &o.path); },
-           [](const Outer& o) { return config::Json("/" + o.path); });
+  f.Path("path", [](auto& o) -> auto& { return o.path; }, "a path", "where");
   Outer o;
-  f.Read(nlohmann::json::parse(R"({"low": 5, "how": "z", "path": "c"})"), &o);
+  f.Read(nlohmann::json::parse(R"({"low": 5, "how": "z", "path": "c/d"})"), &o);
   EXPECT_EQ(o.inner.low, 5);
   EXPECT_EQ(o.inner.how, "z");
-  EXPECT_EQ(f.ToJson(o), nlohmann::json::parse(R"({"low": 5, "high": 4, "how": "z", "path": "/c"})"));
+  EXPECT_EQ(o.path, std::filesystem::path("c/d"));
+  EXPECT_EQ(f.ToJson(o), nlohmann::json::parse(R"({"low": 5, "high": 4, "how": "z", "path": "c/d"})"));
   EXPECT_EQ(ConfigErrorOf([&] { f.Validate(o); }), "outer.high = 4 is invalid: expected an integer in [low = 5, 100]");
   o.inner.high = 101;  // the key's own rule first
   EXPECT_EQ(ConfigErrorOf([&] { f.Validate(o); }), "outer.high = 101 is invalid: expected an integer in [low, 100]");

@@ -66,11 +66,17 @@ class Fields {
                        [](const S&) { return true; }});
     return *this;
   }
-  // A field with its own reading and JSON value (e.g. a path kept as std::filesystem::path).
-  Fields& Custom(const std::string& key, std::string rule, std::string doc, std::function<void(FieldReader&, S&)> read,
-                 std::function<Json(const S&)> value) {
-    fields_.push_back({key, std::move(rule), std::move(doc), std::move(read), [](const S&) { return true; },
-                       std::move(value), [](const S&) { return true; }});
+  // A std::filesystem::path (`get` as for Nested), a string in JSON.
+  template <typename Get>
+  Fields& Path(const std::string& key, Get get, std::string rule, std::string doc) {
+    fields_.push_back({key, std::move(rule), std::move(doc),
+                       [key, get](FieldReader& r, S& s) {
+                         std::string v = get(s).string();
+                         r.Read(key, &v);
+                         get(s) = v;
+                       },
+                       [](const S&) { return true; }, [get](const S& s) { return Json(get(s).string()); },
+                       [](const S&) { return true; }});
     return *this;
   }
   // An optional number member: JSON null (the default when unset) or a value `valid` accepts.

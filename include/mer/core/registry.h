@@ -28,6 +28,12 @@ class NamedRegistry {
     for (const auto& [name, entry] : entries_) names.push_back(name);
     return names;
   }
+  // The entry, or nullptr when none has that name.
+  const Entry* TryFind(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
   const Entry& Find(const std::string& name) const {
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -30,5 +30,7 @@ const TaskKind* FindTask(const std::string& name);
 const TaskKind& TaskNamed(const std::string& name);
 // "regression, tagging, quadrants, classes, dynamic"
 std::string TaskNames();
+// Every task's name, in declaration order (what a model that learns any task lists).
+std::vector<std::string> TaskNameList();
 
 }  // namespace mer
