@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -166,6 +167,17 @@ bool Mp3StatesItsLength(const std::filesystem::path& path) {
          first_frame.find("VBRI") != std::string::npos;
 }
 
+// True when no value is NaN or infinite: an exponent of all ones, tested on the bits so that the loop vectorises.
+bool AllFinite(const float* values, std::size_t n) {
+  uint32_t special = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &values[i], sizeof(bits));
+    special |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return special == 0;
+}
+
 }  // namespace
 
 AudioInfo ProbeAudio(const std::filesystem::path& path) { return ToInfo(Open(path).second); }
@@ -196,18 +208,25 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
     if (frames_read + got > max_frames) {  // a header that stated less, or no length at all
       throw Fail(path, "holds more than the " + DurationBound() + " of audio mer decodes from one file");
     }
-    for (sf_count_t i = 0; i < got; ++i) {
-      const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
-      float sum = 0.0f;
-      for (std::size_t c = 0; c < channels; ++c) {
-        if (!std::isfinite(frame[c])) {
-          throw Fail(path, std::string("contains ") + (std::isnan(frame[c]) ? "NaN" : "infinite") +
-                               " samples (first at frame " + std::to_string(frames_read + i) + ", channel " +
-                               std::to_string(c) + ")");
-        }
-        sum += frame[c];
+    const std::size_t values = static_cast<std::size_t>(got) * channels;
+    if (!AllFinite(interleaved.data(), values)) {
+      const std::size_t at = static_cast<std::size_t>(
+          std::find_if(interleaved.begin(), interleaved.begin() + static_cast<long>(values),
+                       [](float v) { return !std::isfinite(v); }) -
+          interleaved.begin());
+      throw Fail(path, std::string("contains ") + (std::isnan(interleaved[at]) ? "NaN" : "infinite") +
+                           " samples (first at frame " + std::to_string(frames_read + int64_t(at / channels)) +
+                           ", channel " + std::to_string(at % channels) + ")");
+    }
+    if (channels == 1) {
+      std::copy(interleaved.begin(), interleaved.begin() + got, mono.begin());
+    } else {
+      for (sf_count_t i = 0; i < got; ++i) {
+        const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
+        float sum = 0.0f;
+        for (std::size_t c = 0; c < channels; ++c) sum += frame[c];
+        mono[static_cast<std::size_t>(i)] = sum / static_cast<float>(channels);
       }
-      mono[static_cast<std::size_t>(i)] = channels == 1 ? sum : sum / static_cast<float>(channels);
     }
     frames_read += got;
     if (resampler) {
@@ -230,7 +249,9 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
                          std::to_string(frames_read));
   }
   if (resampler) resampler->Finish(&audio.samples);
-  audio.samples.shrink_to_fit();
+  // The buffer was reserved from the header's length; copy it into a tight one only when that was far off (a
+  // header that overstated the length), not for the few samples of a resampler's or decoder's rounding.
+  if (audio.samples.capacity() - audio.samples.size() > audio.samples.size() / 16 + 4096) audio.samples.shrink_to_fit();
   return audio;
 }
 

@@ -5,6 +5,10 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
+
+#include <sys/stat.h>
 
 #include "checkpoint.h"
 #include "mer/audio/decoder.h"
@@ -413,8 +417,40 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   return result;
 }
 
+namespace {
+
+// `mer predict --list` calls Predict once per chunk of songs: the run is opened once and kept while its checkpoint
+// and config are the files it was opened from (same path, size and modification time), so chunks do not reload it.
+const LoadedRun& OpenRunOnce(const fs::path& run_dir, const std::string& device) {
+  struct Opened {
+    std::vector<std::string> key;
+    std::unique_ptr<LoadedRun> run;
+  };
+  static std::mutex mutex;
+  static Opened* opened = new Opened;  // never destroyed: LibTorch's own statics may be gone at exit
+  const RunFolder folder(run_dir);
+  std::vector<std::string> key = {fs::absolute(run_dir).lexically_normal().string(), device};
+  for (const fs::path& file : {folder.BestCheckpoint(), folder.ConfigFile()}) {
+    struct stat st {};
+    key.push_back(::stat(file.c_str(), &st) != 0 ? "?"  // OpenRun reports it
+                                                  : std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                                                        std::to_string(st.st_size) + ":" +
+                                                        std::to_string(st.st_mtim.tv_sec) + "." +
+                                                        std::to_string(st.st_mtim.tv_nsec));
+  }
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (!opened->run || opened->key != key) {
+    opened->run.reset();
+    opened->run = std::make_unique<LoadedRun>(OpenRun(run_dir, device));
+    opened->key = std::move(key);
+  }
+  return *opened->run;
+}
+
+}  // namespace
+
 std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs) {
-  LoadedRun run = OpenRun(options.run_dir, options.device);
+  const LoadedRun& run = OpenRunOnce(options.run_dir, options.device);
   if (options.hop_seconds < 0) throw ConfigError("--hop must be > 0 seconds");
   const double frames_per_second = run.FramesPerSecond();
   const int64_t hop = options.hop_seconds > 0 ? std::max<int64_t>(1, std::llround(options.hop_seconds * frames_per_second))

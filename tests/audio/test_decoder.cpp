@@ -216,6 +216,12 @@ TEST(Decoder, ZeroFramesAndNonFiniteSamplesAreErrors) {
   x[77] = INFINITY;
   WriteAudio(dir / "inf.wav", x, 1, 22050, Container::kWavFloat);
   ExpectBadInput(dir / "inf.wav", "infinite samples (first at frame 77");
+  // Stereo: the frame and the channel of the first bad value.
+  std::vector<float> stereo(2 * 22050, 0.25f);
+  stereo[2 * 20000 + 1] = -INFINITY;
+  stereo[2 * 20001] = std::nanf("");
+  WriteAudio(dir / "stereo.wav", stereo, 2, 22050, Container::kWavFloat);
+  ExpectBadInput(dir / "stereo.wav", "infinite samples (first at frame 20000, channel 1)");
 }
 
 TEST(Decoder, TruncatedAndCorruptMp3AreErrors) {
