@@ -420,11 +420,12 @@ nlohmann::json Evaluate(const EvalOptions& options) {
 namespace {
 
 // `mer predict --list` calls Predict once per chunk of songs: the run is opened once and kept while its checkpoint
-// and config are the files it was opened from (same path, size and modification time), so chunks do not reload it.
-const LoadedRun& OpenRunOnce(const fs::path& run_dir, const std::string& device) {
+// and config are the files it was opened from (same device, inode, size and modification time), so chunks do not
+// reload it. The caller shares the run, so a call that replaces it never pulls it from under another.
+std::shared_ptr<const LoadedRun> OpenRunOnce(const fs::path& run_dir, const std::string& device) {
   struct Opened {
     std::vector<std::string> key;
-    std::unique_ptr<LoadedRun> run;
+    std::shared_ptr<const LoadedRun> run;
   };
   static std::mutex mutex;
   static Opened* opened = new Opened;  // never destroyed: LibTorch's own statics may be gone at exit
@@ -441,16 +442,17 @@ const LoadedRun& OpenRunOnce(const fs::path& run_dir, const std::string& device)
   const std::lock_guard<std::mutex> lock(mutex);
   if (!opened->run || opened->key != key) {
     opened->run.reset();
-    opened->run = std::make_unique<LoadedRun>(OpenRun(run_dir, device));
+    opened->run = std::make_shared<const LoadedRun>(OpenRun(run_dir, device));
     opened->key = std::move(key);
   }
-  return *opened->run;
+  return opened->run;
 }
 
 }  // namespace
 
 std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::vector<PredictInput>& inputs) {
-  const LoadedRun& run = OpenRunOnce(options.run_dir, options.device);
+  const std::shared_ptr<const LoadedRun> opened = OpenRunOnce(options.run_dir, options.device);
+  const LoadedRun& run = *opened;
   if (options.hop_seconds < 0) throw ConfigError("--hop must be > 0 seconds");
   const double frames_per_second = run.FramesPerSecond();
   const int64_t hop = options.hop_seconds > 0 ? std::max<int64_t>(1, std::llround(options.hop_seconds * frames_per_second))
