@@ -195,7 +195,7 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
   const std::size_t block = std::max<std::size_t>(1, options.block_frames);
   const std::size_t channels = static_cast<std::size_t>(info.channels);
   std::vector<float> interleaved(block * channels);
-  std::vector<float> mono(block);
+  std::vector<float> mono(channels > 1 ? block : 0);  // the downmix of a block (mono files need none)
   const double ratio = resample ? double(audio.sample_rate) / info.samplerate : 1.0;
   if (info.frames > 0) {  // bounded by kMaxDurationSeconds in Open
     audio.samples.reserve(static_cast<std::size_t>(std::ceil(info.frames * ratio)) + 64);
@@ -218,21 +218,18 @@ MonoAudio DecodeMono(const std::filesystem::path& path, const DecodeOptions& opt
                            " samples (first at frame " + std::to_string(frames_read + int64_t(at / channels)) +
                            ", channel " + std::to_string(at % channels) + ")");
     }
-    if (channels == 1) {
-      std::copy(interleaved.begin(), interleaved.begin() + got, mono.begin());
-    } else {
-      for (sf_count_t i = 0; i < got; ++i) {
-        const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
-        float sum = 0.0f;
-        for (std::size_t c = 0; c < channels; ++c) sum += frame[c];
-        mono[static_cast<std::size_t>(i)] = sum / static_cast<float>(channels);
-      }
+    for (sf_count_t i = 0; channels > 1 && i < got; ++i) {  // mono files are used as read
+      const float* frame = &interleaved[static_cast<std::size_t>(i) * channels];
+      float sum = 0.0f;
+      for (std::size_t c = 0; c < channels; ++c) sum += frame[c];
+      mono[static_cast<std::size_t>(i)] = sum / static_cast<float>(channels);
     }
+    const float* block_mono = channels == 1 ? interleaved.data() : mono.data();
     frames_read += got;
     if (resampler) {
-      resampler->Process(mono.data(), static_cast<std::size_t>(got), &audio.samples);
+      resampler->Process(block_mono, static_cast<std::size_t>(got), &audio.samples);
     } else {
-      audio.samples.insert(audio.samples.end(), mono.begin(), mono.begin() + got);
+      audio.samples.insert(audio.samples.end(), block_mono, block_mono + got);
     }
   }
   const int error = sf_error(file.get());

@@ -1,5 +1,4 @@
 // Descriptor of adff (src/models/adff.cpp), LibTorch-free.
-#include "mer/core/task_kind.h"
 #include "mer/models/descriptor.h"
 
 namespace mer::models {
@@ -10,7 +9,6 @@ std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "adff";
   d.description = "Huang et al. 2022: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion";
-  d.tasks = TaskNameList();
   using M = ModelConfig;
   d.option_fields.Add<int>("channels", &M::channels, config::Within(1, 64), "an integer in [1, 64]",
                            "adff: time slices of the window stacked as input channels");

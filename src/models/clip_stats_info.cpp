@@ -1,5 +1,4 @@
 // Descriptor of clip_stats (src/models/clip_stats.cpp), LibTorch-free.
-#include "mer/core/task_kind.h"
 #include "mer/models/descriptor.h"
 
 namespace mer::models {
@@ -11,7 +10,6 @@ std::vector<ModelDescriptor> Descriptors() {
   d.name = "clip_stats";
   d.description = "clip-level log-mel statistics (band mean/sd/flux, MFCC mean/sd, level, onset; key and chroma with "
                   "frontend.chroma) + MLP 128";
-  d.tasks = TaskNameList();
   d.min_input = [](const nlohmann::json&) { return int64_t{8}; };
   return {d};
 }

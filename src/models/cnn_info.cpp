@@ -1,5 +1,4 @@
 // Descriptors of the spectrogram CNNs of src/models/models.cpp (LibTorch-free).
-#include "mer/core/task_kind.h"
 #include "mer/models/descriptor.h"
 
 namespace mer::models {
@@ -22,7 +21,6 @@ ModelDescriptor QuanCnn(const std::string& name, const std::string& description,
   ModelDescriptor d;
   d.name = name;
   d.description = description;
-  d.tasks = TaskNameList();
   const int64_t smallest = SmallestForStages(stages, width, pool);
   d.min_input = [smallest](const nlohmann::json&) { return smallest; };
   return d;
@@ -36,7 +34,6 @@ std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor liu;
   liu.name = "liu_cnn";
   liu.description = "after Liu et al. 2017: 2-D CNN on the spectrogram (3 conv + batch-norm + max-pool blocks)";
-  liu.tasks = TaskNameList();
   liu.min_input = [](const nlohmann::json&) { return int64_t{8}; };
   return {QuanCnn("quan_cnn", "Quan & Dong: 1-D conv over time (32 x 8, pool 4, 16 x 8, pool 4), dense 64", 2, 8, 4),
           QuanCnn("quan_cnn_deep", "Quan & Dong, deep: six 1-D conv (width 4) + max-pool 2 pairs, dense 64", 6, 4, 2),

@@ -101,9 +101,9 @@ struct Outer {
   std::filesystem::path path = "a/b";
 };
 
-// Keys held deeper in the struct, a rule that reads another key (with that key's value in the error), a field with
-// its own reading, and table cells that stay one cell.
-TEST(ConfigFields, NestedCrossFieldAndCustomFields) {
+// Keys held deeper in the struct, a rule that reads another key (with that key's value in the error), a path
+// field, and table cells that stay one cell.
+TEST(ConfigFields, NestedCrossFieldAndPathFields) {
   config::Fields<Outer> f("outer");
   f.Nested<int>("low", [](auto& o) -> auto& { return o.inner.low; }, config::Within(0, 100), "an integer in [0, 100]",
                 "lower end");

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mer/core/fields.h"
+#include "mer/core/task_kind.h"
 #include "mer/models/model_config.h"
 
 namespace mer::models {
@@ -22,7 +23,7 @@ struct ModelDescriptor {
   std::string name;
   std::string description;
   InputKind input = InputKind::kLogMel;  // kWaveform: model.input_frames counts samples
-  std::vector<std::string> tasks;        // the TaskKind names it learns
+  std::vector<std::string> tasks = TaskNameList();  // the TaskKind names it learns (default: every task)
   // The model.* keys it reads beyond name, task, input_frames and dropout, each declared here once: key (a
   // ModelOptions member), valid values, one line of doc. `options` lists their keys (filled at registration).
   config::Fields<ModelConfig> option_fields{"model"};
