@@ -41,6 +41,19 @@ const config::Fields<DataConfig>& DataFields() {
     f.Nested<double>("val_ratio", [](auto& c) -> auto& { return c.split.val_ratio; },
                      [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
                      "share of the non-test items held out for validation (artist-disjoint)");
+    f.Nested<int>("val_fold", [](auto& c) -> auto& { return c.split.val_fold; },
+                  [](const int& v) { return v >= -1; }, "-1 (off) or an integer in [0, round(1 / val_ratio) - 1]",
+                  "the non-test items dealt into round(1 / val_ratio) artist-disjoint, stratified parts, this one the "
+                  "validation set (one run per part, averaged: cross-validation bagging; no item left unlearned)")
+        .Where([](const D& c) { return c.split.val_fold < ValParts(c.split.val_ratio); },
+               [](const D& c) {
+                 const int parts = ValParts(c.split.val_ratio);
+                 if (parts == 0) {
+                   return "-1 (off): val_ratio = " + nlohmann::json(c.split.val_ratio).dump() + " makes under 2 parts";
+                 }
+                 return "-1 (off) or an integer in [0, round(1 / val_ratio) - 1 = " + std::to_string(parts - 1) + "]";
+               })
+        .OnlyWhenSet();
     f.Nested<double>("test_ratio", [](auto& c) -> auto& { return c.split.test_ratio; },
                      [](const double& v) { return v >= 0 && v < 1; }, "a number in [0, 1)",
                      "split ratio: share of all items held out for testing");
@@ -170,8 +183,8 @@ Corpus DataConfig::LoadCorpus() const {
 namespace {
 
 // The split keys a pooled config owns; a part naming one is refused.
-const char* const kSplitKeys[] = {"split", "split_file", "val_ratio", "test_ratio", "folds", "fold", "seed",
-                                  "group_by_artist", "cache_dir", "datasets"};
+const char* const kSplitKeys[] = {"split", "split_file", "val_ratio", "val_fold", "test_ratio", "folds", "fold",
+                                  "seed", "group_by_artist", "cache_dir", "datasets"};
 
 DataConfig ParsePooled(const nlohmann::json& data) {
   const nlohmann::json& list = data.at("datasets");

@@ -96,6 +96,12 @@ std::vector<std::vector<std::size_t>> Deal(const std::vector<Group>& groups, con
 
 }  // namespace
 
+int ValParts(double val_ratio) {
+  if (val_ratio <= 0) return 0;
+  const long parts = std::lround(1.0 / val_ratio);
+  return parts >= 2 ? static_cast<int>(parts) : 0;
+}
+
 Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
   Split split;
   const bool has_official =
@@ -120,6 +126,10 @@ Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
       (s == "test" ? split.test : s == "val" ? official_val : rest).push_back(i);
     }
     if (!official_val.empty()) {
+      if (c.val_fold >= 0) {
+        throw ConfigError("data.val_fold = " + std::to_string(c.val_fold) + " is invalid: the " + split.method +
+                          " split of " + corpus.dataset + " names its validation items already");
+      }
       split.train = rest;
       split.val = official_val;
       return split;
@@ -137,9 +147,23 @@ Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
     }
     std::sort(rest.begin(), rest.end());
   }
-  auto carved = Deal(OrderedGroups(corpus, rest, c, 3), {1.0 - c.val_ratio, c.val_ratio});
-  split.train = std::move(carved[0]);
-  split.val = std::move(carved[1]);
+  if (c.val_fold >= 0) {  // cross-validation bagging: one of round(1 / val_ratio) parts is validation
+    const int parts = ValParts(c.val_ratio);
+    if (c.val_fold >= parts) {
+      throw ConfigError("data.val_fold = " + std::to_string(c.val_fold) + " is invalid: expected -1 (off) or an "
+                        "integer in [0, round(1 / val_ratio) - 1 = " + std::to_string(parts - 1) + "]");
+    }
+    auto dealt = Deal(OrderedGroups(corpus, rest, c, 3), std::vector<double>(parts, 1.0 / parts));
+    for (int p = 0; p < parts; ++p) {
+      auto& target = p == c.val_fold ? split.val : split.train;
+      target.insert(target.end(), dealt[p].begin(), dealt[p].end());
+    }
+    std::sort(split.train.begin(), split.train.end());
+  } else {
+    auto carved = Deal(OrderedGroups(corpus, rest, c, 3), {1.0 - c.val_ratio, c.val_ratio});
+    split.train = std::move(carved[0]);
+    split.val = std::move(carved[1]);
+  }
   if (split.train.empty()) throw ConfigError(corpus.dataset + ": the split leaves no training items");
   return split;
 }
@@ -160,6 +184,7 @@ nlohmann::json Split::ToJson(const Corpus& corpus, const SplitConfig& c) const {
   nlohmann::json j = {{"dataset", corpus.dataset}, {"method", method}, {"seed", c.seed},
                       {"train", ids(train)},     {"val", ids(val)},   {"test", ids(test)}};
   if (method == "kfold") j["folds"] = c.folds, j["fold"] = c.fold;
+  if (c.val_fold >= 0) j["val_fold"] = c.val_fold;
   if (method == "file") j["file"] = c.file.string();
   return j;
 }

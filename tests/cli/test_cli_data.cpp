@@ -38,6 +38,27 @@ TEST(CliData, SynthThenCheckJsonRoundTrip) {
   EXPECT_NE(r.out.find("annotated    12 items"), std::string::npos) << r.out;
 }
 
+// data.val_fold from the command line: over its round(1 / val_ratio) values every non-test item is validation once.
+TEST(CliData, ValFoldsCoverTheTrainingPartOnce) {
+  test::TempDir dir;
+  ASSERT_EQ(RunMer("data synth --dataset fourq --out " + Q(dir / "4q") + " --songs 40 --seconds 5").exit_code, 0);
+  const std::string check = "data check --json --dataset fourq --root " + Q(dir / "4q") +
+                            " --set data.split=kfold --set data.folds=5 --set data.val_ratio=0.25";
+  const auto usual = nlohmann::json::parse(RunMer(check).out)["splits"];
+  const int rest = usual["train"]["count"].get<int>() + usual["val"]["count"].get<int>();
+  int validated = 0;
+  for (int k = 0; k < 4; ++k) {
+    const auto r = RunMer(check + " --set data.val_fold=" + std::to_string(k));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto splits = nlohmann::json::parse(r.out)["splits"];
+    EXPECT_EQ(splits["test"], usual["test"]) << "val_fold " << k << " moved the test fold";
+    EXPECT_EQ(splits["train"]["count"].get<int>() + splits["val"]["count"].get<int>(), rest);
+    EXPECT_GT(splits["val"]["count"].get<int>(), 0);
+    validated += splits["val"]["count"].get<int>();
+  }
+  EXPECT_EQ(validated, rest);
+}
+
 TEST(CliData, ErrorsHaveExitCodesAndOneLine) {
   test::TempDir dir;
   struct Case {
@@ -51,6 +72,8 @@ TEST(CliData, ErrorsHaveExitCodesAndOneLine) {
       {"data check --dataset deam --root " + Q(dir / "missing"), 2, "data.root"},
       {"data check --dataset deam --root " + Q(dir.path()), 1, "static_annotations_averaged_songs_1_2000.csv: not found"},
       {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set data.fold=9", 2, "data.fold = 9"},
+      {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set data.val_fold=10", 2,
+       "data.val_fold = 10 is invalid: expected -1 (off) or an integer in [0, round(1 / val_ratio) - 1 = 9]"},
       {"data check --dataset emomusic --root '" + fixtures + "/emoMusic' --set frontend.n_mels=3", 2, "only takes data."},
       {"data synth --dataset deam --out " + Q(dir / "x") + " --seconds 5", 2, "--seconds = 5"},
       {"data synth --dataset deam --out " + Q(dir.path()) + " --songs 2", 2, "--songs = 2"},

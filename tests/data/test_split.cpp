@@ -89,6 +89,41 @@ TEST(Split, KFoldTestFoldsPartitionTheCorpus) {
   for (int t : times_tested) ASSERT_EQ(t, 1);
 }
 
+// data.val_fold: the training part of a test fold dealt into round(1 / val_ratio) artist-disjoint parts; over the
+// parts every non-test item is validation exactly once, the test fold never moves, and -1 is the usual carve.
+TEST(Split, ValFoldsPartitionTheTrainingPartAndLeaveTheTestFoldAlone) {
+  const Corpus c = MakeCorpus();
+  SplitConfig config;
+  config.method = "kfold";
+  config.folds = 5;
+  config.fold = 2;
+  config.val_ratio = 0.25;
+  const Split usual = MakeSplit(c, config);
+  std::vector<int> times_val(c.items.size(), 0);
+  for (int k = 0; k < 4; ++k) {
+    config.val_fold = k;
+    const Split s = MakeSplit(c, config);
+    ExpectPartition(c, s);  // disjoint, complete, no artist in two parts
+    EXPECT_EQ(s.test, usual.test);
+    EXPECT_NEAR(s.val.size(), 80.0, 8.0);  // a quarter of the 320 non-test items
+    for (const auto& [q, share] : QuadrantShares(c, s.val)) {
+      EXPECT_NEAR(share, QuadrantShares(c, usual.test).at(q), 0.06) << "val_fold " << k << ", quadrant " << q;
+    }
+    for (std::size_t i : s.val) ++times_val[i];
+    EXPECT_EQ(MakeSplit(c, config).val, s.val);
+    EXPECT_EQ(s.ToJson(c, config).at("val_fold"), k);
+  }
+  for (std::size_t i = 0; i < c.items.size(); ++i) {
+    const bool tested = std::binary_search(usual.test.begin(), usual.test.end(), i);
+    ASSERT_EQ(times_val[i], tested ? 0 : 1) << "item " << i;
+  }
+  config.val_fold = -1;
+  EXPECT_EQ(MakeSplit(c, config).val, usual.val);
+  EXPECT_FALSE(usual.ToJson(c, config).contains("val_fold"));
+  config.val_fold = 4;
+  EXPECT_THROW(MakeSplit(c, config), ConfigError);
+}
+
 TEST(Split, OfficialSplitIsKeptAndValidationCarvedFromTraining) {
   Corpus c = MakeCorpus();
   for (std::size_t i = 0; i < c.items.size(); ++i) c.items[i].official_split = i % 5 == 0 ? "test" : "train";
@@ -99,6 +134,17 @@ TEST(Split, OfficialSplitIsKeptAndValidationCarvedFromTraining) {
   for (std::size_t i : s.test) EXPECT_EQ(c.items[i].official_split, "test");
   for (std::size_t i : s.val) EXPECT_EQ(c.items[i].official_split, "train");
   EXPECT_FALSE(s.val.empty());
+  for (std::size_t i = 0; i < c.items.size(); ++i) {
+    c.items[i].official_split = i % 5 == 0 ? "test" : i % 5 == 1 ? "val" : "train";
+  }
+  config.val_fold = 0;  // an official validation part is not dealt again
+  try {
+    MakeSplit(c, config);
+    ADD_FAILURE() << "val_fold with an official validation part was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "data.val_fold = 0 is invalid: the official split of test names its validation items already");
+  }
 }
 
 TEST(Split, WithoutGroupingItemsAreIndependent) {
@@ -167,6 +213,14 @@ TEST(DataConfig, ValidationNamesKeysAndListsChoices) {
             "unknown dataset 'emo'; registered: cal500, cal500exp, csv, deam, deezer, emomusic, fourq, pmemo, pmemo2018");
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", "/no/such/dir"}}).find("data.root"), std::string::npos);
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"fold", 5}}).find("data.fold = 5"), std::string::npos);
+  EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"val_fold", 10}})
+                .find("data.val_fold = 10 is invalid: expected -1 (off) or an integer in "
+                      "[0, round(1 / val_ratio) - 1 = 9]"),
+            std::string::npos);
+  EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"val_ratio", 0}, {"val_fold", 0}})
+                .find("val_ratio = 0.0 makes under 2 parts"),
+            std::string::npos);
+  EXPECT_EQ(error({{"dataset", "emomusic"}, {"root", root}, {"val_ratio", 0.2}, {"val_fold", 4}}), "");
   EXPECT_NE(error({{"dataset", "emomusic"}, {"root", root}, {"va_columns", "x"}}).find("\"as_named\", \"swapped\""),
             std::string::npos);
   EXPECT_NE(error({{"dataset", "cal500"}, {"root", root}, {"split", "official"}}).find("no official split"),

@@ -20,6 +20,7 @@ struct SplitConfig {
                                 //   "ratio"), "official", "ratio", "kfold", "file"
   std::filesystem::path file;   // split_file: `id,part` rows (part train / val / test); empty = none
   double val_ratio = 0.1;       // share of the non-test items held out for validation
+  int val_fold = -1;            // >= 0: the non-test items dealt into round(1 / val_ratio) parts, this one is val
   double test_ratio = 0.2;      // share of all items held out for testing ("ratio" only)
   int folds = 5;                // "kfold": number of folds
   int fold = 0;                 // "kfold": which fold is the test set, 0 .. folds - 1

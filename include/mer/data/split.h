@@ -24,7 +24,11 @@ struct Split {
   const std::vector<std::size_t>& Part(const std::string& name) const;  // "train", "val", "test"
 };
 
-// Deterministic for a given corpus and config. Throws ConfigError when the corpus is too small to split.
+// data.val_fold's parts: round(1 / val_ratio), or 0 when that is under 2 (val_fold then has no part to pick).
+int ValParts(double val_ratio);
+
+// Deterministic for a given corpus and config. Throws ConfigError when the corpus is too small to split. The test
+// part does not depend on val_ratio or val_fold.
 Split MakeSplit(const Corpus& corpus, const SplitConfig& config);
 
 // Reads a split file (CSV with columns `id` and `part`; part is train, val or test) and sets each listed item's
