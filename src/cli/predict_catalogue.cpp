@@ -21,6 +21,7 @@
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 #include "mer/core/parallel.h"
+#include "mer/train/ensemble.h"
 #include "mer/train/plugin.h"
 
 namespace mer::cli {
@@ -163,7 +164,8 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
   auto plugin = train::LoadTorchPluginAsync();
-  const train::RunInputSpec spec = train::RunInputs(a.run);
+  const std::vector<fs::path> runs(a.runs.begin(), a.runs.end());
+  const train::RunInputSpec spec = train::EnsembleInputs(runs);
   const int threads = DefaultThreadCount();
   const auto chunk_of = [&](std::size_t c) {
     const std::size_t from = c * static_cast<std::size_t>(a.chunk);
@@ -172,7 +174,6 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
   };
   const std::size_t chunks = (todo.size() + a.chunk - 1) / a.chunk;
   train::PredictOptions options;
-  options.run_dir = a.run;
   options.hop_seconds = a.hop;
   options.device = a.device;
   const bool terminal = ::isatty(STDERR_FILENO);
@@ -188,10 +189,7 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
     }
     options.files.clear();
     for (const auto& input : inputs) options.files.push_back(input.file);
-    std::vector<train::TrackPrediction> predictions;
-    train::PluginError error;
-    if (!plugin.get()->predict(options, inputs, &predictions, &error)) train::Rethrow(error);
-    for (const auto& p : predictions) {
+    for (const auto& p : train::PredictEnsemble(*plugin.get(), options, runs, inputs)) {
       writer.Append(Line(p).dump());
       ++scored;
       if (!p.error.empty()) {

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace mer::cli {
 
 struct CatalogueArgs {
-  std::string run, device = "auto";
+  std::vector<std::string> runs;  // several: an ensemble (the mean of their outputs)
+  std::string device = "auto";
   std::string list, out, shard;  // shard "I/N" (0 <= I < N) or empty
   double hop = 0;
   int chunk = 64;                // songs decoded (and scored) together

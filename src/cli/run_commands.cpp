@@ -1,6 +1,6 @@
 // mer train --config FILE [--set a.b=value]... [--out DIR] [--device cpu|cuda|auto] [--resume]
 // mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR] [--device ...]
-// mer predict --run DIR AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
+// mer predict --run DIR [--run DIR2 ...] AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +14,7 @@
 #include "predict_catalogue.h"
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
+#include "mer/train/ensemble.h"
 #include "mer/train/plugin.h"
 #include "plots.h"
 
@@ -136,7 +137,8 @@ int RunExport(const ExportArgs& a) {
 }
 
 struct PredictArgs {
-  std::string run, device = "auto";
+  std::vector<std::string> runs;  // several: an ensemble
+  std::string device = "auto";
   std::vector<std::string> files;
   double hop = 0;
   bool json = false;
@@ -150,7 +152,7 @@ int RunPredict(const PredictArgs& a) {
       throw ConfigError("--list takes the files from the list and writes --out: no audio arguments, --json or --plot");
     }
     CatalogueArgs c = a.catalogue;
-    c.run = a.run;
+    c.runs = a.runs;
     c.device = a.device;
     c.hop = a.hop;
     return RunPredictCatalogue(c);
@@ -158,16 +160,14 @@ int RunPredict(const PredictArgs& a) {
   if (a.files.empty()) throw ConfigError("mer predict needs audio files, or --list FILES.txt --out RESULTS.jsonl");
   if (!a.catalogue.out.empty() || !a.catalogue.shard.empty()) throw ConfigError("--out and --shard go with --list");
   train::PredictOptions o;
-  o.run_dir = a.run;
   o.files.assign(a.files.begin(), a.files.end());
   o.hop_seconds = a.hop;
   o.device = a.device;
+  const std::vector<std::filesystem::path> runs(a.runs.begin(), a.runs.end());
   // LibTorch loads on one thread while the files are decoded and turned into log-mels on the others.
   auto plugin = train::LoadTorchPluginAsync();
-  const auto inputs = train::PredictInputs(train::RunInputs(o.run_dir), o.files, DefaultThreadCount());
-  std::vector<train::TrackPrediction> predictions;
-  train::PluginError error;
-  if (!plugin.get()->predict(o, inputs, &predictions, &error)) train::Rethrow(error);
+  const auto inputs = train::PredictInputs(train::EnsembleInputs(runs), o.files, DefaultThreadCount());
+  const std::vector<train::TrackPrediction> predictions = train::PredictEnsemble(*plugin.get(), o, runs, inputs);
   int failed = 0;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& p : predictions) {
@@ -242,7 +242,9 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
 
   auto p = std::make_shared<PredictArgs>();
   CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");
-  predict->add_option("--run", p->run, "Run folder")->required();
+  predict->add_option("--run", p->runs, "Run folder; repeated: an ensemble, the mean of the runs' outputs")
+      ->required()
+      ->allow_extra_args(false);
   predict->add_option("audio", p->files, "Audio files");
   predict->add_option("--list", p->catalogue.list,
                       "A catalogue: a text file of audio paths, one per line (blank lines and # comments skipped)");

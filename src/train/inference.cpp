@@ -419,33 +419,36 @@ nlohmann::json Evaluate(const EvalOptions& options) {
 
 namespace {
 
-// `mer predict --list` calls Predict once per chunk of songs: the run is opened once and kept while its checkpoint
-// and config are the files it was opened from (same device, inode, size and modification time), so chunks do not
-// reload it. The caller shares the run, so a call that replaces it never pulls it from under another.
+// `mer predict --list` calls Predict once per chunk of songs (and once per run of an ensemble): each run is opened
+// once and kept while its checkpoint and config are the files it was opened from (same device, inode, size and
+// modification time), so chunks do not reload it. The caller shares the run, so a call that replaces it never pulls
+// it from under another.
 std::shared_ptr<const LoadedRun> OpenRunOnce(const fs::path& run_dir, const std::string& device) {
   struct Opened {
-    std::vector<std::string> key;
+    std::vector<std::string> stamp;  // the two files' device, inode, size and mtime
     std::shared_ptr<const LoadedRun> run;
   };
   static std::mutex mutex;
-  static Opened* opened = new Opened;  // never destroyed: LibTorch's own statics may be gone at exit
+  static auto* opened = new std::map<std::string, Opened>;  // never destroyed: LibTorch's statics may be gone at exit
   const RunFolder folder(run_dir);
-  std::vector<std::string> key = {fs::absolute(run_dir).lexically_normal().string(), device};
+  const std::string key = fs::absolute(run_dir).lexically_normal().string() + "\n" + device;
+  std::vector<std::string> stamp;
   for (const fs::path& file : {folder.BestCheckpoint(), folder.ConfigFile()}) {
     struct stat st {};
-    key.push_back(::stat(file.c_str(), &st) != 0 ? "?"  // OpenRun reports it
-                                                  : std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-                                                        std::to_string(st.st_size) + ":" +
-                                                        std::to_string(st.st_mtim.tv_sec) + "." +
-                                                        std::to_string(st.st_mtim.tv_nsec));
+    stamp.push_back(::stat(file.c_str(), &st) != 0 ? "?"  // OpenRun reports it
+                                                    : std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                                                          std::to_string(st.st_size) + ":" +
+                                                          std::to_string(st.st_mtim.tv_sec) + "." +
+                                                          std::to_string(st.st_mtim.tv_nsec));
   }
   const std::lock_guard<std::mutex> lock(mutex);
-  if (!opened->run || opened->key != key) {
-    opened->run.reset();
-    opened->run = std::make_shared<const LoadedRun>(OpenRun(run_dir, device));
-    opened->key = std::move(key);
+  Opened& slot = (*opened)[key];
+  if (!slot.run || slot.stamp != stamp) {
+    slot.run.reset();
+    slot.run = std::make_shared<const LoadedRun>(OpenRun(run_dir, device));
+    slot.stamp = std::move(stamp);
   }
-  return opened->run;
+  return slot.run;
 }
 
 }  // namespace

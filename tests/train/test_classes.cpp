@@ -2,6 +2,7 @@
 // ../shared when present) and a user's CSV table train, evaluate (per-class metrics, confusion matrix as text and
 // SVG) and predict (class probabilities per song and per window); clips that fail to decode are left out and counted.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -137,6 +138,66 @@ TEST_F(ClassesTest, ClipStatsWithChromaRowsTrainsEvaluatesAndPredicts) {
   const auto bad = RunMer("train --config " + Q(Config("chroma_raw", changes)) + " --out " + Q(*dir_ / "chroma_raw"));
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("frontend.chroma is invalid with model raw_cnn"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+// Cross-validation bagging end to end: two runs validating on two different val_fold parts, then predicted together
+// (`mer predict --run A --run B`, also with --list): the ensemble's probabilities are the mean of the two runs', per
+// song and per window; runs whose inputs or outputs differ are refused in one line.
+TEST_F(ClassesTest, BaggedRunsPredictAsTheMeanOfTheirOutputs) {
+  nlohmann::json changes = kFourQ;
+  changes["data"]["val_ratio"] = 0.25;
+  changes["model"] = {{"name", "clip_stats"}, {"input_frames", 215}, {"dropout", 0.3}};
+  changes["train"]["epochs"] = 6;
+  std::vector<fs::path> runs;
+  for (int k = 0; k < 2; ++k) {
+    changes["data"]["val_fold"] = k;
+    changes["train"]["seed"] = k + 1;
+    runs.push_back(*dir_ / ("bag" + std::to_string(k)));
+    const auto r = RunMer("train --config " + Q(Config("bag" + std::to_string(k), changes)) + " --out " + Q(runs[k]));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const auto split0 = ReadJson(runs[0] / "split.json"), split1 = ReadJson(runs[1] / "split.json");
+  EXPECT_EQ(split0["val_fold"], 0);
+  EXPECT_EQ(split0["test"], split1["test"]);
+  for (const auto& id : split0["val"]) {
+    EXPECT_EQ(std::count(split1["val"].begin(), split1["val"].end(), id), 0) << id << " validates both runs";
+  }
+  const fs::path clip = AClip();
+  const auto predict = [&](const std::string& run_args) {
+    const auto r = RunMer("predict " + run_args + " --json " + Q(clip));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)[0];
+  };
+  const auto a = predict("--run " + Q(runs[0])), b = predict("--run " + Q(runs[1]));
+  const auto both = predict("--run " + Q(runs[0]) + " --run " + Q(runs[1]));
+  double apart = 0;
+  for (const char* q : {"Q1", "Q2", "Q3", "Q4"}) {
+    EXPECT_NEAR(both["track"][q].get<double>(), (a["track"][q].get<double>() + b["track"][q].get<double>()) / 2, 1e-9);
+    apart += std::abs(a["track"][q].get<double>() - b["track"][q].get<double>());
+    ASSERT_EQ(both["curve"].size(), a["curve"].size());
+    for (std::size_t w = 0; w < a["curve"].size(); ++w) {
+      EXPECT_NEAR(both["curve"][w][q].get<double>(),
+                  (a["curve"][w][q].get<double>() + b["curve"][w][q].get<double>()) / 2, 1e-9);
+    }
+  }
+  EXPECT_GT(apart, 1e-4) << "the two runs agree, so the test could not see a wrong mean";
+  test::WriteBytes(*dir_ / "bag_list.txt", clip.string() + "\n");
+  const auto l = RunMer("predict --run " + Q(runs[0]) + " --run " + Q(runs[1]) + " --list " + Q(*dir_ / "bag_list.txt") +
+                        " --out " + Q(*dir_ / "bag.jsonl"));
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  const auto line = nlohmann::json::parse(test::ReadBytes(*dir_ / "bag.jsonl"));
+  for (const char* q : {"Q1", "Q2", "Q3", "Q4"}) {
+    EXPECT_NEAR(line["track"][q].get<double>(), both["track"][q].get<double>(), 1e-9) << line.dump();
+  }
+  // A member with another frontend, or with other outputs, is refused in one line naming it.
+  fs::copy(runs[1], *dir_ / "bag_other", fs::copy_options::recursive);
+  auto config = ReadJson(*dir_ / "bag_other/config.json");
+  config["frontend"]["n_mels"] = 64;
+  test::WriteBytes(*dir_ / "bag_other/config.json", config.dump());
+  const auto bad = RunMer("predict --run " + Q(runs[0]) + " --run " + Q(*dir_ / "bag_other") + " " + Q(clip));
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("bag_other reads other inputs than --run"), std::string::npos) << bad.err;
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
