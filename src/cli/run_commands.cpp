@@ -1,5 +1,6 @@
 // mer train --config FILE [--set a.b=value]... [--out DIR] [--device cpu|cuda|auto] [--resume]
-// mer eval --run DIR [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR] [--device ...]
+// mer eval --run DIR [--run DIR2 ...] [--split test|val|train] [--json] [--predictions FILE.csv] [--plots DIR]
+//          [--device ...]
 // mer predict --run DIR [--run DIR2 ...] AUDIO... [--json] [--hop SECONDS] [--plot FILE.svg] [--device ...]
 #include <algorithm>
 #include <cmath>
@@ -54,7 +55,8 @@ int RunTrain(const TrainArgs& a) {
 }
 
 struct EvalArgs {
-  std::string run, split = "test", predictions, device = "auto", plots;
+  std::vector<std::string> runs;  // several: an ensemble
+  std::string split = "test", predictions, device = "auto", plots;
   bool json = false;
 };
 
@@ -91,7 +93,8 @@ void PrintMetrics(const nlohmann::json& m, const std::string& indent) {
 
 int RunEval(const EvalArgs& a) {
   train::EvalOptions o;
-  o.run_dir = a.run;
+  o.run_dir = a.runs.front();
+  o.members.assign(a.runs.begin() + 1, a.runs.end());
   o.split = a.split;
   o.predictions_csv = a.predictions;
   if (!a.plots.empty() && a.predictions.empty()) o.predictions_csv = std::filesystem::path(a.plots) / "predictions.csv";
@@ -107,12 +110,13 @@ int RunEval(const EvalArgs& a) {
   if (a.json) {
     std::cout << result.dump(2) << "\n";
   } else {
-    std::cout << result["run"].get<std::string>() << ": " << result["task"].get<std::string>() << " on "
+    std::cout << (a.runs.size() > 1 ? "ensemble of " + std::to_string(a.runs.size()) + " runs from " : "")
+              << result["run"].get<std::string>() << ": " << result["task"].get<std::string>() << " on "
               << result["items"] << " " << result["split"].get<std::string>() << " items\n";
     PrintMetrics(result["metrics"], "  ");
   }
   if (!a.plots.empty()) {
-    const auto written = WriteEvalPlots(a.run, o.predictions_csv, a.plots, result["metrics"]);
+    const auto written = WriteEvalPlots(a.runs.front(), o.predictions_csv, a.plots, result["metrics"]);
     std::cerr << "mer eval: wrote";
     for (const auto& f : written) std::cerr << " " << f.string();
     std::cerr << "\n";
@@ -232,7 +236,9 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
 
   auto e = std::make_shared<EvalArgs>();
   CLI::App* eval = parent.add_subcommand("eval", "Track-level metrics of a run on its held-out split");
-  eval->add_option("--run", e->run, "Run folder")->required();
+  eval->add_option("--run", e->runs, "Run folder; repeated: an ensemble, scored on the mean of the runs' outputs")
+      ->required()
+      ->allow_extra_args(false);
   eval->add_option("--split", e->split, "test (default), val or train");
   eval->add_flag("--json", e->json, "Print JSON");
   eval->add_option("--predictions", e->predictions, "Write id,true_*,pred_* rows to this CSV");

@@ -373,6 +373,37 @@ nlohmann::json EvaluateRetrieval(const Scorer& scorer, models::EmbeddingModel& e
   return scorer.Retrieval(embedding, indices, cca ? &*cca : nullptr, lambda);
 }
 
+// One more run of an ensemble (`mer eval --run A --run B ...`): its outputs for the same items, in the dataset's
+// scale, added to `sum`. ConfigError naming both runs when they hold out other items or predict other outputs.
+void AddMemberOutputs(const fs::path& member, const EvalOptions& options, const LoadedRun& first,
+                      const data::Corpus& corpus, const std::vector<std::size_t>& indices, Scored* sum) {
+  LoadedRun run = OpenRun(member, options.device);
+  const RunFolder folder(member);
+  const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
+  const auto differ = [&](const std::string& what) {
+    return ConfigError("--run " + member.string() + " and --run " + options.run_dir.string() + " " + what +
+                       ": an ensemble's runs must agree");
+  };
+  if (&run.task.Kind() != &first.task.Kind() || run.task.outputs != first.task.outputs) {
+    throw differ("predict different outputs");
+  }
+  if (run.checkpoint.model->Embedding() != nullptr) throw differ("are embedding runs, scored one at a time");
+  std::size_t lost = 0;
+  if (SplitParts(folder.SplitFile(), corpus).Indices(options.split, &lost) != indices) {
+    throw differ("hold out different " + options.split + " items");
+  }
+  const data::FeatureCache cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+                                 run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
+  const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
+  const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
+                      config.train.workers, 16};
+  const Scored scored = scorer.Score(*run.checkpoint.model, indices);
+  if (scored.ids != sum->ids) throw differ("window the audio differently (model.input_frames, train.eval_hop)");
+  for (std::size_t i = 0; i < scored.predicted.size(); ++i) {
+    for (std::size_t k = 0; k < scored.predicted[i].size(); ++k) sum->predicted[i][k] += scored.predicted[i][k];
+  }
+}
+
 }  // namespace
 
 nlohmann::json Evaluate(const EvalOptions& options) {
@@ -401,11 +432,24 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
   const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
                       config.train.workers, 16};
-  const Scored scored = scorer.Score(*run.checkpoint.model, indices);
+  Scored scored = scorer.Score(*run.checkpoint.model, indices);
+  if (!options.members.empty()) {  // an ensemble: the mean of every run's outputs
+    if (run.checkpoint.model->Embedding() != nullptr) {
+      throw ConfigError("--run " + options.run_dir.string() + " is an embedding run, scored one at a time");
+    }
+    for (const fs::path& member : options.members) AddMemberOutputs(member, options, run, corpus, indices, &scored);
+    for (auto& row : scored.predicted) {
+      for (double& v : row) v /= static_cast<double>(options.members.size() + 1);
+    }
+  }
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
                            {"items_missing", lost}, {"task", run.task.task},
                            {"metrics", ComputeMetrics(run.task, scored.truth, scored.predicted)}};
   if (run.task.IsDynamic()) result["windows"] = scored.ids.size();
+  if (!options.members.empty()) {
+    result["members"] = nlohmann::json::array({options.run_dir.string()});
+    for (const fs::path& member : options.members) result["members"].push_back(member.string());
+  }
   if (auto* embedding = run.checkpoint.model->Embedding()) {
     const double lambda = SpecFromJson(run.checkpoint.meta.at("spec")).cca_weight;
     result["metrics"]["retrieval"] = EvaluateRetrieval(scorer, *embedding, lambda, parts, indices);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -143,7 +144,8 @@ TEST_F(ClassesTest, ClipStatsWithChromaRowsTrainsEvaluatesAndPredicts) {
 
 // Cross-validation bagging end to end: two runs validating on two different val_fold parts, then predicted together
 // (`mer predict --run A --run B`, also with --list): the ensemble's probabilities are the mean of the two runs', per
-// song and per window; runs whose inputs or outputs differ are refused in one line.
+// song and per window; `mer eval --run A --run B` scores that mean on their shared test part; runs whose inputs,
+// outputs or test items differ are refused in one line.
 TEST_F(ClassesTest, BaggedRunsPredictAsTheMeanOfTheirOutputs) {
   nlohmann::json changes = kFourQ;
   changes["data"]["val_ratio"] = 0.25;
@@ -190,6 +192,46 @@ TEST_F(ClassesTest, BaggedRunsPredictAsTheMeanOfTheirOutputs) {
   for (const char* q : {"Q1", "Q2", "Q3", "Q4"}) {
     EXPECT_NEAR(line["track"][q].get<double>(), both["track"][q].get<double>(), 1e-9) << line.dump();
   }
+  // eval scores the ensemble on the test part the runs share: its predictions are the mean of the runs' own.
+  const auto rows = [&](const std::string& run_args, const std::string& csv) {
+    const auto r = RunMer("eval " + run_args + " --json --predictions " + Q(*dir_ / csv));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, std::vector<double>> out;
+    std::istringstream lines(test::ReadBytes(*dir_ / csv));
+    std::string line;
+    std::getline(lines, line);  // id,true_Q1..true_Q4,pred_Q1..pred_Q4
+    while (std::getline(lines, line)) {
+      std::vector<double> cells;
+      std::istringstream fields(line);
+      std::string id, cell;
+      std::getline(fields, id, ',');
+      while (std::getline(fields, cell, ',')) cells.push_back(std::stod(cell));
+      out[id] = cells;
+    }
+    return std::make_pair(nlohmann::json::parse(r.out), out);
+  };
+  const auto [ea, ra] = rows("--run " + Q(runs[0]), "bag_a.csv");
+  const auto [eb, rb] = rows("--run " + Q(runs[1]), "bag_b.csv");
+  const auto [eab, rab] = rows("--run " + Q(runs[0]) + " --run " + Q(runs[1]), "bag_ab.csv");
+  ASSERT_EQ(rab.size(), split0["test"].size());
+  EXPECT_EQ(eab["members"].size(), 2u);
+  int correct = 0;
+  for (const auto& [id, cells] : rab) {
+    ASSERT_EQ(cells.size(), 8u);
+    for (int k = 4; k < 8; ++k) EXPECT_NEAR(cells[k], (ra.at(id)[k] + rb.at(id)[k]) / 2, 2e-6) << id;
+    const auto argmax = [](auto from, auto to) { return std::max_element(from, to) - from; };
+    correct += argmax(cells.begin(), cells.begin() + 4) == argmax(cells.begin() + 4, cells.end());
+  }
+  EXPECT_NEAR(eab["metrics"]["accuracy"].get<double>(), static_cast<double>(correct) / rab.size(), 1e-9);
+  auto moved = ReadJson(runs[1] / "split.json");
+  fs::copy(runs[1], *dir_ / "bag_moved", fs::copy_options::recursive);
+  moved["test"].erase(moved["test"].begin());
+  test::WriteBytes(*dir_ / "bag_moved/split.json", moved.dump());
+  const auto other = RunMer("eval --run " + Q(runs[0]) + " --run " + Q(*dir_ / "bag_moved"));
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_NE(other.err.find("bag_moved and --run " + runs[0].string() + " hold out different test items"),
+            std::string::npos)
+      << other.err;
   // A member with another frontend, or with other outputs, is refused in one line naming it.
   fs::copy(runs[1], *dir_ / "bag_other", fs::copy_options::recursive);
   auto config = ReadJson(*dir_ / "bag_other/config.json");

@@ -30,8 +30,11 @@ struct EvalOptions {
   std::string split = "test";           // "test", "val", "train"
   std::filesystem::path predictions_csv;  // empty: none
   std::string device = "auto";
+  // Further runs: the ensemble's outputs (the mean of every run's) are scored. They must hold out the same items
+  // and predict the same outputs; embedding runs are scored one at a time.
+  std::vector<std::filesystem::path> members;
 };
-// Track-level metrics of the run's best checkpoint on one part of its saved split.
+// Track-level metrics of the run's best checkpoint (with members: of the ensemble) on one part of its saved split.
 nlohmann::json Evaluate(const EvalOptions& options);
 
 struct ExportOptions {
