@@ -373,6 +373,17 @@ nlohmann::json EvaluateRetrieval(const Scorer& scorer, models::EmbeddingModel& e
   return scorer.Retrieval(embedding, indices, cca ? &*cca : nullptr, lambda);
 }
 
+// What `mer eval` scores a run's items with: its feature cache and a Scorer over windows every train.eval_hop.
+struct RunScoring {
+  RunScoring(const LoadedRun& run, const RunConfig& config, const data::Corpus& corpus)
+      : cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+              run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel),
+        scorer{corpus, cache, run.frames, std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames)),
+               run.task, run.feature_norm, run.normalizer, run.device, config.train.workers, 16} {}
+  const data::FeatureCache cache;
+  const Scorer scorer;
+};
+
 // One more run of an ensemble (`mer eval --run A --run B ...`): its outputs for the same items, in the dataset's
 // scale, added to `sum`. ConfigError naming both runs when they hold out other items or predict other outputs.
 void AddMemberOutputs(const fs::path& member, const EvalOptions& options, const LoadedRun& first,
@@ -392,12 +403,7 @@ void AddMemberOutputs(const fs::path& member, const EvalOptions& options, const 
   if (SplitParts(folder.SplitFile(), corpus).Indices(options.split, &lost) != indices) {
     throw differ("hold out different " + options.split + " items");
   }
-  const data::FeatureCache cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
-                                 run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
-  const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
-  const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
-                      config.train.workers, 16};
-  const Scored scored = scorer.Score(*run.checkpoint.model, indices);
+  const Scored scored = RunScoring(run, config, corpus).scorer.Score(*run.checkpoint.model, indices);
   if (scored.ids != sum->ids) throw differ("window the audio differently (model.input_frames, train.eval_hop)");
   for (std::size_t i = 0; i < scored.predicted.size(); ++i) {
     for (std::size_t k = 0; k < scored.predicted[i].size(); ++k) sum->predicted[i][k] += scored.predicted[i][k];
@@ -427,11 +433,8 @@ nlohmann::json Evaluate(const EvalOptions& options) {
               << " items of " << parts.path().string() << " have no audio now (or left the annotations); they are "
               << "left out of the metrics\n";
   }
-  const data::FeatureCache cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
-                                 run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
-  const int64_t hop = std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames));
-  const Scorer scorer{corpus, cache, run.frames, hop, run.task, run.feature_norm, run.normalizer, run.device,
-                      config.train.workers, 16};
+  const RunScoring scoring(run, config, corpus);
+  const Scorer& scorer = scoring.scorer;
   Scored scored = scorer.Score(*run.checkpoint.model, indices);
   if (!options.members.empty()) {  // an ensemble: the mean of every run's outputs
     if (run.checkpoint.model->Embedding() != nullptr) {
