@@ -198,11 +198,11 @@ TEST_F(ClassesTest, BaggedRunsPredictAsTheMeanOfTheirOutputs) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::map<std::string, std::vector<double>> out;
     std::istringstream lines(test::ReadBytes(*dir_ / csv));
-    std::string line;
-    std::getline(lines, line);  // id,true_Q1..true_Q4,pred_Q1..pred_Q4
-    while (std::getline(lines, line)) {
+    std::string row;
+    std::getline(lines, row);  // id,true_Q1..true_Q4,pred_Q1..pred_Q4
+    while (std::getline(lines, row)) {
       std::vector<double> cells;
-      std::istringstream fields(line);
+      std::istringstream fields(row);
       std::string id, cell;
       std::getline(fields, id, ',');
       while (std::getline(fields, cell, ',')) cells.push_back(std::stod(cell));
@@ -241,6 +241,19 @@ TEST_F(ClassesTest, BaggedRunsPredictAsTheMeanOfTheirOutputs) {
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("bag_other reads other inputs than --run"), std::string::npos) << bad.err;
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  // eval refuses a member that predicts other outputs (the same clips' AllMusic moods as tags), in one line.
+  nlohmann::json tags = changes;
+  tags["data"]["labels"] = "moods";
+  tags["data"]["min_mood_songs"] = 1;
+  tags["train"]["epochs"] = 1;
+  tags["train"].erase("monitor");
+  const auto t = RunMer("train --config " + Q(Config("bag_tags", tags)) + " --out " + Q(*dir_ / "bag_tags"));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const auto mixed = RunMer("eval --run " + Q(runs[0]) + " --run " + Q(*dir_ / "bag_tags"));
+  EXPECT_EQ(mixed.exit_code, 2) << mixed.err;
+  EXPECT_NE(mixed.err.find("bag_tags and --run " + runs[0].string() + " predict different outputs"), std::string::npos)
+      << mixed.err;
+  EXPECT_EQ(std::count(mixed.err.begin(), mixed.err.end(), '\n'), 1) << mixed.err;
 }
 
 TEST_F(ClassesTest, ClipsThatFailToDecodeAreLeftOutAndCounted) {
