@@ -184,6 +184,11 @@ TEST_F(ModelFamilies, EmbClWithARecurrentEmotionEncoderRetrievesWindows) {
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["retrieval"]["emotion_to_music"]["mrr"].get<double>(),
               retrieval["emotion_to_music"]["mrr"].get<double>(), 1e-9);
+  // An embedding run is scored one at a time: as an ensemble (`eval --run A --run B`) it is refused in one line.
+  const auto both = RunMer("eval --run " + Q(run) + " --run " + Q(run));
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_NE(both.err.find("emb_cl_gru is an embedding run, scored one at a time"), std::string::npos) << both.err;
+  EXPECT_EQ(std::count(both.err.begin(), both.err.end(), '\n'), 1) << both.err;
   // search with the exported recurrent encoder: the cached second query (no LibTorch) ranks as the first.
   const fs::path library = Library("library_gru", 12);
   const std::string query = "search --run " + Q(run) + " --library " + Q(library) + " --valence 0.5 --arousal 0.5 --json";
