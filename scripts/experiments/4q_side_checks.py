@@ -139,9 +139,11 @@ def main(root, npz, runs):
                 rows.setdefault(r['id'], []).append([float(r[f'pred_Q{c}']) for c in range(1, 5)])
         pm = np.array([np.mean(rows[s], 0) for s in ids])
         p9 = (p3 + pm) / 2
-        h3.append(f1_score(yt, p3.argmax(1), average='macro')), h3a.append(accuracy_score(yt, p3.argmax(1)))
+        h3.append(f1_score(yt, p3.argmax(1), average='macro'))
+        h3a.append(accuracy_score(yt, p3.argmax(1)))
         r1.append(f1_score(yt, pm.argmax(1), average='macro'))
-        r9.append(f1_score(yt, p9.argmax(1), average='macro')), r9a.append(accuracy_score(yt, p9.argmax(1)))
+        r9.append(f1_score(yt, p9.argmax(1), average='macro'))
+        r9a.append(accuracy_score(yt, p9.argmax(1)))
         print(f'  fold {fold}: {len(te)} clips, H3 {h3[-1]:.3f}, R1 {r1[-1]:.3f}, R9 {r9[-1]:.3f}', flush=True)
     ms = lambda v: f'{st.mean(v):.3f} +- {st.stdev(v):.3f}'
     print(f'  H1 (30 fits) {ms(h1)}\n  H3 {ms(h3)} (accuracy {ms(h3a)})\n  R1 (mer) {ms(r1)}\n'

@@ -384,27 +384,47 @@ struct RunScoring {
   const Scorer scorer;
 };
 
-// One more run of an ensemble (`mer eval --run A --run B ...`): its outputs for the same items, in the dataset's
-// scale, added to `sum`. ConfigError naming both runs when they hold out other items or predict other outputs.
-void AddMemberOutputs(const fs::path& member, const EvalOptions& options, const LoadedRun& first,
-                      const data::Corpus& corpus, const std::vector<std::size_t>& indices, Scored* sum) {
-  LoadedRun run = OpenRun(member, options.device);
-  const RunFolder folder(member);
-  const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
-  const auto differ = [&](const std::string& what) {
-    return ConfigError("--run " + member.string() + " and --run " + options.run_dir.string() + " " + what +
-                       ": an ensemble's runs must agree");
-  };
+// One more run of an ensemble (`mer eval --run A --run B ...`), opened and checked against the first run before
+// anything is scored: ConfigError naming both runs when they predict other outputs, are embedding runs or hold out
+// other items.
+struct Member {
+  fs::path dir;
+  LoadedRun run;
+  RunConfig config;
+};
+
+ConfigError Disagree(const fs::path& member, const EvalOptions& options, const std::string& what) {
+  return ConfigError("--run " + member.string() + " and --run " + options.run_dir.string() + " " + what +
+                     ": an ensemble's runs must agree");
+}
+
+Member OpenMember(const fs::path& dir, const EvalOptions& options, const LoadedRun& first,
+                  const data::Corpus& corpus, const std::vector<std::size_t>& indices) {
+  const RunFolder folder(dir);
+  Member member{dir, OpenRun(dir, options.device),
+                RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string())};
+  const LoadedRun& run = member.run;
   if (&run.task.Kind() != &first.task.Kind() || run.task.outputs != first.task.outputs) {
-    throw differ("predict different outputs");
+    throw Disagree(dir, options, "predict different outputs");
   }
-  if (run.checkpoint.model->Embedding() != nullptr) throw differ("are embedding runs, scored one at a time");
+  if (run.checkpoint.model->Embedding() != nullptr) {
+    throw Disagree(dir, options, "are embedding runs, scored one at a time");
+  }
   std::size_t lost = 0;
   if (SplitParts(folder.SplitFile(), corpus).Indices(options.split, &lost) != indices) {
-    throw differ("hold out different " + options.split + " items");
+    throw Disagree(dir, options, "hold out different " + options.split + " items");
   }
-  const Scored scored = RunScoring(run, config, corpus).scorer.Score(*run.checkpoint.model, indices);
-  if (scored.ids != sum->ids) throw differ("window the audio differently (model.input_frames, train.eval_hop)");
+  return member;
+}
+
+// The member's outputs for the same items, in the dataset's scale, added to `sum`.
+void AddMemberOutputs(const Member& member, const EvalOptions& options, const data::Corpus& corpus,
+                      const std::vector<std::size_t>& indices, Scored* sum) {
+  const Scored scored =
+      RunScoring(member.run, member.config, corpus).scorer.Score(*member.run.checkpoint.model, indices);
+  if (scored.ids != sum->ids) {
+    throw Disagree(member.dir, options, "window the audio differently (model.input_frames, train.eval_hop)");
+  }
   for (std::size_t i = 0; i < scored.predicted.size(); ++i) {
     for (std::size_t k = 0; k < scored.predicted[i].size(); ++k) sum->predicted[i][k] += scored.predicted[i][k];
   }
@@ -433,16 +453,19 @@ nlohmann::json Evaluate(const EvalOptions& options) {
               << " items of " << parts.path().string() << " have no audio now (or left the annotations); they are "
               << "left out of the metrics\n";
   }
+  // An ensemble: every run is opened and checked before any is scored; the mean of their outputs is scored.
+  if (!options.members.empty() && run.checkpoint.model->Embedding() != nullptr) {
+    throw ConfigError("--run " + options.run_dir.string() + " is an embedding run, scored one at a time");
+  }
+  std::vector<Member> members;
+  for (const fs::path& dir : options.members) members.push_back(OpenMember(dir, options, run, corpus, indices));
   const RunScoring scoring(run, config, corpus);
   const Scorer& scorer = scoring.scorer;
   Scored scored = scorer.Score(*run.checkpoint.model, indices);
-  if (!options.members.empty()) {  // an ensemble: the mean of every run's outputs
-    if (run.checkpoint.model->Embedding() != nullptr) {
-      throw ConfigError("--run " + options.run_dir.string() + " is an embedding run, scored one at a time");
-    }
-    for (const fs::path& member : options.members) AddMemberOutputs(member, options, run, corpus, indices, &scored);
+  for (const Member& member : members) AddMemberOutputs(member, options, corpus, indices, &scored);
+  if (!members.empty()) {
     for (auto& row : scored.predicted) {
-      for (double& v : row) v /= static_cast<double>(options.members.size() + 1);
+      for (double& v : row) v /= static_cast<double>(members.size() + 1);
     }
   }
   nlohmann::json result = {{"run", options.run_dir.string()}, {"split", options.split}, {"items", indices.size()},
