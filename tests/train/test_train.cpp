@@ -195,6 +195,21 @@ TEST_F(TrainTest, DynamicRegressionFollowsTheCurves) {
   EXPECT_GT(nlohmann::json::parse(e.out)["windows"].get<int>(), nlohmann::json::parse(e.out)["items"].get<int>());
   const std::string csv = test::ReadBytes(*dir_ / "dynamic.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "id,time,true_valence,true_arousal,pred_valence,pred_arousal");
+  // As an ensemble (`eval --run A --run B`) the run with itself is the run; a member whose windows are not the first
+  // run's (trained with another train.eval_hop) is refused in one line naming both.
+  const auto self = RunMer("eval --run " + Q(run) + " --run " + Q(run) + " --json");
+  ASSERT_EQ(self.exit_code, 0) << self.err;
+  EXPECT_NEAR(nlohmann::json::parse(self.out)["metrics"]["valence"]["r2"].get<double>(),
+              nlohmann::json::parse(e.out)["metrics"]["valence"]["r2"].get<double>(), 1e-9);
+  const auto hop = RunMer("train --config " + Q(Config("dynamic", {{"model", {{"task", "dynamic"}}}})) +
+                          " --set train.eval_hop=0.25 --set train.epochs=1 --out " + Q(*dir_ / "dynamic_hop"));
+  ASSERT_EQ(hop.exit_code, 0) << hop.err;
+  const auto windows = RunMer("eval --run " + Q(run) + " --run " + Q(*dir_ / "dynamic_hop"));
+  EXPECT_EQ(windows.exit_code, 2) << windows.err;
+  EXPECT_NE(windows.err.find("dynamic_hop and --run " + run.string() + " window the audio differently"),
+            std::string::npos)
+      << windows.err;
+  EXPECT_EQ(std::count(windows.err.begin(), windows.err.end(), '\n'), 1) << windows.err;
   // Curve values of the synthetic corpus are in [-1, 1]; predictions come back in that scale.
   const auto p = RunMer("predict --run " + Q(run) + " --json " + Q(*dir_ / "emo/clips_45seconds/2.mp3"));
   ASSERT_EQ(p.exit_code, 0) << p.err;
