@@ -435,7 +435,15 @@ class Exported(nn.Module):
 
 def load(path, map_location="cpu"):
     """Reads a `mer export` file; returns an Exported module in eval mode."""
-    data = torch.load(path, map_location=map_location)
+    # LibTorch's pickler tags the dict's types with torch.jit._pickle.restore_type_tag; PyTorch >= 2.6 loads
+    # weights only by default and must be told that this one function is safe (nothing else is allowed).
+    safe_globals = getattr(torch.serialization, "safe_globals", None)
+    if safe_globals is None:  # PyTorch < 2.4
+        data = torch.load(path, map_location=map_location)
+    else:
+        from torch.jit._pickle import restore_type_tag
+        with safe_globals([restore_type_tag]):
+            data = torch.load(path, map_location=map_location, weights_only=True)
     if not isinstance(data, dict) or data.get("format") != "mer-export-1":
         raise ValueError(f"{path}: not a mer export (mer export --run DIR --out FILE)")
     meta = json.loads(data["meta"])

@@ -20,7 +20,12 @@ std::filesystem::path PluginPath() {
 
 const TorchPlugin* Load() {
   const std::filesystem::path path = PluginPath();
-  void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  // RTLD_GLOBAL: LibTorch and the CUDA libraries it needs must be in the global namespace, as when a program links
+  // them or Python's torch loads them. cuDNN 9 (libcudnn.so.9) opens its graph and engine libraries itself at
+  // cudnnCreate, and they find cuDNN's symbols through the global scope: inside a plugin opened RTLD_LOCAL that lookup
+  // returns null and the first convolution on a GPU jumps to address 0 (SIGSEGV in cudnn::graph::LibraryConfig::init).
+  // Only later-loaded libraries see these symbols; `mer` itself exports none, so nothing it holds is replaced.
+  void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_GLOBAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();
     throw Error(path.string() + ": cannot load the LibTorch plugin (" + (why ? why : "unknown error") +

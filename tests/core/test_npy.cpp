@@ -62,8 +62,8 @@ TEST(Npy, NumpyLoadsWhatWeWrite) {
       "import numpy as np, sys; a = np.load(sys.argv[1]); "
       "assert a.dtype == np.float32 and a.shape == (128, 7), (a.dtype, a.shape); "
       "assert a[3, 5] == (3 * 7 + 5) * 0.5 - 10, a[3, 5]";
-  const std::string command = "/usr/bin/python3 -c \"" + script + "\" '" + (dir / "m.npy").string() + "'";
-  EXPECT_EQ(std::system(command.c_str()), 0) << "numpy could not load the file (python3-numpy is installed by "
+  const std::string command = std::string(MER_PYTHON) + " -c \"" + script + "\" '" + (dir / "m.npy").string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0) << "numpy could not load the file (numpy is in the venv of "
                                                 "scripts/install-deps.sh)";
 }
 

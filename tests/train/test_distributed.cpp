@@ -216,14 +216,14 @@ TEST_F(DistributedTest, NprocUnderALauncherIsAConfigError) {
 // spells its options with underscores and needs -r/-t on Python 3.11.
 TEST_F(DistributedTest, TorchrunStartsTheSameRunAsNproc) {
   if (!HasC10d()) return;
-  // python3-torch is one of scripts/install-deps.sh's packages (the export test needs it too).
-  ASSERT_EQ(std::system("/usr/bin/python3 -c 'import torch.distributed.run' >/dev/null 2>&1"), 0)
+  // The project venv's torch (scripts/install-deps.sh), the LibTorch the build uses; the export test needs it too.
+  ASSERT_EQ(std::system((std::string(MER_PYTHON) + " -c 'import torch.distributed.run' >/dev/null 2>&1").c_str()), 0)
       << "python3 with torch.distributed.run (torchrun) is missing: run scripts/install-deps.sh";
   const fs::path config = Config("torchrun", 16);
   const fs::path local = *dir_ / "by_nproc", launched = *dir_ / "by_torchrun";
   auto r = RunMer("train --config " + Q(config) + " --out " + Q(local) + " --device cpu --nproc 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string command = "/usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 --master_port " +
+  const std::string command = std::string(MER_PYTHON) + " -m torch.distributed.run --nproc_per_node 2 --master_port " +
                               std::to_string(FreeLoopbackPort(nullptr)) + " -r 1 -t 1 --no_python '" + MER_BINARY +
                               "' train --config " + Q(config) + " --out " + Q(launched) + " --device cpu >" +
                               Q(*dir_ / "torchrun.log") + " 2>&1";

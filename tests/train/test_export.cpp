@@ -60,7 +60,7 @@ TEST_F(Export, EveryModelFamilyLoadsInPyTorchWithEqualOutputs) {
     files += " " + Q(*dir_ / (name + ".pt"));
   }
   const std::string script = test::TestData("python/check_export.py").string();
-  FILE* pipe = popen(("/usr/bin/python3 " + Q(script) + files + " 2>&1").c_str(), "r");
+  FILE* pipe = popen((std::string(MER_PYTHON) + " " + Q(script) + files + " 2>&1").c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
   char buffer[4096];

@@ -66,7 +66,8 @@ TEST_F(TrainTest, QuanCnnLearnsValenceAndArousal) {
   const auto e = RunMer("eval --run " + Q(run) + " --json --predictions " + Q(*dir_ / "pred.csv"));
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const auto evaluated = nlohmann::json::parse(e.out);
-  EXPECT_NEAR(evaluated["metrics"]["r2"].get<double>(), metrics["test"]["r2"].get<double>(), 1e-9);
+  // The same float32 model over the same windows; batches of another size may round differently (2.6e-9 seen).
+  EXPECT_NEAR(evaluated["metrics"]["r2"].get<double>(), metrics["test"]["r2"].get<double>(), 1e-6);
   const std::string csv = test::ReadBytes(*dir_ / "pred.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "id,true_valence,true_arousal,pred_valence,pred_arousal");
   EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), evaluated["items"].get<std::size_t>() + 1);
