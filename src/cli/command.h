@@ -20,6 +20,7 @@ std::vector<Command> AddDataCommands(CLI::App& parent);  // data check, data syn
 std::vector<Command> AddRunCommands(CLI::App& parent);   // train, eval, predict
 Command AddSearchCommand(CLI::App& parent);
 Command AddReportCommand(CLI::App& parent);
+Command AddEmbedCommand(CLI::App& parent);  // embed (pretrained networks)
 
 // Exit codes shared by every subcommand.
 constexpr int kExitOk = 0;

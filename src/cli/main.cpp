@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   for (auto& command : AddRunCommands(app)) commands.push_back(std::move(command));
   commands.push_back(AddSearchCommand(app));
   commands.push_back(AddReportCommand(app));
+  commands.push_back(AddEmbedCommand(app));
   try {
     app.parse(argc, argv);
     for (auto& command : commands) {

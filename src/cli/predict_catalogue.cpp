@@ -60,7 +60,7 @@ std::vector<std::string> ReadList(const fs::path& path) {
 
 // The songs already in OUT (their "file"). A last line without its newline (a write cut short) is removed so that
 // the song is scored again; a line that is not a JSON object with a "file" is an error naming its line.
-std::set<std::string> ReadDone(const fs::path& out) {
+std::set<std::string> ReadDone(const fs::path& out, const std::string& who) {
   std::set<std::string> done;
   std::error_code ec;
   if (!fs::exists(out, ec)) return done;
@@ -71,14 +71,14 @@ std::set<std::string> ReadDone(const fs::path& out) {
     if (end == std::string::npos) {  // torn last line
       fs::resize_file(out, start, ec);
       if (ec) throw OutputError(out.string() + ": cannot remove a torn last line: " + ec.message());
-      std::cerr << "mer predict: " << out.string() << ": removed a torn last line; that song is scored again\n";
+      std::cerr << who << out.string() << ": removed a torn last line; that song is scored again\n";
       break;
     }
     ++line_number;
     const nlohmann::json j = nlohmann::json::parse(text.substr(start, end - start), nullptr, false);
     if (!j.is_object() || !j.contains("file") || !j["file"].is_string()) {
       throw InputError(out.string() + ":" + std::to_string(line_number) +
-                       ": not a line of mer predict --out (a JSON object with \"file\")");
+                       ": not a line of " + who.substr(0, who.size() - 2) + " --out (a JSON object with \"file\")");
     }
     done.insert(j["file"].get<std::string>());
     start = end + 1;
@@ -117,7 +117,7 @@ class LineWriter {
   int fd_ = -1;
 };
 
-nlohmann::json Line(const train::TrackPrediction& p) {
+nlohmann::json PredictionLine(const train::TrackPrediction& p) {
   if (!p.error.empty()) return {{"file", p.file.string()}, {"error", p.error}};
   nlohmann::json track = nlohmann::json::object();
   for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
@@ -137,12 +137,13 @@ std::string Clock(double seconds) {
 
 }  // namespace
 
-int RunPredictCatalogue(const CatalogueArgs& a) {
+int RunCatalogue(const CatalogueJob& a) {
+  const std::string who = "mer " + a.command + ": ";
   if (a.out.empty()) throw ConfigError("--list needs --out FILE.jsonl (one JSON line per song)");
   if (a.chunk < 1 || a.chunk > 4096) throw ConfigError("--chunk " + std::to_string(a.chunk) + ": expected 1 .. 4096");
   const auto [shard, shards] = ParseShard(a.shard);
   const std::vector<std::string> listed = ReadList(a.list);
-  const std::set<std::string> done = ReadDone(a.out);
+  const std::set<std::string> done = ReadDone(a.out, who);
   std::vector<fs::path> todo;
   std::size_t in_shard = 0;
   for (std::size_t i = 0; i < listed.size(); ++i) {
@@ -152,7 +153,7 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
   }
   LineWriter writer(a.out);
   const std::size_t skipped = in_shard - todo.size();
-  std::cerr << "mer predict: " << in_shard << " songs in " << (a.shard.empty() ? "the list" : "shard " + a.shard)
+  std::cerr << who << in_shard << " songs in " << (a.shard.empty() ? "the list" : "shard " + a.shard)
             << ", " << skipped << " already in " << a.out << ", " << todo.size() << " to score\n";
   if (todo.empty()) return kExitOk;
 
@@ -163,9 +164,6 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
-  auto plugin = train::LoadTorchPluginAsync();
-  const std::vector<fs::path> runs(a.runs.begin(), a.runs.end());
-  const train::RunInputSpec spec = train::EnsembleInputs(runs);
   const int threads = DefaultThreadCount();
   const auto chunk_of = [&](std::size_t c) {
     const std::size_t from = c * static_cast<std::size_t>(a.chunk);
@@ -173,28 +171,23 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
                                  todo.begin() + static_cast<long>(std::min(todo.size(), from + a.chunk)));
   };
   const std::size_t chunks = (todo.size() + a.chunk - 1) / a.chunk;
-  train::PredictOptions options;
-  options.hop_seconds = a.hop;
-  options.device = a.device;
   const bool terminal = ::isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
   std::size_t scored = 0, failed = 0;
   // Decoding and the frontend of the next chunk run on all cores while the model scores this one.
   std::future<std::vector<train::PredictInput>> next =
-      std::async(std::launch::async, [&] { return train::PredictInputs(spec, chunk_of(0), threads); });
+      std::async(std::launch::async, [&] { return train::PredictInputs(a.inputs, chunk_of(0), threads); });
   for (std::size_t c = 0; c < chunks; ++c) {
     std::vector<train::PredictInput> inputs = next.get();
     if (c + 1 < chunks) {
-      next = std::async(std::launch::async, [&, c] { return train::PredictInputs(spec, chunk_of(c + 1), threads); });
+      next = std::async(std::launch::async, [&, c] { return train::PredictInputs(a.inputs, chunk_of(c + 1), threads); });
     }
-    options.files.clear();
-    for (const auto& input : inputs) options.files.push_back(input.file);
-    for (const auto& p : train::PredictEnsemble(*plugin.get(), options, runs, inputs)) {
-      writer.Append(Line(p).dump());
+    for (const nlohmann::json& line : a.score(inputs)) {
+      writer.Append(line.dump());
       ++scored;
-      if (!p.error.empty()) {
+      if (line.contains("error")) {
         ++failed;
-        if (failed <= 5) std::cerr << (terminal ? "\r" : "") << "mer: error: " << p.error << "\n";
+        if (failed <= 5) std::cerr << (terminal ? "\r" : "") << "mer: error: " << line["error"].get<std::string>() << "\n";
       }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -207,10 +200,33 @@ int RunPredictCatalogue(const CatalogueArgs& a) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (terminal) std::cerr << "\n";
   char summary[200];
-  std::snprintf(summary, sizeof(summary), "mer predict: %zu songs scored into %s (%zu failed) in %.1f s, %.2f songs/s\n",
+  std::snprintf(summary, sizeof(summary), "%zu songs scored into %s (%zu failed) in %.1f s, %.2f songs/s\n",
                 scored, a.out.c_str(), failed, seconds, scored / std::max(seconds, 1e-9));
-  std::cerr << summary;
+  std::cerr << who << summary;
   return failed ? kExitFailure : kExitOk;
+}
+
+int RunPredictCatalogue(const CatalogueArgs& a) {
+  auto plugin = train::LoadTorchPluginAsync();
+  const std::vector<fs::path> runs(a.runs.begin(), a.runs.end());
+  CatalogueJob job;
+  job.command = "predict";
+  job.list = a.list;
+  job.out = a.out;
+  job.shard = a.shard;
+  job.chunk = a.chunk;
+  job.inputs = train::EnsembleInputs(runs);
+  train::PredictOptions options;
+  options.hop_seconds = a.hop;
+  options.device = a.device;
+  job.score = [plugin, runs, options](const std::vector<train::PredictInput>& inputs) mutable {
+    options.files.clear();
+    for (const auto& input : inputs) options.files.push_back(input.file);
+    std::vector<nlohmann::json> lines;
+    for (const auto& p : train::PredictEnsemble(*plugin.get(), options, runs, inputs)) lines.push_back(PredictionLine(p));
+    return lines;
+  };
+  return RunCatalogue(job);
 }
 
 }  // namespace mer::cli

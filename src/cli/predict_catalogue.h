@@ -2,8 +2,13 @@
 // song as it finishes, resumable, shardable.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mer/train/api.h"
 
 namespace mer::cli {
 
@@ -18,5 +23,17 @@ struct CatalogueArgs {
 // Returns the exit code: 0 when every song of this run's share was scored, 1 when some failed (their lines carry
 // the error). Throws ConfigError for bad arguments, InputError / OutputError for unusable files.
 int RunPredictCatalogue(const CatalogueArgs& args);
+
+// What any catalogue command (predict --list, embed --list) does per chunk of songs.
+struct CatalogueJob {
+  std::string command;        // "predict", "embed": names the command in messages
+  std::string list, out, shard;
+  int chunk = 64;
+  train::RunInputSpec inputs;  // how each song is decoded and turned into features
+  // One JSON line per input, in order; a failed song's line is {"file", "error"}.
+  std::function<std::vector<nlohmann::json>(const std::vector<train::PredictInput>&)> score;
+};
+// The list, the shard, the resumable JSONL output and the overlap of decoding with scoring, for any job.
+int RunCatalogue(const CatalogueJob& job);
 
 }  // namespace mer::cli

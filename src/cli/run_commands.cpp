@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "local_ranks.h"
+#include "embed_command.h"
 #include "predict_catalogue.h"
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
@@ -148,9 +149,18 @@ struct PredictArgs {
   bool json = false;
   std::string plot;
   CatalogueArgs catalogue;  // --list mode
+  std::string tags;         // --tags MODEL: a pretrained tagger instead of a run
+  int top = 3;
 };
 
 int RunPredict(const PredictArgs& a) {
+  if (!a.tags.empty()) {
+    if (!a.runs.empty() || !a.catalogue.list.empty() || !a.plot.empty() || a.hop != 0) {
+      throw ConfigError("--tags MODEL tags audio files with a pretrained network: no --run, --list, --plot or --hop");
+    }
+    return RunTags(a.tags, a.files, a.top, a.json, a.device == "auto" ? "cpu" : a.device);
+  }
+  if (a.runs.empty()) throw ConfigError("mer predict needs --run DIR (a trained run), or --tags MODEL (a pretrained tagger)");
   if (!a.catalogue.list.empty()) {
     if (!a.files.empty() || a.json || !a.plot.empty()) {
       throw ConfigError("--list takes the files from the list and writes --out: no audio arguments, --json or --plot");
@@ -249,8 +259,9 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   auto p = std::make_shared<PredictArgs>();
   CLI::App* predict = parent.add_subcommand("predict", "Valence/arousal, tags or quadrants of audio files");
   predict->add_option("--run", p->runs, "Run folder; repeated: an ensemble, the mean of the runs' outputs")
-      ->required()
       ->allow_extra_args(false);
+  predict->add_option("--tags", p->tags, "Instead of a run: the top tags of a pretrained tagger (msd_musicnn, mtt_vgg, ...)");
+  predict->add_option("--top", p->top, "With --tags: how many tags (default 3, as the authors' tagger)");
   predict->add_option("audio", p->files, "Audio files");
   predict->add_option("--list", p->catalogue.list,
                       "A catalogue: a text file of audio paths, one per line (blank lines and # comments skipped)");

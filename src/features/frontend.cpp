@@ -12,6 +12,7 @@ namespace {
 
 constexpr float kAmin = 1e-10f;  // librosa.power_to_db amin
 
+
 StftLayout LayoutOf(const FrontendConfig& c) {
   StftLayout layout;
   layout.n_fft = c.n_fft;
@@ -40,6 +41,19 @@ const FrontendConfig& Validated(const FrontendConfig& c) {
 }
 
 }  // namespace
+
+// x rounded to the nearest IEEE 754 binary16 value (ties to even), returned as a float: NumPy's
+// float32 -> float16 cast. Magnitudes from 65520 up become infinity; below 2^-14 the spacing is the subnormals' 2^-24.
+float RoundToHalf(float x) {
+  if (!std::isfinite(x)) return x;
+  const float magnitude = std::fabs(x);
+  if (magnitude >= 65520.0f) return std::copysign(INFINITY, x);
+  int exponent = 0;
+  std::frexp(magnitude, &exponent);                       // magnitude in [2^(e-1), 2^e)
+  const int spacing_exponent = std::max(exponent - 11, -24);  // 10 fraction bits; subnormal spacing 2^-24
+  const float spacing = std::ldexp(1.0f, spacing_exponent);
+  return std::copysign(std::nearbyint(magnitude / spacing) * spacing, x);  // default rounding: to nearest even
+}
 
 Frontend::Frontend(const FrontendConfig& config)
     : config_(Validated(config)),
@@ -115,6 +129,9 @@ void Frontend::ApplyLog(Spectrogram* out) const {
   // The mel rows only: chroma rows stay in [0, 1].
   float* const begin = out->values.data();
   float* const end = begin + static_cast<std::size_t>(config_.n_mels) * static_cast<std::size_t>(out->frames);
+  if (config_.mel_precision == "float16") {
+    for (float* x = begin; x != end; ++x) *x = RoundToHalf(*x);
+  }
   if (config_.log == "db") {
     // librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db): 10 log10(max(amin, S)), floored at max - top_db.
     // 10 log10(x) as (10 / ln 10) ln(x): glibc's logf is several times faster than log10f and as accurate.

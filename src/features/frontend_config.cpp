@@ -95,6 +95,9 @@ const config::Fields<FrontendConfig>& FrontendFields() {
              "compression: db = 10 log10(max(1e-10, S)); log1p = log10(1 + log1p_scale S); none");
     f.Add<double>("log1p_scale", &F::log1p_scale, [](const double& v) { return std::isfinite(v) && v > 0; },
                   "a number > 0", "C of the log1p compression (musicnn / Essentia use 10000)");
+    f.Choice("mel_precision", &F::mel_precision, {"float32", "float16"},
+             "float16: each mel value rounded to IEEE half precision before compression (musicnn's extractor)")
+        .OnlyWhenSet();
     f.Nullable<double>("top_db", &F::top_db, [](const double& v) { return std::isfinite(v) && v > 0; },
                        "a number > 0 (dB) or null", "db output floored this far below the spectrogram's maximum (null: off)");
     // The chroma keys are written only when chroma is on or one of them was changed: configs (and feature-cache

@@ -48,7 +48,12 @@ bool ExportEntry(const ExportOptions& options, nlohmann::json* result, PluginErr
   return Guard(error, [&] { *result = Export(options); });
 }
 
-const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry, EmbedEntry, ExportEntry};
+bool PretrainedEntry(const PretrainedOptions& options, const std::vector<PredictInput>& inputs,
+                     std::vector<PretrainedResult>* result, std::vector<std::string>* tags, PluginError* error) {
+  return Guard(error, [&] { *result = RunPretrained(options, inputs, tags); });
+}
+
+const TorchPlugin kPlugin{kPluginAbi, TrainEntry, EvaluateEntry, PredictEntry, EmbedEntry, ExportEntry, PretrainedEntry};
 
 }  // namespace
 }  // namespace mer::train

@@ -47,4 +47,13 @@ std::vector<PredictInput> PredictInputs(const RunInputSpec& spec, const std::vec
   return inputs;
 }
 
+std::vector<float> PretrainedResult::Mean() const {
+  std::vector<float> mean(static_cast<std::size_t>(dims), 0.0f);
+  for (int64_t p = 0; p < patches; ++p) {
+    for (int64_t d = 0; d < dims; ++d) mean[static_cast<std::size_t>(d)] += values[static_cast<std::size_t>(p * dims + d)];
+  }
+  for (float& m : mean) m /= static_cast<float>(std::max<int64_t>(patches, 1));
+  return mean;
+}
+
 }  // namespace mer::train

@@ -165,5 +165,39 @@ TEST(FrontendInvariants, PlansMadeWhileThreadsRaceAreCorrect) {
   }
 }
 
+// Values NumPy gives for np.float32(x).astype(np.float16) (numpy 1.26).
+TEST(FrontendInvariants, RoundToHalfIsNumpysFloat16Cast) {
+  EXPECT_EQ(RoundToHalf(1.0f / 3.0f), 0.333251953125f);
+  EXPECT_EQ(RoundToHalf(2049.0f), 2048.0f);  // a tie: to the even neighbour
+  EXPECT_EQ(RoundToHalf(2051.0f), 2052.0f);
+  EXPECT_EQ(RoundToHalf(65519.0f), 65504.0f);
+  EXPECT_TRUE(std::isinf(RoundToHalf(65520.0f)));
+  EXPECT_EQ(RoundToHalf(1e-8f), 0.0f);                 // below half the smallest subnormal (2^-25)
+  EXPECT_EQ(RoundToHalf(4e-8f), 5.960464477539063e-08f);  // the smallest subnormal, 2^-24
+  EXPECT_EQ(RoundToHalf(-6.1e-5f), -6.09755516052246e-05f);
+  EXPECT_EQ(RoundToHalf(0.0f), 0.0f);
+}
+
+// frontend.mel_precision float16: the mel power is rounded before the compression, nothing else changes.
+TEST(FrontendInvariants, MelPrecisionFloat16RoundsThePowerBeforeTheLog) {
+  FrontendConfig config;
+  config.sample_rate = 16000;
+  config.n_fft = 512;
+  config.hop_length = 256;
+  config.n_mels = 96;
+  config.log = "none";
+  const std::vector<float> tone = test::Sine(440.0, 16000, 1.0);
+  const Spectrogram power = Frontend(config).Compute(tone);
+  config.mel_precision = "float16";
+  const Spectrogram rounded = Frontend(config).Compute(tone);
+  ASSERT_EQ(power.values.size(), rounded.values.size());
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < power.values.size(); ++i) {
+    EXPECT_EQ(rounded.values[i], RoundToHalf(power.values[i]));
+    changed += rounded.values[i] != power.values[i];
+  }
+  EXPECT_GT(changed, power.values.size() / 2);
+}
+
 }  // namespace
 }  // namespace mer::features

@@ -140,13 +140,17 @@ TEST(ConfigFields, TheReferenceListsEveryKeyOfEverySection) {
   for (const std::string& dataset : data::RegisteredDatasets()) {
     EXPECT_NE(doc.find("### `" + dataset + "`"), std::string::npos) << dataset;
   }
-  // The frontend's JSON (also the feature cache's key) has exactly its declared keys, the chroma ones only when set.
+  // The frontend's JSON (also the feature cache's key) has exactly its declared keys, the chroma ones and
+  // mel_precision only when set (feature-cache keys of existing runs stay as they were).
   features::FrontendConfig frontend;
   nlohmann::json j = frontend;
-  EXPECT_EQ(j.size(), features::FrontendFields().Keys().size() - 4);
+  EXPECT_EQ(j.size(), features::FrontendFields().Keys().size() - 5);
+  EXPECT_FALSE(j.contains("mel_precision"));
   frontend.chroma = 12;
+  frontend.mel_precision = "float16";
   j = frontend;
   EXPECT_EQ(j.size(), features::FrontendFields().Keys().size());
+  frontend.mel_precision = "float32";
   frontend.win_length = 4096;  // larger than n_fft: the rule names n_fft's value
   EXPECT_EQ(ConfigErrorOf([&] { frontend.Validate(); }),
             "frontend.win_length = 4096 is invalid: expected an integer in [1, n_fft = 2048] or null");

@@ -20,6 +20,10 @@ struct Spectrogram {
   float at(int mel, int64_t frame) const { return values[static_cast<std::size_t>(mel * frames + frame)]; }
 };
 
+// x rounded to the nearest IEEE 754 binary16 value (ties to even), as a float: NumPy's float32 -> float16 cast,
+// used by frontend.mel_precision "float16". From 65520 up: infinity.
+float RoundToHalf(float x);
+
 class Frontend {
  public:
   // Validates the config (mer::ConfigError) and builds the filterbank and the FFT plan.

@@ -30,6 +30,9 @@ struct FrontendConfig {
   std::string pad_mode = "constant";    // "constant" (zeros) or "reflect", used when center is true
   std::string log = "db";               // "db": 10 log10(max(1e-10, S)); "log1p": log10(1 + log1p_scale S); "none"
   double log1p_scale = 10000.0;         // C of the log1p compression (musicnn / Essentia use 10000)
+  // "float16": each mel value is rounded to IEEE half precision (round to nearest even) before compression, as
+  // musicnn's extractor and its training data store it (audio_rep.astype(np.float16)); "float32": kept as is.
+  std::string mel_precision = "float32";
   std::optional<double> top_db = 80.0;  // dB below the spectrogram's maximum at which "db" output is floored; null: off
   // Pitch-class rows after the mel bands (0: none, 12: C, C#, ..., B): the power of a chroma_n_fft-point STFT at the
   // same hop, frame t centred where mel frame t is (zero-padded; reflected when centred with pad_mode reflect), each bin between chroma_fmin and chroma_fmax added to its nearest pitch class

@@ -83,4 +83,23 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
 std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const std::string& device,
                                     const std::vector<PredictInput>& inputs, SearchCache* cache);
 
+// mer embed / mer predict --tags: a pretrained network (mer/models/pretrained.h) over songs.
+struct PretrainedOptions {
+  std::string model;   // "msd_musicnn", ...
+  std::string layer;   // one of the model's layers
+  std::string device = "cpu";
+};
+struct PretrainedResult {
+  std::filesystem::path file;
+  std::string error;          // set when the file failed; the others still run
+  int64_t patches = 0, dims = 0;
+  std::vector<float> values;  // [patches, dims]
+  std::vector<float> Mean() const;  // [dims], the mean over the patches (the track's)
+};
+// Loads the model's weights (once per process and model; checked before any input is used: InputError naming the
+// file and the tensor) and runs it over inputs computed with PretrainedFrontend(). The tag names of the model's
+// vocabulary are written to *tags when it is not null.
+std::vector<PretrainedResult> RunPretrained(const PretrainedOptions& options, const std::vector<PredictInput>& inputs,
+                                            std::vector<std::string>* tags);
+
 }  // namespace mer::train

@@ -14,7 +14,7 @@
 
 namespace mer::train {
 
-constexpr int kPluginAbi = 5;
+constexpr int kPluginAbi = 6;
 
 struct PluginError {
   int kind = 0;  // 0 none, 1 runtime (mer::Error), 2 configuration (mer::ConfigError)
@@ -31,6 +31,8 @@ struct TorchPlugin {
   bool (*embed)(const std::filesystem::path& run_dir, const std::string& device, const std::vector<PredictInput>& inputs,
                 SearchCache* cache, std::vector<std::string>* errors, PluginError* error);
   bool (*export_run)(const ExportOptions& options, nlohmann::json* result, PluginError* error);
+  bool (*pretrained)(const PretrainedOptions& options, const std::vector<PredictInput>& inputs,
+                     std::vector<PretrainedResult>* result, std::vector<std::string>* tags, PluginError* error);
 };
 
 // Loads the plugin (once); throws mer::Error naming the file when it cannot be loaded.
