@@ -1,8 +1,7 @@
 // musicnn and its VGG in LibTorch against the authors' own extractor (tests/reference/musicnn/, made by
 // tests/reference/make_musicnn_golden.py with musicnn 0.1.0 under TensorFlow): every layer, from the authors' log-mel
 // (the network alone) and from the audio file (mer's decoder, resampler and frontend too), on real music at 8, 16,
-// 22.05, 44.1 (stereo) and 48 kHz and a 45 s MP3. The CLI is tested in test_musicnn_cli.cpp: this binary links
-// LibTorch, whose libtorch.so exports its own std::filesystem::remove_all, which crashes the test helpers' TempDir.
+// 22.05, 44.1 (stereo) and 48 kHz and a 45 s MP3. The CLI is tested in test_musicnn_cli.cpp, a LibTorch-free binary.
 #include <cmath>
 #include <fstream>
 #include <iostream>
