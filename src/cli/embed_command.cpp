@@ -4,7 +4,6 @@
 // Also mer predict --tags NAME AUDIO... (RunTags): the top tags of the network's taggram, as the authors' tagger.
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +11,7 @@
 
 #include "command.h"
 #include "embed_command.h"
+#include "output_paths.h"
 #include "mer/core/error.h"
 #include "mer/core/npy.h"
 #include "mer/core/parallel.h"
@@ -59,27 +59,10 @@ train::PretrainedOptions Options(const std::string& model, const std::string& la
   return o;
 }
 
-// DIR/<stem>.npy and DIR/<stem>.mean.npy per input; two inputs writing one file are refused before any work.
-std::vector<fs::path> PlanOutputs(const std::vector<std::string>& files, const fs::path& dir) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw ConfigError("--out-dir " + dir.string() + ": exists and is not a directory");
-  std::vector<fs::path> outputs;
-  std::map<fs::path, std::string> taken;
-  for (const auto& input : files) {
-    const fs::path output = dir / (fs::path(input).stem().string() + ".npy");
-    const auto [it, inserted] = taken.emplace(output, input);
-    if (!inserted) {
-      throw ConfigError("inputs " + it->second + " and " + input + " would both write " + output.string() +
-                        "; run them into different --out-dir folders");
-    }
-    outputs.push_back(output);
-  }
-  return outputs;
-}
-
 int RunEmbedFiles(const EmbedArgs& a, const train::PretrainedOptions& options) {
   if (a.out_dir.empty()) throw ConfigError("mer embed needs --out-dir DIR for its audio files (or --list with --out)");
-  const std::vector<fs::path> outputs = PlanOutputs(a.files, a.out_dir);
+  // DIR/<stem>.npy (and <stem>.mean.npy) per input; two inputs writing one file are refused before any work.
+  const std::vector<fs::path> outputs = OutputsInDir(a.files, a.out_dir, ".npy");
   const train::TorchPlugin& plugin = OpenModel(options, nullptr);
   std::error_code ec;
   fs::create_directories(a.out_dir, ec);

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "command.h"
+#include "output_paths.h"
 #include "mer/audio/decoder.h"
 #include "mer/core/config.h"
 #include "mer/core/error.h"
@@ -83,24 +84,7 @@ std::vector<fs::path> PlanOutputs(const FeaturesOptions& options) {
     }
     return {fs::path(options.out)};
   }
-  const fs::path dir(options.out_dir);
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw ConfigError("--out-dir " + options.out_dir + ": exists and is not a directory");
-  }
-  std::vector<fs::path> outputs;
-  std::map<fs::path, std::string> taken;
-  for (const auto& input : options.inputs) {
-    fs::path output = dir / fs::path(input).filename();
-    output.replace_extension(".npy");
-    const auto [it, inserted] = taken.emplace(output, input);
-    if (!inserted) {
-      throw ConfigError("inputs " + it->second + " and " + input + " would both write " + output.string() +
-                        "; run them into different --out-dir folders");
-    }
-    outputs.push_back(output);
-  }
-  return outputs;
+  return OutputsInDir(options.inputs, options.out_dir, ".npy");
 }
 
 int RunFeatures(const FeaturesOptions& options) {
