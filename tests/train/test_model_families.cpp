@@ -319,11 +319,12 @@ TEST_F(ModelFamilies, AugmentedTrainingIsSeededAndEvaluationIsNot) {
   const auto c = RunMer("train --config " + Q(config) + " --set train.seed=9 --out " + Q(*dir_ / "aug_c"));
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_NE(ReadJson(*dir_ / "aug_a/metrics.json")["test"], ReadJson(*dir_ / "aug_c/metrics.json")["test"]);
-  // Evaluation is not augmented: eval of the run reproduces its test metrics exactly.
+  // Evaluation is not augmented: eval of the run reproduces its test metrics (to float32 rounding: eval batches
+  // the windows otherwise than training's report, 1.6e-8 seen with LibTorch 2.11; augmentation would move it by far more).
   const auto e = RunMer("eval --run " + Q(*dir_ / "aug_a") + " --json");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_NEAR(nlohmann::json::parse(e.out)["metrics"]["r2"].get<double>(),
-              ReadJson(*dir_ / "aug_a/metrics.json")["test"]["r2"].get<double>(), 1e-9);
+              ReadJson(*dir_ / "aug_a/metrics.json")["test"]["r2"].get<double>(), 1e-6);
   const auto bad = RunMer("train --config " + Q(config) + " --set augment.gain=3 --out " + Q(*dir_ / "aug_bad"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown key 'augment.gain'"), std::string::npos) << bad.err;
