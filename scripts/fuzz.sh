@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET (default 60)] [TARGET ...]
 #
-# Targets (tests/fuzz/fuzz_targets.h): csv, json_config, npy, run_meta, search_cache, audio. Each starts from the
+# Targets (tests/fuzz/fuzz_targets.h): csv, json_config, npy, run_meta, search_cache, audio, safetensors. Each starts from the
 # inputs kept in tests/fuzz/regressions/<target>/ (the seeds and every input that once found a bug; the test suite
 # replays them all in test_fuzz_regressions) and runs for the given time. A finding (crash, sanitizer report, an
 # exception other than mer's one-line errors, a target's own check) is written to fuzz-findings/<target>/ and the
@@ -15,7 +15,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv json_config npy run_meta search_cache audio)
+[ ${#targets[@]} -gt 0 ] || targets=(csv json_config npy run_meta search_cache audio safetensors)
 command -v clang++ >/dev/null || { echo "scripts/fuzz.sh: clang++ not found (apt-get install clang)" >&2; exit 2; }
 build=${MER_FUZZ_BUILD_DIR:-$root/build-fuzz}
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link"

@@ -46,7 +46,7 @@ SafeTensorsFile ParseSafeTensors(const std::string& bytes, const std::string& so
   const std::size_t data_begin = 8 + static_cast<std::size_t>(header_bytes);
   const uint64_t data_bytes = bytes.size() - data_begin;
   SafeTensorsFile file;
-  std::map<uint64_t, std::pair<uint64_t, std::string>> ranges;  // begin -> (end, name)
+  std::multimap<uint64_t, std::pair<uint64_t, std::string>> ranges;  // begin -> (end, name)
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object()) Fail(source, "__metadata__ is not an object");
@@ -76,7 +76,7 @@ SafeTensorsFile ParseSafeTensors(const std::string& bytes, const std::string& so
       Fail(source, "tensor \"" + name + "\" holds " + std::to_string(end - begin) + " bytes for " +
                        std::to_string(items) + " float32 values");
     }
-    ranges[begin] = {end, name};
+    ranges.insert({begin, {end, name}});
     tensor.data.resize(static_cast<std::size_t>(items));
     if (items > 0) std::memcpy(tensor.data.data(), bytes.data() + data_begin + begin, static_cast<std::size_t>(end - begin));
     file.tensors.emplace(name, std::move(tensor));
@@ -84,6 +84,7 @@ SafeTensorsFile ParseSafeTensors(const std::string& bytes, const std::string& so
   uint64_t previous_end = 0;
   std::string previous;
   for (const auto& [begin, end_name] : ranges) {
+    if (begin == end_name.first) continue;  // an empty tensor occupies no bytes
     if (begin < previous_end) Fail(source, "tensors \"" + previous + "\" and \"" + end_name.second + "\" overlap");
     previous_end = end_name.first;
     previous = end_name.second;

@@ -14,6 +14,7 @@
 #include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/npy.h"
+#include "mer/core/safetensors.h"
 #include "mer/data/csv.h"
 #include "mer/train/run_config.h"
 #include "mer/train/search.h"
@@ -92,6 +93,19 @@ int Npy(const uint8_t* data, std::size_t size) {
   return 0;
 }
 
+int SafeTensors(const uint8_t* data, std::size_t size) {
+  try {
+    const SafeTensorsFile file = ParseSafeTensors(Bytes(data, size), "fuzz.safetensors");
+    for (const auto& [name, tensor] : file.tensors) {
+      int64_t count = 1;
+      for (const int64_t d : tensor.shape) count *= d;
+      if (static_cast<std::size_t>(count) != tensor.data.size()) Finding("a tensor's shape and data disagree");
+    }
+  } catch (const Error&) {
+  }
+  return 0;
+}
+
 int RunMeta(const uint8_t* data, std::size_t size) {
   try {
     const train::RunMeta m = train::InterpretRunMeta(JsonOrNull(Bytes(data, size)), "fuzz/best.pt");
@@ -145,7 +159,8 @@ int Audio(const uint8_t* data, std::size_t size) {
 const std::vector<Target>& Targets() {
   static const std::vector<Target> targets = {{"csv", Csv},           {"json_config", JsonConfig},
                                               {"npy", Npy},           {"run_meta", RunMeta},
-                                              {"search_cache", SearchCache}, {"audio", Audio}};
+                                              {"search_cache", SearchCache}, {"audio", Audio},
+                                              {"safetensors", SafeTensors}};
   return targets;
 }
 

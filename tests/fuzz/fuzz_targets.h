@@ -20,6 +20,7 @@ int Npy(const uint8_t* data, std::size_t size);          // .npy reader (feature
 int RunMeta(const uint8_t* data, std::size_t size);      // checkpoint meta as eval/predict interpret it
 int SearchCache(const uint8_t* data, std::size_t size);  // search cache content and the ranking it feeds
 int Audio(const uint8_t* data, std::size_t size);        // audio decoding front door (any extension)
+int SafeTensors(const uint8_t* data, std::size_t size);  // pretrained weight files (safetensors)
 
 struct Target {
   std::string name;  // folder name under tests/fuzz/regressions and the executable's suffix (fuzz_<name>)

@@ -183,6 +183,10 @@ TEST(SafeTensors, ShapesAndRangesAreChecked) {
   EXPECT_THROW(ParseSafeTensors(file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), "x"), InputError);
   EXPECT_THROW(ParseSafeTensors(file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                                      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8), "x"), InputError);
+  EXPECT_THROW(ParseSafeTensors(file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                     R"("b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 8), "x"), InputError);
+  EXPECT_EQ(ParseSafeTensors(file(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
+                                  R"("b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 4), "x").tensors.size(), 2u);
   EXPECT_THROW(ParseSafeTensors(file(R"([1,2])", 0), "x"), InputError);
   EXPECT_THROW(ParseSafeTensors("abc", "x"), InputError);
 }
