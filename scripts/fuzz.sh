@@ -18,9 +18,13 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(csv json_config npy run_meta search_cache audio safetensors)
 command -v clang++ >/dev/null || { echo "scripts/fuzz.sh: clang++ not found (apt-get install clang)" >&2; exit 2; }
 build=${MER_FUZZ_BUILD_DIR:-$root/build-fuzz}
+# LibTorch (found by the top-level CMakeLists even though no fuzz target links it): the project venv's, as build.sh.
+venv=${MER_VENV:-$root/.venv}
+torch_args=()
+[ -x "$venv/bin/python" ] && torch_args=(-DCMAKE_PREFIX_PATH="$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)')")
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" -DMER_BUILD_TESTS=OFF -DMER_FUZZ=ON >/dev/null
+  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" -DMER_BUILD_TESTS=OFF -DMER_FUZZ=ON "${torch_args[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" $(for t in "${targets[@]}"; do echo --target "fuzz_$t"; done) >/dev/null
 findings=$root/fuzz-findings
 status=0
