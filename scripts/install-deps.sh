@@ -17,9 +17,10 @@ packages=(
 )
 # libgloo-dev: the Gloo headers for data-parallel training (LibTorch holds ProcessGroupGloo itself, not its headers).
 # python3-venv: the virtual environment that holds torch (the build's LibTorch, and the export and torchrun tests).
-# The reference generators and the side-by-side benchmarks need the Python peers as well.
+# The reference generators and the side-by-side benchmarks need the Python peers as well (still Debian's torch 1.13
+# and torchaudio 0.13 for the frontend and training benchmarks, run with /usr/bin/python3).
 if [[ "${MER_WITH_PYTHON_PEERS:-0}" == 1 ]]; then
-  packages+=(python3-sklearn)
+  packages+=(python3-torch python3-torchaudio python3-sklearn)
 fi
 
 missing=()
