@@ -3,19 +3,14 @@
 PyPI's musicnn==0.1.0, run under TensorFlow through tf.compat.v1, librosa for its log-mel) on real audio of several
 rates and lengths, against which test_musicnn checks mer's LibTorch networks (1e-4 absolute, per layer).
 
-Inputs (real music, the 1000 Songs clips of ../shared/datasets/emoMusic; written once as 16-bit FLAC so both sides
-read the same samples):
-  rate16k_3s.flac   16 kHz mono, 3.2 s (one patch)       rate22k_7s.flac  22.05 kHz mono, 7.5 s (two patches)
-  rate44k_st_6s.flac 44.1 kHz stereo, 6.3 s              rate48k_10s.flac 48 kHz mono, 10.0 s (three patches)
-  rate8k_9s.flac    8 kHz mono, 9.7 s (upsampled)        short_2s.flac    16 kHz mono, 2.0 s (shorter than a patch)
-and ../shared/datasets/emoMusic/audio/clips_45seconds/10.mp3 itself (45 s MP3, 15 patches; read from ../shared).
-
-Outputs per input and model (mtt_musicnn, msd_musicnn, mtt_vgg, msd_vgg): NAME.MODEL.LAYER.npy, float32
-[patches, dims]; layers taggram, penultimate, max_pool, mean_pool for musicnn, taggram and pool5 for vgg (pool5
-flattened per patch as the authors' dense layer reads it: [time 2, freq 1, channels 128] -> 256). Also
-NAME.logmel.npy: the extractor's own input representation (batch_data's audio_rep, [frames, 96]; excerpts only) and
-manifest.json: inputs, shapes, versions, and what the extractor does with the short input (it raises: with fewer
-than 187 frames its patch loop never runs and `batch` is unbound).
+Inputs: real music read from ../shared (nothing of it is committed; the test skips without ../shared), of four rates
+and four lengths: 4Q clips (Opus) at 16 kHz (10.0 s), 24 kHz (25.5 s) and 48 kHz (27.1 s), and two 1000 Songs clips
+(MP3, 44.1 kHz, 45 s). Outputs per input and model (mtt_musicnn, msd_musicnn, mtt_vgg, msd_vgg): NAME.MODEL.LAYER.npy,
+float32 [patches, dims]; layers taggram, penultimate, max_pool, mean_pool for musicnn, taggram and pool5 for vgg
+(pool5 flattened per patch as the authors' dense layer reads it: [time 2, freq 1, channels 128] -> 256); no audio
+and no spectrogram, so nothing that could rebuild the audio. manifest.json: inputs, shapes, versions, the tag
+vocabularies, and what the extractor does with audio shorter than a patch (a 2 s synthetic tone: it raises, with
+fewer than 187 frames its patch loop never runs and `batch` is unbound).
 
 The extractor is run with configuration.BATCH_SIZE raised above any patch count (see below: with batches of one
 patch its penultimate layer repeats the first patch's values for every later patch, a bug of musicnn 0.1.0).
@@ -32,6 +27,7 @@ soundfile 0.13.1 and musicnn 0.1.0 (installed with --no-deps: its numpy<1.17 pin
 import json
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # musicnn builds its graph with tf.compat.v1.layers (tf-keras 2)
 
@@ -50,32 +46,15 @@ musicnn_configuration.BATCH_SIZE = 100000
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "musicnn")
-CLIPS = os.path.join(HERE, "..", "..", "..", "shared", "datasets", "emoMusic", "audio", "clips_45seconds")
+SHARED = os.path.join(HERE, "..", "..", "..", "shared")
 MODELS = {"mtt_musicnn": "MTT_musicnn", "msd_musicnn": "MSD_musicnn", "mtt_vgg": "MTT_vgg", "msd_vgg": "MSD_vgg"}
-
-# name -> (source clip, start s, seconds, rate, channels)
-EXCERPTS = {
-    "rate16k_3s": ("2.mp3", 10.0, 3.2, 16000, 1),
-    "rate22k_7s": ("3.mp3", 12.0, 7.5, 22050, 1),
-    "rate44k_st_6s": ("4.mp3", 5.0, 6.3, 44100, 2),
-    "rate48k_10s": ("5.mp3", 20.0, 10.0, 48000, 1),
-    "rate8k_9s": ("7.mp3", 15.0, 9.7, 8000, 1),
-    "short_2s": ("8.mp3", 20.0, 2.0, 16000, 1),
+INPUTS = {  # name -> path under ../shared
+    "4q_16k_10s": "datasets/4Q/Q1/MT0013621344.opus",
+    "4q_24k_25s": "datasets/4Q/Q4/MT0011051663.opus",
+    "4q_48k_27s": "datasets/4Q/Q2/MT0002385077.opus",
+    "clip10_45s": "datasets/emoMusic/audio/clips_45seconds/10.mp3",
+    "clip2_45s": "datasets/emoMusic/audio/clips_45seconds/2.mp3",
 }
-
-
-def make_excerpt(name, clip, start, seconds, rate, channels):
-    y, sr = librosa.load(os.path.join(CLIPS, clip), sr=None, mono=True)
-    if channels == 1:
-        x = y[int(start * sr): int((start + seconds) * sr)]
-        x = librosa.resample(x, orig_sr=sr, target_sr=rate) if rate != sr else x
-    else:  # two different moments of the same recording as left and right
-        left = y[int(start * sr): int((start + seconds) * sr)]
-        right = y[int((start + 11) * sr): int((start + 11 + seconds) * sr)]
-        x = np.stack([left, right], axis=1)
-    path = os.path.join(OUT, "audio", name + ".flac")
-    sf.write(path, np.clip(x, -1, 1), rate, subtype="PCM_16")
-    return path
 
 
 def save(path, array):
@@ -83,29 +62,17 @@ def save(path, array):
 
 
 def main():
-    os.makedirs(os.path.join(OUT, "audio"), exist_ok=True)
-    inputs = {name: make_excerpt(name, *spec) for name, spec in EXCERPTS.items()}
-    inputs["clip10_45s"] = os.path.join(CLIPS, "10.mp3")
+    os.makedirs(OUT, exist_ok=True)
     manifest = {"generator": "tests/reference/make_musicnn_golden.py",
                 "versions": {"tensorflow": tf.__version__, "librosa": librosa.__version__, "numpy": np.__version__,
                              "soundfile": sf.__version__, "libsndfile": sf.__libsndfile_version__,
                              "musicnn": "0.1.0"},
                 "inputs": {}}
-    for name, path in inputs.items():
-        entry = {"file": os.path.relpath(path, os.path.join(HERE, "..", "..")) if name != "clip10_45s"
-                 else "../shared/datasets/emoMusic/audio/clips_45seconds/10.mp3"}
+    for name, relative in INPUTS.items():
+        path = os.path.join(SHARED, relative)
         info = sf.info(path)
-        entry.update(rate=info.samplerate, channels=info.channels, frames=info.frames)
-        try:
-            _, logmel = musicnn_extractor.batch_data(path, 187, 187)
-            if name != "clip10_45s":  # 1 MB; the excerpts cover the frontend
-                save(os.path.join(OUT, name + ".logmel.npy"), logmel)
-            entry["logmel_frames"] = int(logmel.shape[0])
-        except Exception as e:  # the short input: the patch loop never runs
-            entry["extractor_error"] = f"{type(e).__name__}: {e}"
-            print(f"{name}: the authors' extractor raises {entry['extractor_error']}")
-            manifest["inputs"][name] = entry
-            continue
+        entry = {"file": "../shared/" + relative, "rate": info.samplerate, "channels": info.channels,
+                 "frames": info.frames}
         for model, authors_name in MODELS.items():
             taggram, tags, features = musicnn_extractor.extractor(path, model=authors_name, extract_features=True)
             patches = taggram.shape[0]
@@ -115,10 +82,19 @@ def main():
             else:
                 for layer in ("penultimate", "max_pool", "mean_pool"):
                     save(os.path.join(OUT, f"{name}.{model}.{layer}.npy"), features[layer].reshape(patches, -1))
-            entry.setdefault("tags", {})[model] = tags
+            manifest.setdefault("tags", {})[model] = tags
             entry["patches"] = int(patches)
         manifest["inputs"][name] = entry
         print(name, entry["patches"], "patches")
+    with tempfile.TemporaryDirectory() as tmp:  # audio shorter than one patch: a 2 s tone
+        short = os.path.join(tmp, "short_2s.wav")
+        sf.write(short, 0.5 * np.sin(2 * np.pi * 440 * np.arange(32000) / 16000), 16000)
+        try:
+            musicnn_extractor.extractor(short, model="MSD_musicnn")
+            manifest["short_audio"] = "no error"
+        except Exception as e:
+            manifest["short_audio"] = f"{type(e).__name__}: {e}"
+    print("short audio:", manifest["short_audio"])
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

@@ -9,52 +9,46 @@
 
 #include "mer/core/npy.h"
 #include "mer/models/pretrained.h"
+#include "musicnn_reference.h"
 #include "support/test_support.h"
 
 namespace mer {
 namespace {
 
 namespace fs = std::filesystem;
+using test::MaxDifference;
+using test::MusicnnReference;
 using test::Q;
 using test::RunMer;
 
 constexpr double kTolerance = 1e-4;
 
-fs::path Reference(const std::string& name) { return test::TestData("reference/musicnn/" + name); }
-
-double MaxDifference(const NpyArray& expected, const float* actual, const std::vector<int64_t>& shape) {
-  EXPECT_EQ(expected.shape, shape);
-  if (expected.shape != shape) return INFINITY;
-  double worst = 0;
-  for (std::size_t i = 0; i < expected.data.size(); ++i) worst = std::max(worst, std::fabs(double(expected.data[i]) - actual[i]));
-  return worst;
-}
-
 TEST(MusicnnCli, EmbedWritesPatchesAndTrackMeanEqualToTheAuthors) {
+  MER_REQUIRE_SHARED(a16, "datasets/4Q/Q1/MT0013621344.opus");
+  MER_REQUIRE_SHARED(a24, "datasets/4Q/Q4/MT0011051663.opus");
   test::TempDir dir;
-  const auto r = RunMer("embed --model msd_musicnn " + Q(Reference("audio/rate48k_10s.flac")) + " " +
-                        Q(Reference("audio/rate22k_7s.flac")) + " --out-dir " + Q(dir / "emb"));
+  const auto r = RunMer("embed --model msd_musicnn " + Q(a16) + " " + Q(a24) + " --out-dir " + Q(dir / "emb"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("rate48k_10s.flac: 3 patches x 200 (msd_musicnn penultimate)"), std::string::npos) << r.out;
-  const NpyArray patches = LoadNpy(dir / "emb/rate48k_10s.npy"), mean = LoadNpy(dir / "emb/rate48k_10s.mean.npy");
-  const NpyArray expected = LoadNpy(Reference("rate48k_10s.msd_musicnn.penultimate.npy"));
+  EXPECT_NE(r.out.find("MT0013621344.opus: 3 patches x 200 (msd_musicnn penultimate)"), std::string::npos) << r.out;
+  const NpyArray patches = LoadNpy(dir / "emb/MT0013621344.npy"), mean = LoadNpy(dir / "emb/MT0013621344.mean.npy");
+  const NpyArray expected = LoadNpy(MusicnnReference("4q_16k_10s.msd_musicnn.penultimate.npy"));
   EXPECT_LE(MaxDifference(expected, patches.data.data(), patches.shape), kTolerance);
   ASSERT_EQ(mean.shape, (std::vector<int64_t>{200}));
   for (int d = 0; d < 200; ++d) {
     const double m = (expected.data[d] + expected.data[200 + d] + expected.data[400 + d]) / 3.0;
     EXPECT_NEAR(mean.data[static_cast<std::size_t>(d)], m, kTolerance);
   }
-  const auto layer = RunMer("embed --model mtt_vgg --layer taggram " + Q(Reference("audio/rate16k_3s.flac")) +
-                            " --out-dir " + Q(dir / "vgg"));
+  const auto layer = RunMer("embed --model mtt_vgg --layer taggram " + Q(a24) + " --out-dir " + Q(dir / "vgg"));
   ASSERT_EQ(layer.exit_code, 0) << layer.err;
-  const NpyArray tags = LoadNpy(dir / "vgg/rate16k_3s.npy");
-  EXPECT_LE(MaxDifference(LoadNpy(Reference("rate16k_3s.mtt_vgg.taggram.npy")), tags.data.data(), tags.shape), kTolerance);
+  const NpyArray tags = LoadNpy(dir / "vgg/MT0011051663.npy");
+  EXPECT_LE(MaxDifference(LoadNpy(MusicnnReference("4q_24k_25s.mtt_vgg.taggram.npy")), tags.data.data(), tags.shape), kTolerance);
 }
 
 TEST(MusicnnCli, EmbedListIsResumable) {
+  MER_REQUIRE_SHARED(a16, "datasets/4Q/Q1/MT0013621344.opus");
+  MER_REQUIRE_SHARED(a48, "datasets/4Q/Q2/MT0002385077.opus");
   test::TempDir dir;
-  test::WriteBytes(dir / "list.txt", Reference("audio/rate8k_9s.flac").string() + "\n" + (dir / "missing.mp3").string() +
-                                         "\n" + Reference("audio/rate16k_3s.flac").string() + "\n");
+  test::WriteBytes(dir / "list.txt", a16.string() + "\n" + (dir / "missing.mp3").string() + "\n" + a48.string() + "\n");
   const auto first = RunMer("embed --model mtt_musicnn --layer mean_pool --list " + Q(dir / "list.txt") + " --out " + Q(dir / "emb.jsonl"));
   EXPECT_EQ(first.exit_code, 1) << first.err;  // the missing file is a line with its error; the others are embedded
   std::ifstream in(dir / "emb.jsonl");
@@ -64,7 +58,7 @@ TEST(MusicnnCli, EmbedListIsResumable) {
   EXPECT_TRUE(lines[1].contains("error"));
   EXPECT_EQ(lines[0]["patches"], 3);
   EXPECT_EQ(lines[0]["layer"], "mean_pool");
-  const NpyArray expected = LoadNpy(Reference("rate8k_9s.mtt_musicnn.mean_pool.npy"));
+  const NpyArray expected = LoadNpy(MusicnnReference("4q_16k_10s.mtt_musicnn.mean_pool.npy"));
   ASSERT_EQ(lines[0]["mean"].size(), 753u);
   for (int d = 0; d < 753; d += 50) {
     const double m = (expected.data[d] + expected.data[753 + d] + expected.data[1506 + d]) / 3.0;
@@ -76,12 +70,13 @@ TEST(MusicnnCli, EmbedListIsResumable) {
 }
 
 TEST(MusicnnCli, PredictTagsPrintsTheTopTagsOfTheMeanTaggram) {
-  const auto r = RunMer("predict --tags msd_musicnn --top 3 --json " + Q(Reference("audio/rate48k_10s.flac")));
+  MER_REQUIRE_SHARED(a16, "datasets/4Q/Q1/MT0013621344.opus");
+  const auto r = RunMer("predict --tags msd_musicnn --top 3 --json " + Q(a16));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json song = nlohmann::json::parse(r.out)[0];
-  const NpyArray taggram = LoadNpy(Reference("rate48k_10s.msd_musicnn.taggram.npy"));
-  const nlohmann::json manifest = test::ReadJson(Reference("manifest.json"));
-  const auto& names = manifest["inputs"]["rate48k_10s"]["tags"]["msd_musicnn"];
+  const NpyArray taggram = LoadNpy(MusicnnReference("4q_16k_10s.msd_musicnn.taggram.npy"));
+  const nlohmann::json manifest = test::ReadJson(MusicnnReference("manifest.json"));
+  const auto& names = manifest["tags"]["msd_musicnn"];
   std::vector<std::pair<double, std::string>> ranked;
   for (int k = 0; k < 50; ++k) {
     ranked.push_back({-(taggram.data[k] + taggram.data[50 + k] + taggram.data[100 + k]) / 3.0, names[k].get<std::string>()});
@@ -89,9 +84,9 @@ TEST(MusicnnCli, PredictTagsPrintsTheTopTagsOfTheMeanTaggram) {
   std::sort(ranked.begin(), ranked.end());
   for (int k = 0; k < 3; ++k) EXPECT_EQ(song["top"][k], ranked[static_cast<std::size_t>(k)].second) << r.out;
   EXPECT_NEAR(song["tags"][ranked[0].second].get<double>(), -ranked[0].first, kTolerance);
-  const auto text = RunMer("predict --tags mtt_musicnn " + Q(Reference("audio/rate16k_3s.flac")));
+  const auto text = RunMer("predict --tags mtt_musicnn " + Q(a16));
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("Top3 tags (mtt_musicnn, 1 patches):\n - "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Top3 tags (mtt_musicnn, 3 patches):\n - "), std::string::npos) << text.out;
 }
 
 TEST(MusicnnCli, BadModelsLayersAndWeightFilesAreOneLineBeforeAnyAudio) {
