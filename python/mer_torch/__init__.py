@@ -9,7 +9,9 @@
     m.to_output_space(y)                # softmax (classes), sigmoid (tags) or z-scores back to the labels' scale
 
 Input: a standardised log-mel [batch, n_mels, frames] (mer's frontend, then `standardise`), or for `raw_cnn` and
-the learnable frontend the waveform [batch, 1, samples] at the frontend's sample rate. Every layer and parameter
+the learnable frontend the waveform [batch, 1, samples] at the frontend's sample rate. A run on pretrained embeddings
+(meta["pretrained"] names its layers) reads their values per 3 s patch [batch, rows, patches], the layers stacked
+in that order (`mer embed --model M --layer L` writes each as [patches, dims]), then `standardise`. Every layer and parameter
 name follows src/models/*.cpp, so the exported state dict loads with strict=True.
 """
 import json
@@ -114,6 +116,23 @@ class ClipStats(nn.Module):  # src/models/clip_stats.cpp
 
     def forward(self, x):
         return self.head(torch.relu(self.dense(self.norm(self.statistics(x)))))
+
+
+class StatsHead(nn.Module):  # src/models/stats_head.cpp
+    def __init__(self, spec):
+        super().__init__()
+        features, hidden = 2 * spec["n_mels"], spec.get("hidden", 0)
+        self.dropout = nn.Dropout(spec.get("dropout", 0.0))
+        self.dense = nn.Linear(features, hidden) if hidden > 0 else None
+        self.head = nn.Linear(hidden if hidden > 0 else features, spec["outputs"])
+
+    def forward(self, x):
+        mean = x.mean(2)
+        sd = ((x - mean.unsqueeze(2)) ** 2).mean(2).add(1e-6).sqrt()
+        h = self.dropout(torch.cat([mean, sd], 1))
+        if self.dense is not None:
+            h = self.dropout(torch.relu(self.dense(h)))
+        return self.head(h)
 
 
 class VggBlock(nn.Module):  # src/models/adff.cpp
@@ -386,6 +405,7 @@ MODELS = {
     "quan_cnn_deep": lambda s: QuanCnn(s, [32, 32, 16, 16, 8, 8], 4, 2),
     "liu_cnn": LiuCnn,
     "clip_stats": ClipStats,
+    "stats_head": StatsHead,
     "adff": Adff,
     "raw_cnn": RawCnn,
     "emb_cl": EmbCl,

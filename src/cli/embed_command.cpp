@@ -30,7 +30,7 @@ struct EmbedArgs {
   CatalogueArgs catalogue;  // --list, --out, --shard, --chunk
 };
 
-train::RunInputSpec PretrainedInputs() { return {models::PretrainedFrontend(), false}; }
+train::RunInputSpec PretrainedInputs() { return {models::PretrainedFrontend(), false, {}}; }
 
 // The plugin, with the model's weights loaded and checked (a missing, cut-short or foreign file is one line naming
 // it) before any audio is decoded.

@@ -20,6 +20,7 @@
 #include "mer/core/npy.h"
 #include "mer/core/parallel.h"
 #include "mer/features/frontend.h"
+#include "mer/train/run_config.h"
 
 namespace mer::cli {
 namespace {
@@ -66,7 +67,8 @@ features::FrontendConfig ResolveFrontend(const FeaturesOptions& options) {
   }
   config::ApplyOverrides(run_config, options.overrides);
   try {
-    return features::FrontendConfigFromRunConfig(run_config);
+    // A run on pretrained embeddings: its networks' log-mel (their embeddings come from `mer embed`).
+    return train::RunInputSpecFromConfig(run_config).frontend;
   } catch (const ConfigError& e) {
     if (options.config.empty()) throw;
     throw ConfigError(options.config + ": " + e.what());

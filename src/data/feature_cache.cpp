@@ -89,8 +89,23 @@ FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config,
   config_hash_ = Fnv1a(text.data(), text.size());
 }
 
+FeatureCache::FeatureCache(fs::path dir, const features::FrontendConfig& config, std::size_t memory_bytes,
+                           std::shared_ptr<const FeatureTransform> transform)
+    : FeatureCache(std::move(dir), config, memory_bytes, FeatureKind::kLogMel) {
+  if (!transform) return;
+  transform_ = std::move(transform);
+  const std::string text = "mer-transform-cache-v1 " + transform_->key;
+  config_hash_ = Fnv1a(text.data(), text.size(), config_hash_);
+}
+
+int FeatureCache::Rows() const {
+  if (kind_ == FeatureKind::kWaveform) return 1;
+  return transform_ ? transform_->rows : frontend_->config().NumRows();
+}
+
 double FeatureCache::FramesPerSecond() const {
   const auto& c = frontend_->config();
+  if (transform_) return transform_->columns_per_second;
   return kind_ == FeatureKind::kWaveform ? double(c.sample_rate) : double(c.sample_rate) / c.hop_length;
 }
 
@@ -138,7 +153,14 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
       return s;
     }
     try {
-      return frontend_->Compute(decoded.samples);
+      features::Spectrogram logmel = frontend_->Compute(decoded.samples);
+      if (!transform_) return logmel;
+      features::Spectrogram out = transform_->compute(logmel);
+      if (out.n_mels != transform_->rows || out.frames < 1 ||
+          out.values.size() != static_cast<std::size_t>(out.n_mels) * static_cast<std::size_t>(out.frames)) {
+        throw Error("feature transform " + transform_->key + " returned a malformed matrix");
+      }
+      return out;
     } catch (const InputError& e) {
       throw InputError(audio.string() + ": " + e.what());
     }
@@ -159,12 +181,12 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
     if (valid) {
       features::Spectrogram s;
       const int64_t n_mels = ReadAt<int64_t>(bytes, 16), frames = ReadAt<int64_t>(bytes, 24);
-      valid = n_mels == (kind_ == FeatureKind::kWaveform ? 1 : frontend_->config().NumRows()) && frames > 0 &&
+      valid = n_mels == Rows() && frames > 0 &&
               bytes.size() == kHeaderBytes + static_cast<std::size_t>(n_mels * frames) * sizeof(float) &&
               Fnv1a(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes) == ReadAt<uint64_t>(bytes, 32);
       if (valid) {
         s.n_mels = static_cast<int>(n_mels);
-        s.chroma = kind_ == FeatureKind::kWaveform ? 0 : frontend_->config().chroma;
+        s.chroma = kind_ == FeatureKind::kWaveform || transform_ ? 0 : frontend_->config().chroma;
         s.frames = frames;
         s.values.resize(static_cast<std::size_t>(n_mels * frames));
         std::memcpy(s.values.data(), bytes.data() + kHeaderBytes, s.values.size() * sizeof(float));

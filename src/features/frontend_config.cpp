@@ -181,9 +181,10 @@ FrontendConfig FrontendConfigFromRunConfig(const nlohmann::json& run_config) {
     defaults.Validate();
     return defaults;
   }
-  if (it->is_object() && it->contains("learnable")) {  // a training option of the run config, read there
+  if (it->is_object() && (it->contains("learnable") || it->contains("pretrained"))) {  // the run config reads them
     nlohmann::json fixed = *it;
     fixed.erase("learnable");
+    fixed.erase("pretrained");
     return fixed.get<FrontendConfig>();
   }
   return it->get<FrontendConfig>();

@@ -57,7 +57,7 @@ class MusicnnImpl : public PretrainedNetworkImpl {
     logits_ = register_module("logits", torch::nn::Linear(200, 50));
   }
 
-  torch::Tensor Forward(const torch::Tensor& patches, const std::string& layer) override {
+  std::vector<torch::Tensor> ForwardLayers(const torch::Tensor& patches, const std::vector<std::string>& layers) override {
     const torch::Tensor x = input_bn_(patches.unsqueeze(1));  // [P, 1, 187, 96]
     const auto over_freq = [](const torch::Tensor& t) { return std::get<0>(t.max(3)); };  // [P, C, time]
     const torch::Tensor timbral_input = PadTime(x, 3, 3);
@@ -74,14 +74,18 @@ class MusicnnImpl : public PretrainedNetworkImpl {
     const torch::Tensor m3 = mid(mid3_, m2) + m2;
     const torch::Tensor features = torch::cat({front, m1, m2, m3}, 1);  // [P, 753, time]
     const torch::Tensor max_pool = std::get<0>(features.max(2)), mean_pool = features.mean(2);
-    if (layer == "max_pool") return max_pool;
-    if (layer == "mean_pool") return mean_pool;
     // tf.concat([max, mean], 2) of [P, 753, 1] tensors, flattened: max and mean interleaved per feature.
     const torch::Tensor pooled = pool_bn_(torch::stack({max_pool, mean_pool}, 2).flatten(1));
     const torch::Tensor penultimate = penultimate_bn_(torch::relu(penultimate_(pooled)));
-    if (layer == "penultimate") return penultimate;
-    if (layer == "taggram") return torch::sigmoid(logits_(penultimate));
-    throw ConfigError("--layer " + layer + ": musicnn has no such layer");
+    std::vector<torch::Tensor> out;
+    for (const std::string& layer : layers) {
+      if (layer == "max_pool") out.push_back(max_pool);
+      else if (layer == "mean_pool") out.push_back(mean_pool);
+      else if (layer == "penultimate") out.push_back(penultimate);
+      else if (layer == "taggram") out.push_back(torch::sigmoid(logits_(penultimate)));
+      else throw ConfigError("--layer " + layer + ": musicnn has no such layer");
+    }
+    return out;
   }
 
  private:
@@ -102,7 +106,7 @@ class VggImpl : public PretrainedNetworkImpl {
     logits_ = register_module("logits", torch::nn::Linear(256, 50));
   }
 
-  torch::Tensor Forward(const torch::Tensor& patches, const std::string& layer) override {
+  std::vector<torch::Tensor> ForwardLayers(const torch::Tensor& patches, const std::vector<std::string>& layers) override {
     torch::Tensor x = input_bn_(patches.unsqueeze(1));  // [P, 1, 187, 96]
     // 3x3 'same' convolutions; max pooling (TF 'valid'): [4, 1] stride 2, then [2, 2] three times, then [4, 4].
     const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> pools = {
@@ -112,9 +116,13 @@ class VggImpl : public PretrainedNetworkImpl {
                         F::MaxPool2dFuncOptions(pools[i].first).stride(pools[i].second));
     }
     const torch::Tensor pool5 = x.permute({0, 2, 3, 1}).flatten(1);  // TF's NHWC order: [P, 2 * 1 * 128]
-    if (layer == "pool5") return pool5;
-    if (layer == "taggram") return torch::sigmoid(logits_(pool5));
-    throw ConfigError("--layer " + layer + ": the VGG has no such layer");
+    std::vector<torch::Tensor> out;
+    for (const std::string& layer : layers) {
+      if (layer == "pool5") out.push_back(pool5);
+      else if (layer == "taggram") out.push_back(torch::sigmoid(logits_(pool5)));
+      else throw ConfigError("--layer " + layer + ": the VGG has no such layer");
+    }
+    return out;
   }
 
  private:

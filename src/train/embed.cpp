@@ -93,7 +93,7 @@ std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const 
       errors.push_back(input.error);
       continue;
     }
-    const features::Spectrogram& s = input.spectrogram;
+    const features::Spectrogram s = run.Input(input.spectrogram);
     if (!run.feature_norm.mean.empty() && static_cast<std::size_t>(s.n_mels) != run.feature_norm.mean.size()) {
       errors.push_back(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));

@@ -12,9 +12,10 @@ RunInputSpec EnsembleInputs(const std::vector<std::filesystem::path>& runs) {
   const nlohmann::json frontend = features::FrontendFields().ToJson(first.frontend);
   for (std::size_t m = 1; m < runs.size(); ++m) {
     const RunInputSpec spec = RunInputs(runs[m]);
-    if (spec.waveform != first.waveform || features::FrontendFields().ToJson(spec.frontend) != frontend) {
+    if (spec.waveform != first.waveform || features::FrontendFields().ToJson(spec.frontend) != frontend ||
+        spec.pretrained.layers != first.pretrained.layers) {
       throw ConfigError("--run " + runs[m].string() + " reads other inputs than --run " + runs.front().string() +
-                        " (frontend or waveform input): an ensemble's runs share one frontend");
+                        " (frontend, waveform input or pretrained layers): an ensemble's runs share one frontend");
     }
   }
   return first;

@@ -4,7 +4,8 @@
 //   "meta"            JSON text: model name, spec (the model's sizes and options), task and output names, label
 //                     normalisation (mean, std: outputs are z-scores for regression), input standardisation per mel
 //                     band (feature_mean, feature_std; empty for waveforms and the learnable frontend, which
-//                     standardises inside), frontend, input frames (or samples), the run config
+//                     standardises inside), frontend, input frames (or samples), the pretrained layers whose values
+//                     per patch are the input (frontend.pretrained; null otherwise), the run config
 //   "state_dict"      parameter and buffer name -> tensor, names as LibTorch's named_parameters / named_buffers give
 //   "example_input"   a fixed standardised input [2, n_mels, frames] (or [2, 1, samples]): normal noise, seed 0
 //   "example_output"  mer's raw model output on it ([2, outputs], before softmax / sigmoid / de-normalisation)
@@ -39,6 +40,7 @@ nlohmann::json Export(const ExportOptions& options) {
                                {"frontend", run.frontend},
                                {"frames", run.frames},
                                {"waveform", run.waveform},
+                               {"pretrained", run.pretrained.enabled() ? run.pretrained.ToJson() : nlohmann::json()},
                                {"config", meta.value("config", nlohmann::json::object())}};
   torch::manual_seed(0);
   const int64_t rows = run.waveform ? 1 : meta.at("spec").at("n_mels").get<int64_t>();

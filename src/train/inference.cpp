@@ -21,6 +21,7 @@
 #include "mer/models/retrieval.h"
 #include "mer/train/api.h"
 #include "mer/train/run_folder.h"
+#include "pretrained_features.h"
 
 namespace mer::train {
 
@@ -272,6 +273,8 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.frontend = interpreted.frontend;
   run.frames = interpreted.frames;
   run.waveform = interpreted.waveform;
+  run.pretrained = interpreted.pretrained;
+  run.transform = PretrainedTransform(run.pretrained);
   return run;
 }
 
@@ -376,8 +379,10 @@ nlohmann::json EvaluateRetrieval(const Scorer& scorer, models::EmbeddingModel& e
 // What `mer eval` scores a run's items with: its feature cache and a Scorer over windows every train.eval_hop.
 struct RunScoring {
   RunScoring(const LoadedRun& run, const RunConfig& config, const data::Corpus& corpus)
-      : cache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
-              run.waveform ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel),
+      : cache(run.waveform ? data::FeatureCache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+                                                data::FeatureKind::kWaveform)
+                           : data::FeatureCache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
+                                                run.transform)),
         scorer{corpus, cache, run.frames, std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames)),
                run.task, run.feature_norm, run.normalizer, run.device, config.train.workers, 16} {}
   const data::FeatureCache cache;
@@ -542,7 +547,7 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       out.push_back(std::move(p));
       continue;
     }
-    const features::Spectrogram& s = input.spectrogram;
+    const features::Spectrogram s = run.Input(input.spectrogram);
     if (!run.waveform && !run.feature_norm.mean.empty() && static_cast<std::size_t>(s.n_mels) != run.feature_norm.mean.size()) {
       throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));

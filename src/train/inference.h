@@ -77,10 +77,16 @@ struct LoadedRun {
   features::FrontendConfig frontend;
   int64_t frames = 0;      // columns per model input: log-mel frames, or waveform samples
   bool waveform = false;   // inputs are waveforms (raw-audio model, learnable frontend)
+  // frontend.pretrained: the log-mel of `frontend` -> the networks' values per patch (what the model reads)
+  PretrainedFrontendConfig pretrained;
+  std::shared_ptr<const data::FeatureTransform> transform;
   torch::Device device = torch::kCPU;
   double FramesPerSecond() const {
+    if (transform) return transform->columns_per_second;
     return waveform ? double(frontend.sample_rate) : double(frontend.sample_rate) / frontend.hop_length;
   }
+  // A whole file's model input from its log-mel (or waveform) as PredictInputs computes it.
+  features::Spectrogram Input(const features::Spectrogram& s) const { return transform ? transform->compute(s) : s; }
 };
 // InputError for a missing folder or checkpoint; ConfigError for an unusable device.
 LoadedRun OpenRun(const std::filesystem::path& run_dir, const std::string& device_name);

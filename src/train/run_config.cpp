@@ -1,10 +1,13 @@
 #include "mer/train/run_config.h"
 
+#include <algorithm>
+
 #include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/fields.h"
 #include "mer/core/strings.h"
 #include "mer/models/descriptor.h"
+#include "mer/models/pretrained.h"
 
 namespace mer::train {
 namespace {
@@ -61,9 +64,76 @@ LearnableFrontendConfig ReadLearnable(const nlohmann::json& run_config) {
 
 }  // namespace
 
+namespace {
+
+// "MODEL.LAYER" -> the layer (ConfigError naming frontend.pretrained.layers and the valid names).
+const models::PretrainedLayer& PretrainedLayerOf(const std::string& dotted) {
+  const std::string field = "frontend.pretrained.layers";
+  const std::size_t dot = dotted.find('.');
+  std::vector<std::string> names;
+  for (const models::PretrainedModel& m : models::PretrainedModels()) {
+    for (const models::PretrainedLayer& l : m.layers) names.push_back(m.name + "." + l.name);
+  }
+  if (dot != std::string::npos) {
+    for (const models::PretrainedModel& m : models::PretrainedModels()) {
+      if (m.name != dotted.substr(0, dot)) continue;
+      for (const models::PretrainedLayer& l : m.layers) {
+        if (l.name == dotted.substr(dot + 1)) return l;
+      }
+    }
+  }
+  ThrowInvalid(field, dotted, "one of " + Joined(names));
+}
+
+PretrainedFrontendConfig ReadPretrained(const nlohmann::json& run_config) {
+  PretrainedFrontendConfig p;
+  const auto frontend = run_config.find("frontend");
+  if (frontend == run_config.end() || !frontend->is_object() || !frontend->contains("pretrained")) return p;
+  const nlohmann::json& j = frontend->at("pretrained");
+  if (!j.is_object()) ThrowInvalid("frontend.pretrained", j, "{\"layers\": [\"MODEL.LAYER\", ...]}");
+  config::FieldReader r(j, "frontend.pretrained");
+  r.Read("layers", &p.layers);
+  r.RejectUnknownKeys();
+  if (p.layers.empty()) ThrowInvalid("frontend.pretrained.layers", j.value("layers", nlohmann::json()), "at least one MODEL.LAYER");
+  for (std::size_t i = 0; i < p.layers.size(); ++i) {
+    PretrainedLayerOf(p.layers[i]);
+    if (std::find(p.layers.begin(), p.layers.begin() + static_cast<long>(i), p.layers[i]) != p.layers.begin() + static_cast<long>(i)) {
+      ThrowInvalid("frontend.pretrained.layers", p.layers[i], "each layer once");
+    }
+  }
+  // The networks read their own log-mel: the frontend's other keys may only repeat its values (as a resolved
+  // config does).
+  const nlohmann::json own = features::FrontendFields().ToJson(models::PretrainedFrontend());
+  for (auto it = frontend->begin(); it != frontend->end(); ++it) {
+    if (it.key() == "pretrained" || it.key() == "learnable") continue;
+    if (!own.contains(it.key()) || own.at(it.key()) != it.value()) {
+      throw ConfigError("frontend." + it.key() + " = " + config::Describe(it.value()) +
+                        " is invalid with frontend.pretrained: the networks read their own log-mel (16 kHz, n_fft 512, "
+                        "hop 256, 96 mels, log10(1 + 10000 x)); leave the frontend's other keys out");
+    }
+  }
+  return p;
+}
+
+// The frontend of a run config: the pretrained networks' own, or the `frontend` section.
+features::FrontendConfig FrontendOf(const nlohmann::json& run_config, const PretrainedFrontendConfig& pretrained) {
+  return pretrained.enabled() ? models::PretrainedFrontend() : features::FrontendConfigFromRunConfig(run_config);
+}
+
+}  // namespace
+
+int PretrainedFrontendConfig::Rows() const {
+  int rows = 0;
+  for (const std::string& l : layers) rows += PretrainedLayerOf(l).dims;
+  return rows;
+}
+
+nlohmann::json PretrainedFrontendConfig::ToJson() const { return {{"layers", layers}}; }
+
 RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config) {
   RunInputSpec spec;
-  spec.frontend = features::FrontendConfigFromRunConfig(run_config);
+  spec.pretrained = ReadPretrained(run_config);
+  spec.frontend = FrontendOf(run_config, spec.pretrained);
   const std::string model = run_config.contains("model") ? run_config["model"].value("name", "") : "";
   spec.waveform = ReadLearnable(run_config).enabled || IsRawAudioModel(model);
   return spec;
@@ -125,7 +195,12 @@ std::string ConfigReferenceMarkdown() {
          "\nRules over several keys: `n_mels` leaves no mel filter without an FFT bin; the chroma keys' bins reach all 12\n"
          "pitch classes; the chroma keys are written to the resolved config only when one of them is set.\n"
          "`frontend.learnable`: `false` (default), `true` or `{\"train_stft\": bool, \"train_mel\": bool}`: the log-mel\n"
-         "computed inside the model from the waveform, its STFT and mel matrix trainable or frozen.\n\n"
+         "computed inside the model from the waveform, its STFT and mel matrix trainable or frozen.\n"
+         "`frontend.pretrained`: `{\"layers\": [\"MODEL.LAYER\", ...]}` (default: absent): the model reads the layers'\n"
+         "values per 3 s patch (2.992 s, 187 frames) of the pretrained networks (`mer embed --help`), computed once\n"
+         "into the feature cache from the networks' own log-mel (16 kHz, n_fft 512, hop 256, 96 mels, log10(1 + 10000 x))\n"
+         "and stacked as input rows; `model.input_frames` counts patches. The frontend's other keys may only repeat\n"
+         "those values; not with `frontend.learnable`, raw-audio models, or waveform and SpecAugment operations.\n\n"
          "## `augment`\n\n" + data::AugmentFields().Markdown() +
          "\nTraining only, seeded by (train.seed, epoch, position). Waveform operations run on waveform crops (a log-mel\n"
          "model gets the frontend of each augmented crop); SpecAugment masks need a spectrogram (not raw_cnn); mixup is\n"
@@ -148,7 +223,8 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
   }
   RunConfig c;
   if (!j.contains("data")) throw ConfigError("missing section 'data' (at least {\"dataset\": ..., \"root\": ...})");
-  c.frontend = features::FrontendConfigFromRunConfig(j);  // validates before the data root is touched
+  c.pretrained = ReadPretrained(j);
+  c.frontend = FrontendOf(j, c.pretrained);  // validates before the data root is touched
   c.learnable = ReadLearnable(j);
   ModelFields().Read(j.value("model", nlohmann::json::object()), &c.model);
   c.model.Validate();
@@ -163,6 +239,17 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
                       (c.learnable.enabled ? std::string("the learnable frontend") : "model " + c.model.name) +
                       ": chroma rows are added to the fixed log-mel input");
   }
+  if (c.pretrained.enabled()) {
+    const std::string with = " is invalid with frontend.pretrained";
+    if (c.learnable.enabled) throw ConfigError("frontend.learnable" + with + ": the networks compute their own log-mel");
+    if (IsRawAudioModel(c.model.name)) {
+      throw ConfigError("model.name = \"" + c.model.name + "\"" + with + ": it reads the waveform, not embeddings");
+    }
+    if (c.augment.WaveformOps() || c.augment.SpecOps()) {
+      throw ConfigError("augment: waveform and SpecAugment operations are invalid with frontend.pretrained: its "
+                        "embeddings are computed once per file (augment.mixup_alpha applies)");
+    }
+  }
   if (c.augment.SpecOps() && IsRawAudioModel(c.model.name)) {
     throw ConfigError("augment.time_masks/freq_masks are invalid with model " + c.model.name + ": it has no spectrogram");
   }
@@ -176,6 +263,7 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
                 {"model", c.model.ToJson()},
                 {"train", TrainFields().ToJson(c.train)}};
   if (c.learnable.enabled) c.resolved["frontend"]["learnable"] = c.learnable.ToJson();
+  if (c.pretrained.enabled()) c.resolved["frontend"]["pretrained"] = c.pretrained.ToJson();
   if (c.augment.Any()) c.resolved["augment"] = c.augment.ToJson();
   return c;
 }

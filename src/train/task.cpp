@@ -97,13 +97,15 @@ RunMeta InterpretRunMeta(const nlohmann::json& meta, const std::string& source) 
     const RunInputSpec input = RunInputSpecFromConfig(meta.at("config"));
     m.frontend = input.frontend;
     m.waveform = input.waveform;
+    m.pretrained = input.pretrained;
     const nlohmann::json& frames = meta.contains("crop") ? meta.at("crop") : meta.at("spec").at("frames");
     m.frames = frames.get<int64_t>();
     if (m.frames < 1 || m.frames > 100000000) throw InputError("a model input of " + std::to_string(m.frames) + " columns");
+    const int rows = m.pretrained.enabled() ? m.pretrained.Rows() : m.frontend.NumRows();
     if (!m.feature_norm.mean.empty() && !m.waveform &&
-        m.feature_norm.mean.size() != static_cast<std::size_t>(m.frontend.NumRows())) {
+        m.feature_norm.mean.size() != static_cast<std::size_t>(rows)) {
       throw InputError("feature normalisation for " + std::to_string(m.feature_norm.mean.size()) + " bands, the frontend has " +
-                       std::to_string(m.frontend.NumRows()));
+                       std::to_string(rows));
     }
     return m;
   } catch (const nlohmann::json::exception& e) {

@@ -13,6 +13,7 @@
 #include "mer/data/corpus.h"
 #include "mer/data/split.h"
 #include "mer/features/frontend_config.h"
+#include "mer/train/run_config.h"
 
 namespace mer::train {
 
@@ -102,6 +103,7 @@ struct RunMeta {
   FeatureNorm feature_norm;
   features::FrontendConfig frontend;
   bool waveform = false;
+  PretrainedFrontendConfig pretrained;  // enabled: inputs are the layers' values per patch
   int64_t frames = 0;  // columns per model input
 };
 RunMeta InterpretRunMeta(const nlohmann::json& meta, const std::string& source);

@@ -23,6 +23,7 @@
 #include "mer/data/data_loader.h"
 #include "mer/train/api.h"
 #include "mer/train/run_folder.h"
+#include "pretrained_features.h"
 #include "task.h"
 
 namespace mer::train {
@@ -300,9 +301,12 @@ class Trainer {
     // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
     waveform_ = config_.WaveformInput();
     crop_ = config_.CropLength();  // loader columns per model input: frames or samples
-    cache_ = std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
-                                                  std::size_t{512} << 20,
-                                                  waveform_ ? data::FeatureKind::kWaveform : data::FeatureKind::kLogMel);
+    // (frontend.pretrained: the networks' embeddings, its weight files loaded and checked before any decoding.)
+    cache_ = waveform_ ? std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
+                                                              std::size_t{512} << 20, data::FeatureKind::kWaveform)
+                       : std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
+                                                              std::size_t{512} << 20,
+                                                              PretrainedTransform(config_.pretrained));
     // Every clip decoded (and cached) before the split: clips that fail are reported, counted and left out, so one
     // bad file in a real collection does not end a run. (Nothing is re-decoded later: the cache holds them.)
     undecodable_ = DropUndecodable(&corpus_, *cache_, std::max(1, torch::get_num_threads()), *comm_);
@@ -321,7 +325,7 @@ class Trainer {
     } else {
       feature_norm_ = FeatureNorm::Fit(
           split_.train, [&](std::size_t i) { return cache_->Get(corpus_.items[i].audio); },
-          waveform_ ? 1 : config_.frontend.NumRows(), config_.frontend.n_mels);
+          waveform_ ? 1 : config_.InputRows(), config_.pretrained.enabled() ? config_.InputRows() : config_.frontend.n_mels);
     }
   }
 
@@ -329,7 +333,7 @@ class Trainer {
     const bool raw = IsRawAudioModel(config_.model.name);
     models::ModelSpec spec;
     // raw_cnn counts its window in samples; behind the learnable frontend it reads that window's log-mel frames.
-    spec.n_mels = raw && !config_.learnable.enabled ? 1 : config_.frontend.NumRows();
+    spec.n_mels = raw && !config_.learnable.enabled ? 1 : config_.InputRows();
     spec.frames = !raw ? config_.model.input_frames
                        : config_.learnable.enabled ? FramesForSamples(config_.frontend, crop_) : crop_;
     spec.learnable_frontend = config_.learnable.enabled;

@@ -18,10 +18,14 @@ fs::path TestData(const std::string& relative);
 // A path inside ../shared (the real datasets and references); empty when ../shared is absent.
 fs::path SharedPath(const std::string& relative);
 
+// Skips the current test with a reason; ctest counts a test as skipped only when its output holds "MER-SKIP:"
+// (cmake/MerTest.cmake), so a fixture that fails is a failure, not a skip.
+#define MER_SKIP() GTEST_SKIP() << "MER-SKIP: "
+
 // Skips the current test, with the reason, when ../shared or the file inside it is missing.
 #define MER_REQUIRE_SHARED(path_var, relative)                                                      \
   const ::std::filesystem::path path_var = ::mer::test::SharedPath(relative);                       \
-  if (path_var.empty()) GTEST_SKIP() << "../shared not available (needs " << (relative) << ")"
+  if (path_var.empty()) MER_SKIP() << "../shared not available (needs " << (relative) << ")"
 
 // A fresh folder removed when the object goes away.
 class TempDir {

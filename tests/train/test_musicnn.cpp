@@ -53,7 +53,7 @@ void ExpectLayer(const std::string& what, const std::string& layer, const NpyArr
 // mer's input end to end: decode, resample (libsoxr HQ), log-mel with mel_precision float16, patches.
 void ExpectEqualFromAudio(const fs::path& audio, const std::string& name) {
   const std::vector<train::PredictInput> inputs =
-      train::PredictInputs({models::PretrainedFrontend(), false}, {audio}, 2);
+      train::PredictInputs({models::PretrainedFrontend(), false, {}}, {audio}, 2);
   ASSERT_TRUE(inputs[0].error.empty()) << inputs[0].error;
   for (const std::string& model : kModels) {
     for (const std::string& layer : Layers(model)) {
@@ -81,7 +81,7 @@ TEST(Musicnn, AudioShorterThanAPatchIsZeroPaddedToOne) {
   EXPECT_NE(manifest["short_audio"].get<std::string>().find("UnboundLocalError"), std::string::npos);
   test::TempDir dir;
   audio::WriteAudio(dir / "short_2s.wav", test::Sine(440.0, 16000, 2.0), 1, 16000, audio::Container::kWav16);
-  const auto inputs = train::PredictInputs({models::PretrainedFrontend(), false}, {dir / "short_2s.wav"}, 2);
+  const auto inputs = train::PredictInputs({models::PretrainedFrontend(), false, {}}, {dir / "short_2s.wav"}, 2);
   ASSERT_TRUE(inputs[0].error.empty());
   ASSERT_LT(inputs[0].spectrogram.frames, models::kPretrainedPatchFrames);
   const torch::Tensor patches = models::PretrainedPatches(inputs[0].spectrogram);

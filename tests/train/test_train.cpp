@@ -232,7 +232,7 @@ TEST_P(TrainOnDevice, TrainsEvaluatesAndPredicts) {
   const auto r = RunMer("train --config " + Q(Config("device_" + device, {{"train", {{"epochs", 3}}}})) + " --out " +
                         Q(run) + " --device " + device);
   if (device == "cuda" && r.exit_code == 2 && r.err.find("--device cuda:") != std::string::npos) {
-    GTEST_SKIP() << "CUDA not available: " << r.err;
+    MER_SKIP() << "CUDA not available: " << r.err;
   }
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto metrics = ReadJson(run / "metrics.json");

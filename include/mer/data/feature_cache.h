@@ -8,7 +8,9 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "mer/features/frontend.h"
 
@@ -18,12 +20,27 @@ namespace mer::data {
 // sample rate as a one-band "spectrogram" [1, samples] (for raw-audio models and the learnable frontend).
 enum class FeatureKind { kLogMel, kWaveform };
 
+// Features computed from the log-mel by code this library does not hold (a pretrained network, run by the LibTorch
+// plugin): the cache stores `compute`'s output in place of the log-mel. `key` names the computation (networks,
+// layers, weight files' checksums) and enters every entry's key, so entries of another network, layer or weight file
+// are never read as these.
+struct FeatureTransform {
+  std::string key;
+  int rows = 0;                   // rows of every output
+  double columns_per_second = 0;  // output columns per second of audio
+  // [n_mels, frames] log-mel of the whole file -> [rows, columns]; may be called from several threads at once.
+  std::function<features::Spectrogram(const features::Spectrogram& logmel)> compute;
+};
+
 class FeatureCache {
  public:
   // An empty dir disables the disk cache. Recently used spectrograms are also kept in memory, up to
   // `memory_bytes` (0 disables), so epochs after the first read neither disk nor checksum.
   FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config,
                std::size_t memory_bytes = std::size_t{512} << 20, FeatureKind kind = FeatureKind::kLogMel);
+  // The log-mel of `config` through `transform` (null: the log-mel itself).
+  FeatureCache(std::filesystem::path dir, const features::FrontendConfig& config, std::size_t memory_bytes,
+               std::shared_ptr<const FeatureTransform> transform);
   ~FeatureCache();
 
   // The log-mel of the whole audio file. Throws InputError naming the file when it cannot be decoded.
@@ -35,7 +52,10 @@ class FeatureCache {
   std::filesystem::path EntryPath(const std::filesystem::path& audio) const;
   const features::Frontend& frontend() const { return *frontend_; }
   FeatureKind kind() const { return kind_; }
-  // Columns per second of audio: frames (sample_rate / hop_length) or samples (sample_rate).
+  const FeatureTransform* transform() const { return transform_.get(); }
+  // Rows of every entry: 1 for waveforms, the transform's rows, else the frontend's mel and chroma rows.
+  int Rows() const;
+  // Columns per second of audio: frames (sample_rate / hop_length), samples (sample_rate) or the transform's.
   double FramesPerSecond() const;
 
   struct Stats {
@@ -52,6 +72,7 @@ class FeatureCache {
 
   std::filesystem::path dir_;
   FeatureKind kind_ = FeatureKind::kLogMel;
+  std::shared_ptr<const FeatureTransform> transform_;
   uint64_t config_hash_;
   std::unique_ptr<features::Frontend> frontend_;
   mutable std::atomic<uint64_t> hits_{0}, misses_{0}, rejected_{0}, memory_hits_{0};

@@ -22,6 +22,7 @@ struct ModelOptions {
   std::string emotion_encoder = "mlp";  // emb_cl: mlp (a static valence/arousal pair), gru or bigru (a curve)
   double cca_weight = 0.5;              // emb_cl: lambda in lambda * CCA + (1 - lambda) * KL rank loss
   double margin = 1.0;                  // emb_cl: rank loss margin
+  int hidden = 0;                       // stats_head: hidden units (0 = linear head)
 };
 
 struct ModelConfig : ModelOptions {

@@ -17,8 +17,10 @@ namespace mer::models {
 
 class PretrainedNetworkImpl : public torch::nn::Module {
  public:
-  // patches [P, 187, 96] (time, mel) of the authors' log-mel -> the layer's values [P, dims].
-  virtual torch::Tensor Forward(const torch::Tensor& patches, const std::string& layer) = 0;
+  // patches [P, 187, 96] (time, mel) of the authors' log-mel -> each of `layers`' values [P, dims], in that order,
+  // from one pass through the network. ConfigError for a layer the network does not have.
+  virtual std::vector<torch::Tensor> ForwardLayers(const torch::Tensor& patches, const std::vector<std::string>& layers) = 0;
+  torch::Tensor Forward(const torch::Tensor& patches, const std::string& layer) { return ForwardLayers(patches, {layer})[0]; }
 };
 
 struct LoadedPretrained {

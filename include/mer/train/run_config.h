@@ -58,6 +58,17 @@ struct LearnableFrontendConfig {
   nlohmann::json ToJson() const;
 };
 
+// frontend.pretrained: the model reads embeddings of pretrained networks (mer/models/pretrained.h) instead of the
+// log-mel. Frozen: each layer's values per 3 s patch are computed once from the networks' own log-mel into the
+// feature cache, stacked as rows ([sum of the layers' dims, patches]), and model.input_frames counts patches.
+// JSON: {"layers": ["msd_musicnn.penultimate", ...]}.
+struct PretrainedFrontendConfig {
+  std::vector<std::string> layers;  // "MODEL.LAYER"; empty: off
+  bool enabled() const { return !layers.empty(); }
+  int Rows() const;            // values per patch, all layers together
+  nlohmann::json ToJson() const;
+};
+
 // Models that take the raw waveform (no spectrogram) as input.
 bool IsRawAudioModel(const std::string& model_name);
 
@@ -65,6 +76,7 @@ struct RunConfig {
   data::DataConfig data;
   features::FrontendConfig frontend;
   LearnableFrontendConfig learnable;
+  PretrainedFrontendConfig pretrained;
   ModelConfig model;
   TrainConfig train;
   data::AugmentConfig augment;  // training only
@@ -75,6 +87,8 @@ struct RunConfig {
   // Length of a model input in the loader's columns: frames of log-mel, or samples of waveform (raw-audio models
   // count model.input_frames in samples; the learnable frontend needs the samples that make input_frames frames).
   int64_t CropLength() const;
+  // Rows of a model input: the frontend's mel and chroma rows, or the pretrained layers' values.
+  int InputRows() const { return pretrained.enabled() ? pretrained.Rows() : frontend.NumRows(); }
 };
 
 // Samples of audio that the frontend turns into exactly `frames` frames.
@@ -86,6 +100,7 @@ int64_t FramesForSamples(const features::FrontendConfig& frontend, int64_t sampl
 struct RunInputSpec {
   features::FrontendConfig frontend;
   bool waveform = false;
+  PretrainedFrontendConfig pretrained;  // enabled: the log-mel goes through these layers (in the LibTorch plugin)
 };
 RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config);
 
