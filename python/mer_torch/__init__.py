@@ -11,7 +11,9 @@
 Input: a standardised log-mel [batch, n_mels, frames] (mer's frontend, then `standardise`), or for `raw_cnn` and
 the learnable frontend the waveform [batch, 1, samples] at the frontend's sample rate. A run on pretrained embeddings
 (meta["pretrained"] names its layers) reads their values per 3 s patch [batch, rows, patches], the layers stacked
-in that order (`mer embed --model M --layer L` writes each as [patches, dims]), then `standardise`. Every layer and parameter
+in that order (`mer embed --model M --layer L` writes each as [patches, dims]), then `standardise`; with
+"fine_tune" the networks are inside the module (Musicnn, Vgg) and it reads their log-mel [batch, 96, patches x 187]
+(mer's frontend with the networks' settings; no `standardise`). Every layer and parameter
 name follows src/models/*.cpp, so the exported state dict loads with strict=True.
 """
 import json
@@ -133,6 +135,105 @@ class StatsHead(nn.Module):  # src/models/stats_head.cpp
         if self.dense is not None:
             h = self.dropout(torch.relu(self.dense(h)))
         return self.head(h)
+
+
+class ConvReluBn(nn.Module):  # src/models/musicnn.cpp: conv -> ReLU -> batch norm (TF's epsilon 1e-3)
+    def __init__(self, c_in, c_out, k_time, k_freq):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, (k_time, k_freq))
+        self.bn = nn.BatchNorm2d(c_out, eps=1e-3)
+
+    def forward(self, x):
+        return self.bn(torch.relu(self.conv(x)))
+
+
+def _pad_time(x, before, after):
+    return F.pad(x, (0, 0, before, after))
+
+
+def _pad_same(x, k):  # TF 'same' for a stride-1 kernel of k frames
+    return _pad_time(x, (k - 1) // 2, k - 1 - (k - 1) // 2)
+
+
+class Musicnn(nn.Module):  # src/models/musicnn.cpp (Pons & Serra 2019), patches [P, 187, 96] -> every layer
+    def __init__(self):
+        super().__init__()
+        self.input_bn = nn.BatchNorm2d(1, eps=1e-3)
+        self.timbral74, self.timbral77 = ConvReluBn(1, 204, 7, 38), ConvReluBn(1, 204, 7, 67)
+        self.temporal128, self.temporal64 = ConvReluBn(1, 51, 128, 1), ConvReluBn(1, 51, 64, 1)
+        self.temporal32 = ConvReluBn(1, 51, 32, 1)
+        self.mid1, self.mid2, self.mid3 = ConvReluBn(1, 64, 7, 561), ConvReluBn(1, 64, 7, 64), ConvReluBn(1, 64, 7, 64)
+        self.pool_bn = nn.BatchNorm1d(1506, eps=1e-3)
+        self.penultimate = nn.Linear(1506, 200)
+        self.penultimate_bn = nn.BatchNorm1d(200, eps=1e-3)
+        self.logits = nn.Linear(200, 50)
+
+    def layers(self, patches):
+        x = self.input_bn(patches.unsqueeze(1))
+        timbral = _pad_time(x, 3, 3)
+        front = torch.cat([self.timbral74(timbral).amax(3), self.timbral77(timbral).amax(3),
+                           self.temporal128(_pad_same(x, 128)).amax(3), self.temporal64(_pad_same(x, 64)).amax(3),
+                           self.temporal32(_pad_same(x, 32)).amax(3)], 1)
+
+        def mid(block, t):
+            return block(_pad_time(t.transpose(1, 2).unsqueeze(1), 3, 3)).squeeze(3)
+
+        m1 = mid(self.mid1, front)
+        m2 = mid(self.mid2, m1) + m1
+        m3 = mid(self.mid3, m2) + m2
+        features = torch.cat([front, m1, m2, m3], 1)
+        max_pool, mean_pool = features.amax(2), features.mean(2)
+        pooled = self.pool_bn(torch.stack([max_pool, mean_pool], 2).flatten(1))
+        penultimate = self.penultimate_bn(torch.relu(self.penultimate(pooled)))
+        return {"max_pool": max_pool, "mean_pool": mean_pool, "penultimate": penultimate,
+                "taggram": torch.sigmoid(self.logits(penultimate))}
+
+
+class Vgg(nn.Module):  # src/models/musicnn.cpp: musicnn's VGG baseline
+    POOLS = [((4, 1), (2, 2)), ((2, 2), (2, 2)), ((2, 2), (2, 2)), ((2, 2), (2, 2)), ((4, 4), (4, 4))]
+
+    def __init__(self):
+        super().__init__()
+        self.input_bn = nn.BatchNorm2d(1, eps=1e-3)
+        for i in range(5):
+            self.add_module(f"conv{i + 1}", ConvReluBn(1 if i == 0 else 128, 128, 3, 3))
+        self.logits = nn.Linear(256, 50)
+
+    def layers(self, patches):
+        x = self.input_bn(patches.unsqueeze(1))
+        for i, (kernel, stride) in enumerate(self.POOLS):
+            x = F.max_pool2d(getattr(self, f"conv{i + 1}")(F.pad(x, (1, 1, 1, 1))), kernel, stride)
+        pool5 = x.permute(0, 2, 3, 1).flatten(1)
+        return {"pool5": pool5, "taggram": torch.sigmoid(self.logits(pool5))}
+
+
+class WithPretrainedNetworks(nn.Module):  # src/models/pretrained_frontend.cpp (frontend.pretrained.fine_tune)
+    def __init__(self, spec, model):
+        super().__init__()
+        self.layer_names = spec["pretrained_layers"]
+        for dotted in self.layer_names:
+            name = dotted.split(".")[0]
+            if not hasattr(self, name):
+                self.add_module(name, Musicnn() if name.endswith("musicnn") else Vgg())
+        self.model = model
+        self.register_buffer("row_mean", torch.zeros(spec["n_mels"]))
+        self.register_buffer("row_std", torch.ones(spec["n_mels"]))
+
+    def features(self, logmel):  # [batch, 96, patches x 187] -> [batch, rows, patches], standardised
+        batch, mels, frames = logmel.shape
+        patches = frames // 187
+        x = logmel.transpose(1, 2).reshape(batch * patches, 187, mels)
+        outputs = {}
+        for dotted in self.layer_names:
+            name = dotted.split(".")[0]
+            if name not in outputs:
+                outputs[name] = getattr(self, name).layers(x)
+        values = [outputs[d.split(".")[0]][d.split(".")[1]] for d in self.layer_names]
+        rows = torch.cat(values, 1).view(batch, patches, -1).transpose(1, 2)
+        return (rows - self.row_mean.view(1, -1, 1)) / self.row_std.view(1, -1, 1)
+
+    def forward(self, logmel):
+        return self.model(self.features(logmel))
 
 
 class VggBlock(nn.Module):  # src/models/adff.cpp
@@ -417,6 +518,8 @@ def build(name, spec):
     if name not in MODELS:
         raise ValueError(f"unknown mer model '{name}'; known: {', '.join(sorted(MODELS))}")
     model = MODELS[name](spec)
+    if spec.get("pretrained_layers"):
+        return WithPretrainedNetworks(spec, model)
     return WithLearnableFrontend(spec, model) if spec.get("learnable_frontend") else model
 
 

@@ -8,6 +8,7 @@ namespace emb_cl {
 std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "emb_cl";
+  d.embedding = true;
   d.description = "Takashima et al.: music and emotion encoders in one space, lambda CCA + (1 - lambda) KL rank loss";
   d.tasks = {"regression", "dynamic"};
   using M = ModelConfig;

@@ -51,6 +51,7 @@ bool IsDynamicTask(const ModelSpec& spec) {
 std::shared_ptr<EmotionModel> CreateModel(const std::string& name, const ModelSpec& spec) {
   RegisterBuiltinModels();
   std::shared_ptr<EmotionModel> model = Registry().Find(name).create(spec);
+  if (!spec.pretrained_layers.empty()) return std::make_shared<WithPretrainedNetworks>(spec, model);
   if (!spec.learnable_frontend) return model;
   return std::make_shared<WithLearnableFrontend>(spec, model);
 }

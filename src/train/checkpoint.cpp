@@ -33,6 +33,7 @@ models::ModelSpec SpecFromJson(const nlohmann::json& j) {
   s.train_stft = j.value("train_stft", true);
   s.train_mel = j.value("train_mel", true);
   if (j.contains("frontend")) s.frontend = j.at("frontend").get<features::FrontendConfig>();
+  s.pretrained_layers = j.value("pretrained_layers", std::vector<std::string>{});
   return s;
 }
 
@@ -48,6 +49,7 @@ nlohmann::json SpecToJson(const models::ModelSpec& s) {
             {"train_stft", s.train_stft},
             {"train_mel", s.train_mel},
             {"frontend", s.frontend}});
+  if (!s.pretrained_layers.empty()) j["pretrained_layers"] = s.pretrained_layers;
   return j;
 }
 

@@ -13,7 +13,7 @@ RunInputSpec EnsembleInputs(const std::vector<std::filesystem::path>& runs) {
   for (std::size_t m = 1; m < runs.size(); ++m) {
     const RunInputSpec spec = RunInputs(runs[m]);
     if (spec.waveform != first.waveform || features::FrontendFields().ToJson(spec.frontend) != frontend ||
-        spec.pretrained.layers != first.pretrained.layers) {
+        spec.pretrained.ToJson() != first.pretrained.ToJson()) {
       throw ConfigError("--run " + runs[m].string() + " reads other inputs than --run " + runs.front().string() +
                         " (frontend, waveform input or pretrained layers): an ensemble's runs share one frontend");
     }

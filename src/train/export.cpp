@@ -43,7 +43,9 @@ nlohmann::json Export(const ExportOptions& options) {
                                {"pretrained", run.pretrained.enabled() ? run.pretrained.ToJson() : nlohmann::json()},
                                {"config", meta.value("config", nlohmann::json::object())}};
   torch::manual_seed(0);
-  const int64_t rows = run.waveform ? 1 : meta.at("spec").at("n_mels").get<int64_t>();
+  // Fine-tuned pretrained networks read their log-mel; otherwise the spec's rows are the input's.
+  const int64_t rows = run.waveform ? 1 : run.pretrained.fine_tune ? run.frontend.n_mels
+                                                                   : meta.at("spec").at("n_mels").get<int64_t>();
   const torch::Tensor input = torch::randn({2, rows, run.frames});
   torch::Tensor output;
   {

@@ -274,7 +274,8 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.frames = interpreted.frames;
   run.waveform = interpreted.waveform;
   run.pretrained = interpreted.pretrained;
-  run.transform = PretrainedTransform(run.pretrained);
+  // Frozen: the model reads the layers' values; fine-tuned: the log-mel (the networks are inside the model).
+  if (run.pretrained.Frozen()) run.transform = PretrainedTransform(run.pretrained);
   return run;
 }
 

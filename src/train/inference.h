@@ -77,7 +77,7 @@ struct LoadedRun {
   features::FrontendConfig frontend;
   int64_t frames = 0;      // columns per model input: log-mel frames, or waveform samples
   bool waveform = false;   // inputs are waveforms (raw-audio model, learnable frontend)
-  // frontend.pretrained: the log-mel of `frontend` -> the networks' values per patch (what the model reads)
+  // frontend.pretrained, frozen: the log-mel of `frontend` -> the networks' values per patch (what the model reads)
   PretrainedFrontendConfig pretrained;
   std::shared_ptr<const data::FeatureTransform> transform;
   torch::Device device = torch::kCPU;

@@ -37,6 +37,7 @@ int64_t FramesForSamples(const features::FrontendConfig& frontend, int64_t sampl
 }
 
 int64_t RunConfig::CropLength() const {
+  if (pretrained.fine_tune) return model.input_frames * models::kPretrainedPatchFrames;  // log-mel frames of the patches
   if (IsRawAudioModel(model.name)) return model.input_frames;
   if (!learnable.enabled) return model.input_frames;
   return SamplesForFrames(frontend, model.input_frames);
@@ -93,7 +94,11 @@ PretrainedFrontendConfig ReadPretrained(const nlohmann::json& run_config) {
   if (!j.is_object()) ThrowInvalid("frontend.pretrained", j, "{\"layers\": [\"MODEL.LAYER\", ...]}");
   config::FieldReader r(j, "frontend.pretrained");
   r.Read("layers", &p.layers);
+  r.Read("fine_tune", &p.fine_tune);
+  r.Read("lr", &p.lr);
   r.RejectUnknownKeys();
+  if (!(p.lr > 0 && p.lr < 10)) ThrowInvalid("frontend.pretrained.lr", p.lr, "a number in (0, 10)");
+  if (j.contains("lr") && !p.fine_tune) ThrowInvalid("frontend.pretrained.lr", j.at("lr"), "no value: it needs \"fine_tune\": true");
   if (p.layers.empty()) ThrowInvalid("frontend.pretrained.layers", j.value("layers", nlohmann::json()), "at least one MODEL.LAYER");
   for (std::size_t i = 0; i < p.layers.size(); ++i) {
     PretrainedLayerOf(p.layers[i]);
@@ -128,7 +133,11 @@ int PretrainedFrontendConfig::Rows() const {
   return rows;
 }
 
-nlohmann::json PretrainedFrontendConfig::ToJson() const { return {{"layers", layers}}; }
+nlohmann::json PretrainedFrontendConfig::ToJson() const {
+  nlohmann::json j = {{"layers", layers}};
+  if (fine_tune) j["fine_tune"] = true, j["lr"] = lr;
+  return j;
+}
 
 RunInputSpec RunInputSpecFromConfig(const nlohmann::json& run_config) {
   RunInputSpec spec;
@@ -200,7 +209,12 @@ std::string ConfigReferenceMarkdown() {
          "values per 3 s patch (2.992 s, 187 frames) of the pretrained networks (`mer embed --help`), computed once\n"
          "into the feature cache from the networks' own log-mel (16 kHz, n_fft 512, hop 256, 96 mels, log10(1 + 10000 x))\n"
          "and stacked as input rows; `model.input_frames` counts patches. The frontend's other keys may only repeat\n"
-         "those values; not with `frontend.learnable`, raw-audio models, or waveform and SpecAugment operations.\n\n"
+         "those values; not with `frontend.learnable`, raw-audio models, or waveform and SpecAugment operations.\n"
+         "`frontend.pretrained.fine_tune`: `false` (default: frozen) or `true`: the networks run inside the model on the\n"
+         "log-mel and their weights are trained too (batch norm keeps the networks' statistics), with their own learning\n"
+         "rate `frontend.pretrained.lr` (a number in (0, 10), default `1e-5`, scaled by `train.schedule` as `train.lr`\n"
+         "is); the rows are standardised with statistics of the frozen layers on the training items; not with\n"
+         "embedding models (`emb_cl`); `model.input_frames` at most 200.\n\n"
          "## `augment`\n\n" + data::AugmentFields().Markdown() +
          "\nTraining only, seeded by (train.seed, epoch, position). Waveform operations run on waveform crops (a log-mel\n"
          "model gets the frontend of each augmented crop); SpecAugment masks need a spectrogram (not raw_cnn); mixup is\n"
@@ -248,6 +262,14 @@ RunConfig ParseRunConfig(const nlohmann::json& j) {
     if (c.augment.WaveformOps() || c.augment.SpecOps()) {
       throw ConfigError("augment: waveform and SpecAugment operations are invalid with frontend.pretrained: its "
                         "embeddings are computed once per file (augment.mixup_alpha applies)");
+    }
+    if (c.pretrained.fine_tune && models::DescriptorOf(c.model.name).embedding) {
+      throw ConfigError("frontend.pretrained.fine_tune is not available for embedding models (" + c.model.name +
+                        "): use the frozen frontend");
+    }
+    if (c.pretrained.fine_tune && c.model.input_frames > 200) {
+      throw ConfigError("model.input_frames = " + std::to_string(c.model.input_frames) +
+                        " is invalid with frontend.pretrained.fine_tune: expected at most 200 patches (10 min)");
     }
   }
   if (c.augment.SpecOps() && IsRawAudioModel(c.model.name)) {

@@ -70,17 +70,40 @@ uint64_t Mix(uint64_t a, uint64_t b) {
   return x ^ (x >> 29);
 }
 
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainConfig& t, models::EmotionModel& model) {
+// One parameter group at train.lr; with fine-tuned pretrained networks a second one, their weights, at
+// frontend.pretrained.lr.
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainConfig& t, const PretrainedFrontendConfig& pretrained,
+                                                       models::EmotionModel& model) {
+  std::vector<torch::Tensor> own = model.parameters(), networks;
+  if (auto* wrapper = dynamic_cast<models::WithPretrainedNetworks*>(&model)) {
+    networks = wrapper->NetworkParameters();
+    own.erase(std::remove_if(own.begin(), own.end(),
+                             [&](const torch::Tensor& p) {
+                               return std::any_of(networks.begin(), networks.end(),
+                                                  [&](const torch::Tensor& n) { return n.is_same(p); });
+                             }),
+              own.end());
+  }
+  const auto groups = [&](auto options) {
+    std::vector<torch::optim::OptimizerParamGroup> g;
+    g.emplace_back(own, std::make_unique<decltype(options)>(options));
+    if (!networks.empty()) {
+      auto scaled = options;
+      scaled.lr(pretrained.lr);
+      g.emplace_back(networks, std::make_unique<decltype(options)>(scaled));
+    }
+    return g;
+  };
   if (t.optimizer == "adam") {
-    return std::make_unique<torch::optim::Adam>(model.parameters(),
-                                                torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay));
+    const auto o = torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay);
+    return std::make_unique<torch::optim::Adam>(groups(o), o);
   }
   if (t.optimizer == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(model.parameters(),
-                                                 torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay));
+    const auto o = torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay);
+    return std::make_unique<torch::optim::AdamW>(groups(o), o);
   }
-  return std::make_unique<torch::optim::SGD>(
-      model.parameters(), torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weight_decay));
+  const auto o = torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weight_decay);
+  return std::make_unique<torch::optim::SGD>(groups(o), o);
 }
 
 double LearningRate(const TrainConfig& t, int epoch) {
@@ -89,8 +112,12 @@ double LearningRate(const TrainConfig& t, int epoch) {
   return t.lr;
 }
 
-void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+// The schedule's learning rate for the first group; a second group (fine-tuned networks) gets frontend.pretrained.lr
+// scaled by the same factor.
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr, const TrainConfig& t,
+                     const PretrainedFrontendConfig& pretrained) {
+  auto& groups = optimizer.param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(g == 0 ? lr : pretrained.lr * lr / t.lr);
 }
 
 std::string Duration(double seconds) {
@@ -301,12 +328,14 @@ class Trainer {
     // Inputs: the cached log-mel, or the waveform for raw-audio models and the learnable frontend.
     waveform_ = config_.WaveformInput();
     crop_ = config_.CropLength();  // loader columns per model input: frames or samples
-    // (frontend.pretrained: the networks' embeddings, its weight files loaded and checked before any decoding.)
+    // frontend.pretrained: the frozen networks' layers, or (fine-tuned) their log-mel while the frozen layers give the
+    // rows' statistics; either way the weight files are loaded and checked before any decoding.
+    const std::shared_ptr<const data::FeatureTransform> pretrained = PretrainedTransform(config_.pretrained);
     cache_ = waveform_ ? std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
                                                               std::size_t{512} << 20, data::FeatureKind::kWaveform)
                        : std::make_unique<data::FeatureCache>(config_.data.EffectiveCacheDir(), config_.frontend,
                                                               std::size_t{512} << 20,
-                                                              PretrainedTransform(config_.pretrained));
+                                                              config_.pretrained.fine_tune ? nullptr : pretrained);
     // Every clip decoded (and cached) before the split: clips that fail are reported, counted and left out, so one
     // bad file in a real collection does not end a run. (Nothing is re-decoded later: the cache holds them.)
     undecodable_ = DropUndecodable(&corpus_, *cache_, std::max(1, torch::get_num_threads()), *comm_);
@@ -322,6 +351,10 @@ class Trainer {
       const data::FeatureCache mel_cache(config_.data.EffectiveCacheDir(), config_.frontend);
       band_norm_ = FeatureNorm::Fit(
           split_.train, [&](std::size_t i) { return mel_cache.Get(corpus_.items[i].audio); }, config_.frontend.n_mels);
+    } else if (config_.pretrained.fine_tune) {  // the networks' inputs are their own log-mel, as it is
+      const data::FeatureCache frozen(config_.data.EffectiveCacheDir(), config_.frontend, 0, pretrained);
+      band_norm_ = FeatureNorm::Fit(
+          split_.train, [&](std::size_t i) { return frozen.Get(corpus_.items[i].audio); }, config_.InputRows());
     } else {
       feature_norm_ = FeatureNorm::Fit(
           split_.train, [&](std::size_t i) { return cache_->Get(corpus_.items[i].audio); },
@@ -340,6 +373,7 @@ class Trainer {
     spec.train_stft = config_.learnable.train_stft;
     spec.train_mel = config_.learnable.train_mel;
     spec.frontend = config_.frontend;
+    if (config_.pretrained.fine_tune) spec.pretrained_layers = config_.pretrained.layers;
     spec.outputs = static_cast<int>(task_.outputs.size());
     spec.dropout = config_.model.dropout;
     spec.task = task_.task;
@@ -358,8 +392,11 @@ class Trainer {
     if (auto* learnable = dynamic_cast<models::WithLearnableFrontend*>(model_.get())) {
       learnable->SetBandNorm(band_norm_.mean, band_norm_.std);
     }
+    if (auto* networks = dynamic_cast<models::WithPretrainedNetworks*>(model_.get())) {
+      networks->SetRowNorm(band_norm_.mean, band_norm_.std);
+    }
     model_->to(device_);
-    optimizer_ = MakeOptimizer(config_.train, *model_);
+    optimizer_ = MakeOptimizer(config_.train, config_.pretrained, *model_);
     meta_ = {{"format_version", kCheckpointFormat},
              {"config", config_.resolved},
              {"model", config_.model.name},
@@ -389,7 +426,7 @@ class Trainer {
       }
       model_ = last.model;
       model_->train();
-      optimizer_ = MakeOptimizer(config_.train, *model_);
+      optimizer_ = MakeOptimizer(config_.train, config_.pretrained, *model_);
       LoadOptimizerState(last, optimizer_.get(), folder_.LastCheckpoint());
       meta_ = last.meta;
       if (lead_) TrimLogToEpoch(folder_.LogFile(), meta_.at("epoch").get<int>());
@@ -609,7 +646,7 @@ class Trainer {
   std::optional<int> RunEpoch() {
     const int epoch = progress_.epoch;
     lr_ = LearningRate(config_.train, epoch);
-    SetLearningRate(*optimizer_, lr_);
+    SetLearningRate(*optimizer_, lr_, config_.train, config_.pretrained);
     loader_->StartEpoch(epoch);
     const std::size_t batches = loader_->BatchesPerEpoch();
     model_->train();

@@ -14,4 +14,5 @@ torch.set_num_threads(1)
 for path in sys.argv[1:]:
     m = mer_torch.load(path)
     print(json.dumps({"file": path, "model": m.meta["model"], "max_abs_diff": m.check(),
-                      "outputs": list(m.example_output.shape)}))
+                      "outputs": list(m.example_output.shape), "inputs": list(m.example_input.shape),
+                      "pretrained": m.meta.get("pretrained")}))

@@ -1,5 +1,5 @@
 // mer export + python/mer_torch: every model family (and the learnable frontend, raw_cnn behind it, emb_cl's
-// encoders) trained one step on the demo corpus, exported, loaded in PyTorch with strict=True, and PyTorch's output on
+// encoders, stats_head on pretrained embeddings) trained one step on the demo corpus, exported, loaded in PyTorch with strict=True, and PyTorch's output on
 // the export's example input equal to mer's within 1e-5.
 #include <algorithm>
 #include <cstdio>
@@ -40,6 +40,18 @@ TEST_F(Export, EveryModelFamilyLoadsInPyTorchWithEqualOutputs) {
       {"raw_cnn", {{"model", {{"name", "raw_cnn"}, {"input_frames", 22050}}}}},
       {"raw_cnn_learnable", {{"frontend", {{"learnable", true}, {"center", true}}}, {"model", {{"name", "raw_cnn"}, {"input_frames", 44100}}}}},
       {"quan_cnn_learnable", learnable},
+      {"stats_head", {{"model", {{"name", "stats_head"}, {"input_frames", 100}, {"dropout", 0.2}}}}},
+      // frontend.pretrained: the head reads the layer's values per patch (demo.json's frontend keys removed)
+      {"stats_head_pretrained", {{"frontend", {{"sample_rate", nullptr}, {"n_fft", nullptr}, {"hop_length", nullptr},
+                                               {"n_mels", nullptr}, {"center", nullptr},
+                                               {"pretrained", {{"layers", {"mtt_vgg.taggram"}}}}}},
+                                 {"model", {{"name", "stats_head"}, {"input_frames", 4}, {"hidden", 8}}}}},
+      {"stats_head_fine_tuned", {{"frontend", {{"sample_rate", nullptr}, {"n_fft", nullptr}, {"hop_length", nullptr},
+                                               {"n_mels", nullptr}, {"center", nullptr},
+                                               {"pretrained", {{"layers", {"mtt_musicnn.penultimate", "mtt_vgg.taggram",
+                                                                           "mtt_musicnn.max_pool"}},
+                                                               {"fine_tune", true}}}}},
+                                 {"model", {{"name", "stats_head"}, {"input_frames", 2}}}}},
       {"emb_cl", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}}}}},
       {"emb_cl_gru", {{"model", {{"name", "emb_cl"}, {"embedding_dim", 8}, {"input_frames", 64}, {"music_encoder", "gru"},
                                  {"emotion_encoder", "gru"}, {"task", "dynamic"}}}}},
@@ -72,6 +84,15 @@ TEST_F(Export, EveryModelFamilyLoadsInPyTorchWithEqualOutputs) {
     const std::size_t end = out.find('\n', start);
     const auto line = nlohmann::json::parse(out.substr(start, end - start));
     EXPECT_LE(line["max_abs_diff"].get<double>(), 1e-5) << line.dump();
+    if (line["file"].get<std::string>().find("stats_head_pretrained.pt") != std::string::npos) {
+      EXPECT_EQ(line["pretrained"]["layers"], nlohmann::json({"mtt_vgg.taggram"})) << line.dump();
+      EXPECT_EQ(line["inputs"], nlohmann::json({2, 50, 4})) << line.dump();  // the taggram's 50 values x 4 patches
+    } else if (line["file"].get<std::string>().find("stats_head_fine_tuned.pt") != std::string::npos) {
+      EXPECT_EQ(line["pretrained"]["fine_tune"], true) << line.dump();
+      EXPECT_EQ(line["inputs"], nlohmann::json({2, 96, 2 * 187})) << line.dump();  // the networks' log-mel
+    } else {
+      EXPECT_TRUE(line["pretrained"].is_null()) << line.dump();
+    }
     ++checked;
     start = end == std::string::npos ? out.size() : end + 1;
   }

@@ -1,6 +1,7 @@
 // frontend.pretrained (frozen embeddings in the feature cache, a head on top) from the command line: the cache holds
 // exactly the layers `mer embed` writes, stacked in the config's order; train, eval, predict and export work on such
-// a run; the config's mistakes and a missing weight file are one-line errors before any audio is decoded.
+// a run; the config's mistakes and a missing weight file are one-line errors before any audio is decoded. Fine-tuned:
+// the networks' weights move at their own learning rate while their batch-norm statistics stay the published ones.
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -10,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "mer/core/npy.h"
+#include "mer/models/musicnn.h"
 #include "support/test_support.h"
+#include "../../src/train/checkpoint.h"
 
 namespace mer {
 namespace {
@@ -113,6 +116,78 @@ TEST_F(PretrainedFrontend, CacheHoldsTheEmbedLayersStackedAndTheRunTrainsEvaluat
 
   const auto exported = RunMer("export --run " + Q(run) + " --out " + Q(*dir_ / "run.pt"));
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
+}
+
+// Largest |difference| between the run's fine-tuned mtt_vgg and the published one, over its parameters (trained) and
+// over its batch-norm statistics (kept).
+std::pair<double, double> DriftFromPublished(const fs::path& run) {
+  const train::LoadedCheckpoint checkpoint = train::LoadCheckpoint(run / "best.pt", torch::kCPU);
+  const models::PretrainedModel& vgg = models::FindPretrained("mtt_vgg");
+  const models::LoadedPretrained published = models::LoadPretrainedNetwork(vgg, vgg.WeightsFile());
+  std::map<std::string, torch::Tensor> tuned;
+  for (const auto& p : checkpoint.model->named_parameters()) tuned[p.key()] = p.value();
+  for (const auto& b : checkpoint.model->named_buffers()) tuned[b.key()] = b.value();
+  double parameters = 0, statistics = 0;
+  std::size_t compared = 0;
+  for (const auto& p : published.network->named_parameters()) {
+    parameters = std::max(parameters, (tuned.at("mtt_vgg." + p.key()) - p.value()).abs().max().item<double>());
+    ++compared;
+  }
+  for (const auto& b : published.network->named_buffers()) {
+    if (b.key().find("running_") == std::string::npos) continue;
+    statistics = std::max(statistics, (tuned.at("mtt_vgg." + b.key()) - b.value()).abs().max().item<double>());
+    ++compared;
+  }
+  EXPECT_GT(compared, 20u);
+  return {parameters, statistics};
+}
+
+TEST_F(PretrainedFrontend, FineTunedNetworksMoveAtTheirOwnRateAndKeepTheirStatistics) {
+  const std::string clean = R"({"frontend": {"sample_rate": null, "n_fft": null, "hop_length": null, "n_mels": null,
+      "center": null, "pretrained": {"layers": ["mtt_vgg.pool5"], "fine_tune": true, "lr": LR}},
+      "model": {"name": "stats_head", "input_frames": 2}, "train": {"epochs": 1, "batch_size": 4, "max_steps": 3}})";
+  const auto config = [&](const std::string& name, const std::string& lr) {
+    std::string c = clean;
+    c.replace(c.find("LR"), 2, lr);
+    return Config(name, c);
+  };
+  const fs::path fast = *dir_ / "tuned_fast", slow = *dir_ / "tuned_slow";
+  const auto a = RunMer("train --config " + Q(config("tuned_fast", "0.001")) + " --out " + Q(fast));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b = RunMer("train --config " + Q(config("tuned_slow", "1e-9")) + " --out " + Q(slow));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const nlohmann::json resolved = nlohmann::json::parse(test::ReadBytes(fast / "config.json"));
+  EXPECT_EQ(resolved["frontend"]["pretrained"], nlohmann::json::parse(R"({"layers": ["mtt_vgg.pool5"], "fine_tune": true, "lr": 0.001})"));
+  const auto [fast_weights, fast_statistics] = DriftFromPublished(fast);
+  const auto [slow_weights, slow_statistics] = DriftFromPublished(slow);
+  EXPECT_GT(fast_weights, 1e-4);   // Adam moves each weight by about lr per step: 3 steps at 1e-3
+  EXPECT_LT(slow_weights, 1e-7);   // ... and at 1e-9, not at train.lr
+  EXPECT_EQ(fast_statistics, 0.0);  // batch norm stays in inference mode
+  EXPECT_EQ(slow_statistics, 0.0);
+
+  const auto eval = RunMer("eval --run " + Q(fast) + " --split test");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  std::vector<fs::path> songs;
+  for (const auto& f : fs::directory_iterator(*dir_ / "emo" / "clips_45seconds")) songs.push_back(f.path());
+  const auto predict = RunMer("predict --run " + Q(fast) + " --json " + Q(songs.at(0)));
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  // 18 s = 1,126 log-mel frames; windows of 2 patches (374 frames) every patch (187): 6 windows (a decoder's few
+  // extra samples may make 7).
+  const std::size_t windows = nlohmann::json::parse(predict.out)[0]["curve"].size();
+  EXPECT_GE(windows, 6u) << predict.out;
+  EXPECT_LE(windows, 7u) << predict.out;
+
+  const auto frozen_lr = RunMer("train --config " + Q(Config("frozen_lr", R"({"frontend": {"sample_rate": null,
+      "n_fft": null, "hop_length": null, "n_mels": null, "center": null, "pretrained": {"layers": ["mtt_vgg.pool5"],
+      "lr": 0.001}}, "model": {"name": "stats_head", "input_frames": 2}})")) + " --out " + Q(*dir_ / "frozen_lr"));
+  EXPECT_EQ(frozen_lr.exit_code, 2);
+  EXPECT_NE(frozen_lr.err.find("frontend.pretrained.lr = 0.001 is invalid: expected no value: it needs \"fine_tune\": true"),
+            std::string::npos) << frozen_lr.err;
+  const auto emb = RunMer("train --config " + Q(Config("tuned_emb", R"({"frontend": {"sample_rate": null,
+      "n_fft": null, "hop_length": null, "n_mels": null, "center": null, "pretrained": {"layers": ["mtt_vgg.pool5"],
+      "fine_tune": true}}, "model": {"name": "emb_cl", "input_frames": 40, "embedding_dim": 8}})")) + " --out " + Q(*dir_ / "tuned_emb"));
+  EXPECT_EQ(emb.exit_code, 2);
+  EXPECT_NE(emb.err.find("not available for embedding models"), std::string::npos) << emb.err;
 }
 
 TEST_F(PretrainedFrontend, MistakesAreOneLineErrorsBeforeAnyAudioIsDecoded) {

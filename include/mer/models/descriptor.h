@@ -24,6 +24,7 @@ struct ModelDescriptor {
   std::string description;
   InputKind input = InputKind::kLogMel;  // kWaveform: model.input_frames counts samples
   std::vector<std::string> tasks = TaskNameList();  // the TaskKind names it learns (default: every task)
+  bool embedding = false;  // places music and emotions in one space (an EmbeddingModel: retrieval, `mer search`)
   // The model.* keys it reads beyond name, task, input_frames and dropout, each declared here once: key (a
   // ModelOptions member), valid values, one line of doc. `options` lists their keys (filled at registration).
   config::Fields<ModelConfig> option_fields{"model"};

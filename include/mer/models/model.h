@@ -27,6 +27,9 @@ struct ModelSpec : ModelOptions {
   bool learnable_frontend = false;
   bool train_stft = true, train_mel = true;
   features::FrontendConfig frontend;  // the fixed frontend the learnable one starts from
+  // frontend.pretrained with fine_tune: the model reads the networks' log-mel [batch, 96, frames x 187] and runs these
+  // layers ("MODEL.LAYER") inside; n_mels and frames above are what the model behind them reads (rows, patches).
+  std::vector<std::string> pretrained_layers;
 };
 
 // One training batch as the trainer hands it to a model with its own objective.
@@ -98,6 +101,31 @@ struct WithLearnableFrontend : EmbeddingModel {
   torch::Tensor band_mean, band_std;
   // Training only: applied to the standardised features [batch, n_mels, frames] (SpecAugment), when set.
   std::function<void(torch::Tensor&)> train_transform;
+};
+
+// frontend.pretrained with fine_tune around any model but emb_cl: the networks' log-mel [batch, 96, patches x 187]
+// -> the networks' layers per 187-frame patch (weights from pretrained/, trainable; batch norm always in inference
+// mode, with the networks' own statistics) -> [batch, rows, patches], standardised per row (statistics of the frozen
+// layers on the training items, buffers) -> the model.
+struct PretrainedNetworkImpl;
+struct WithPretrainedNetworks : EmotionModel {
+  WithPretrainedNetworks(const ModelSpec& spec, std::shared_ptr<EmotionModel> inner);
+  void SetRowNorm(const std::vector<float>& mean, const std::vector<float>& std);
+  torch::Tensor Features(const torch::Tensor& logmel);  // [batch, rows, patches], standardised
+  torch::Tensor forward(torch::Tensor logmel) override;
+  torch::Tensor TrainingLoss(const TrainingBatch& batch) override;
+  bool HasTrainingLoss() const override { return inner->HasTrainingLoss(); }
+  void train(bool on = true) override;  // the networks stay in inference mode
+  std::vector<torch::Tensor> NetworkParameters() const;  // what frontend.pretrained.lr trains
+
+  struct Network {
+    std::shared_ptr<PretrainedNetworkImpl> module;
+    std::vector<std::string> layers;
+  };
+  std::vector<Network> networks;
+  std::vector<std::pair<std::size_t, std::size_t>> order;  // (network, layer within it) of each spec layer
+  std::shared_ptr<EmotionModel> inner;
+  torch::Tensor row_mean, row_std;
 };
 
 using ModelFactory = std::function<std::shared_ptr<EmotionModel>(const ModelSpec&)>;

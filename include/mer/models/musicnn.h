@@ -15,8 +15,7 @@
 
 namespace mer::models {
 
-class PretrainedNetworkImpl : public torch::nn::Module {
- public:
+struct PretrainedNetworkImpl : public torch::nn::Module {
   // patches [P, 187, 96] (time, mel) of the authors' log-mel -> each of `layers`' values [P, dims], in that order,
   // from one pass through the network. ConfigError for a layer the network does not have.
   virtual std::vector<torch::Tensor> ForwardLayers(const torch::Tensor& patches, const std::vector<std::string>& layers) = 0;

@@ -59,14 +59,19 @@ struct LearnableFrontendConfig {
 };
 
 // frontend.pretrained: the model reads embeddings of pretrained networks (mer/models/pretrained.h) instead of the
-// log-mel. Frozen: each layer's values per 3 s patch are computed once from the networks' own log-mel into the
-// feature cache, stacked as rows ([sum of the layers' dims, patches]), and model.input_frames counts patches.
-// JSON: {"layers": ["msd_musicnn.penultimate", ...]}.
+// log-mel: each layer's values per 3 s patch, stacked as rows ([sum of the layers' dims, patches]);
+// model.input_frames counts patches. Frozen (default): computed once from the networks' own log-mel into the feature
+// cache. Fine-tuned: the networks run inside the model on the log-mel ([96, input_frames x 187] windows), their
+// weights trained with their own learning rate `lr` (scaled by train.schedule as train.lr is).
+// JSON: {"layers": ["msd_musicnn.penultimate", ...], "fine_tune": false, "lr": 1e-5}.
 struct PretrainedFrontendConfig {
   std::vector<std::string> layers;  // "MODEL.LAYER"; empty: off
+  bool fine_tune = false;
+  double lr = 1e-5;                 // fine_tune: the networks' learning rate
   bool enabled() const { return !layers.empty(); }
+  bool Frozen() const { return enabled() && !fine_tune; }
   int Rows() const;            // values per patch, all layers together
-  nlohmann::json ToJson() const;
+  nlohmann::json ToJson() const;  // fine_tune and lr only when fine-tuning
 };
 
 // Models that take the raw waveform (no spectrogram) as input.
@@ -87,7 +92,8 @@ struct RunConfig {
   // Length of a model input in the loader's columns: frames of log-mel, or samples of waveform (raw-audio models
   // count model.input_frames in samples; the learnable frontend needs the samples that make input_frames frames).
   int64_t CropLength() const;
-  // Rows of a model input: the frontend's mel and chroma rows, or the pretrained layers' values.
+  // Rows of a model input: the frontend's mel and chroma rows, or the pretrained layers' values (fine-tuned: what the
+  // model behind the networks reads).
   int InputRows() const { return pretrained.enabled() ? pretrained.Rows() : frontend.NumRows(); }
 };
 
