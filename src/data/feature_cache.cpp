@@ -1,10 +1,15 @@
 #include "mer/data/feature_cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +36,68 @@ T ReadAt(const std::string& in, std::size_t offset) {
   T value;
   std::memcpy(&value, in.data() + offset, sizeof(T));
   return value;
+}
+
+// Larger entries are not read but recomputed (and not kept): 1 GiB holds 3 h of 22.05 kHz waveform or of a 128-band
+// log-mel at hop 32; longer or denser features cost their computation each time.
+constexpr uint64_t kMaxEntryBytes = uint64_t{1} << 30;
+
+// Reads `size` bytes at the descriptor's position; false when the file ends first or a read fails.
+bool ReadFully(int fd, char* out, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::read(fd, out, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    out += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+struct Descriptor {
+  int fd = -1;
+  ~Descriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A cache entry read by the input policy (README): opened without blocking and read only when it is a regular file
+// (a planted FIFO, device, folder or link to one can neither hang nor flood a run), at most kMaxEntryBytes, its header
+// checked (magic, key, rows, size) before the values are read, once, into their place. nullopt when there is no entry;
+// *rejected when there is one that cannot be used (it is then recomputed and replaced).
+std::optional<features::Spectrogram> ReadEntry(const fs::path& entry, uint64_t key, int rows, bool* rejected) {
+  Descriptor file;
+  file.fd = ::open(entry.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (file.fd < 0) {
+    *rejected = errno != ENOENT && errno != ENOTDIR;
+    return std::nullopt;
+  }
+  *rejected = true;
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(kHeaderBytes) ||
+      static_cast<uint64_t>(st.st_size) > kMaxEntryBytes) {
+    return std::nullopt;
+  }
+  std::string header(kHeaderBytes, '\0');
+  if (!ReadFully(file.fd, header.data(), kHeaderBytes) || std::memcmp(header.data(), kMagic, 8) != 0 ||
+      ReadAt<uint64_t>(header, 8) != key) {
+    return std::nullopt;
+  }
+  const int64_t n_mels = ReadAt<int64_t>(header, 16), frames = ReadAt<int64_t>(header, 24);
+  if (n_mels != rows || frames <= 0 || frames > static_cast<int64_t>(kMaxEntryBytes) ||
+      static_cast<uint64_t>(st.st_size) != kHeaderBytes + static_cast<uint64_t>(n_mels * frames) * sizeof(float)) {
+    return std::nullopt;
+  }
+  features::Spectrogram s;
+  s.n_mels = static_cast<int>(n_mels);
+  s.frames = frames;
+  s.values.resize(static_cast<std::size_t>(n_mels * frames));
+  if (!ReadFully(file.fd, reinterpret_cast<char*>(s.values.data()), s.values.size() * sizeof(float)) ||
+      Fnv1a(s.values.data(), s.values.size() * sizeof(float)) != ReadAt<uint64_t>(header, 32)) {
+    return std::nullopt;
+  }
+  *rejected = false;
+  return s;
 }
 
 }  // namespace
@@ -173,28 +240,19 @@ features::Spectrogram FeatureCache::Load(const fs::path& audio) const {
   if (!fs::is_regular_file(audio, ec)) return compute();  // the decoder names the problem
   const uint64_t key = KeyOf(audio);
   const fs::path entry = EntryPath(audio);
-  std::ifstream in(entry, std::ios::binary);
-  if (in) {
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    bool valid = bytes.size() >= kHeaderBytes && std::memcmp(bytes.data(), kMagic, 8) == 0 &&
-                 ReadAt<uint64_t>(bytes, 8) == key;
-    if (valid) {
-      features::Spectrogram s;
-      const int64_t n_mels = ReadAt<int64_t>(bytes, 16), frames = ReadAt<int64_t>(bytes, 24);
-      valid = n_mels == Rows() && frames > 0 &&
-              bytes.size() == kHeaderBytes + static_cast<std::size_t>(n_mels * frames) * sizeof(float) &&
-              Fnv1a(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes) == ReadAt<uint64_t>(bytes, 32);
-      if (valid) {
-        s.n_mels = static_cast<int>(n_mels);
-        s.chroma = kind_ == FeatureKind::kWaveform || transform_ ? 0 : frontend_->config().chroma;
-        s.frames = frames;
-        s.values.resize(static_cast<std::size_t>(n_mels * frames));
-        std::memcpy(s.values.data(), bytes.data() + kHeaderBytes, s.values.size() * sizeof(float));
-        ++hits_;
-        return s;
-      }
-    }
+  bool rejected = false;
+  if (std::optional<features::Spectrogram> cached = ReadEntry(entry, key, Rows(), &rejected)) {
+    cached->chroma = kind_ == FeatureKind::kWaveform || transform_ ? 0 : frontend_->config().chroma;
+    ++hits_;
+    return std::move(*cached);
+  }
+  if (rejected) {
     ++rejected_;
+    // The atomic write below replaces only regular files: a planted FIFO or link goes first (the link, not its
+    // target); a folder stays, and the entry is computed each time.
+    if (!fs::is_regular_file(fs::symlink_status(entry, ec)) && !fs::is_directory(fs::symlink_status(entry, ec))) {
+      fs::remove(entry, ec);
+    }
   }
   ++misses_;
   features::Spectrogram s = compute();

@@ -1,7 +1,10 @@
 // The feature cache (hits, keys, corrupt and stale entries, concurrent writers) and the prefetching data loader
 // (crops, windows, determinism across thread counts, errors).
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -92,6 +95,37 @@ TEST_F(CacheTest, TruncatedOrDamagedEntriesAreRecomputed) {
   mer::test::WriteBytes(entry, "");
   EXPECT_EQ(cache.Get(audio_).values, good.values);
   EXPECT_EQ(cache.stats().rejected, 3u);
+}
+
+// A cache shared by users and nodes can hold anything under an entry's name: nothing but a regular file of a sane size
+// is read (a FIFO would hang the reader, /dev/zero would grow it without bound, a folder aborted it), and the entry
+// is recomputed and, where it can be, replaced by a regular file.
+TEST_F(CacheTest, PlantedEntriesThatAreNotRegularFilesAreRecomputedNotRead) {
+  const FeatureCache cache(dir_ / "cache", SmallFrontend(), 0);  // disk only
+  const features::Spectrogram good = cache.Get(audio_);
+  const fs::path entry = cache.EntryPath(audio_);
+  const std::string header = mer::test::ReadBytes(entry).substr(0, 40);
+  uint64_t rejected = 0;
+  const auto plant = [&](const std::string& what, const std::function<void()>& make, bool replaced) {
+    fs::remove_all(entry);
+    make();
+    EXPECT_EQ(cache.Get(audio_).values, good.values) << what;
+    EXPECT_EQ(cache.stats().rejected, ++rejected) << what;
+    if (replaced) {
+      EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(entry))) << what;
+      EXPECT_EQ(cache.Get(audio_).values, good.values) << what;  // and now read from it
+      EXPECT_EQ(cache.stats().rejected, rejected) << what;
+    }
+  };
+  plant("fifo", [&] { ASSERT_EQ(::mkfifo(entry.c_str(), 0600), 0); }, true);
+  plant("link to /dev/zero", [&] { fs::create_symlink("/dev/zero", entry); }, true);
+  plant("folder", [&] { fs::create_directories(entry / "inside"); }, false);
+  // Its own header and a size past the bound (sparse: 1.5 GiB on disk costs nothing): refused before any value is read.
+  plant("1.5 GiB entry", [&] {
+    mer::test::WriteBytes(entry, header);
+    fs::resize_file(entry, (uint64_t{3} << 29) + 40);
+  }, true);
+  EXPECT_EQ(cache.stats().misses, 5u);
 }
 
 TEST_F(CacheTest, ConcurrentWritersLeaveOneValidEntryAndNoTemporaries) {
