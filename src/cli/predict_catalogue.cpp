@@ -90,15 +90,7 @@ std::set<std::string> ReadDone(const fs::path& out, const std::string& who) {
 // ReadDone removes on the next run.
 class LineWriter {
  public:
-  explicit LineWriter(const fs::path& path) : path_(path) {
-    std::error_code ec;
-    const auto status = fs::status(path, ec);
-    if (fs::exists(status) && !fs::is_regular_file(status)) {
-      throw OutputError(path.string() + ": exists and is not a regular file; mer only appends to regular files");
-    }
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw OutputError(path.string() + ": cannot open for appending (" + std::strerror(errno) + ")");
-  }
+  explicit LineWriter(const fs::path& path) : path_(path), fd_(OpenForAppending(path)) {}
   ~LineWriter() {
     if (fd_ >= 0) ::close(fd_);
   }

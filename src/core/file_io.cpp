@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mer/core/error.h"
@@ -18,6 +19,34 @@ std::string WriteErrorText(int error) {
   if (error == ENOSPC) return "disk full";
   if (error == EDQUOT) return "disk quota exceeded";
   return std::strerror(error);
+}
+
+int OpenForAppending(const std::filesystem::path& path) {
+  // O_NOFOLLOW refuses a link (ELOOP); O_NONBLOCK keeps a FIFO without a reader from blocking the open.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ELOOP) throw OutputError(path.string() + ": is a link; mer only appends to regular files");
+    if (error == ENXIO) throw OutputError(path.string() + ": is a FIFO; mer only appends to regular files");
+    throw OutputError(path.string() + ": cannot open for appending (" + std::strerror(error) + ")");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw OutputError(path.string() + ": exists and is not a regular file; mer only appends to regular files");
+  }
+  ::fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);  // blocking writes again (a regular file never blocks anyway)
+  return fd;
+}
+
+void AppendToFile(const std::filesystem::path& path, std::string_view bytes) {
+  const int fd = OpenForAppending(path);
+  const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+  const int error = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(bytes.size())) {
+    throw OutputError(WriteErrorText(n < 0 ? error : ENOSPC) + " appending to " + path.string());
+  }
 }
 
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes) {

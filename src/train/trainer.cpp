@@ -127,19 +127,19 @@ std::string Duration(double seconds) {
   return buffer;
 }
 
-void AppendLine(const fs::path& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  out.flush();
-  if (!out) throw OutputError(path.string() + ": cannot append (disk full?)");
-}
+void AppendLine(const fs::path& path, const std::string& line) { AppendToFile(path, line + "\n"); }
 
 // The log gains an epoch's line before that epoch's checkpoints are written, so a run stopped between the two
 // (a full disk, a kill) has log lines beyond last.pt. On resume they are dropped: those epochs run again and log
 // once.
 void TrimLogToEpoch(const fs::path& path, int epochs_done) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return;
+  const fs::file_status status = fs::symlink_status(path, ec);
+  if (!fs::exists(status)) return;
+  if (!fs::is_regular_file(status)) {  // a planted link or FIFO: neither followed nor read
+    throw OutputError(path.string() + ": is not a regular file (a link, FIFO, device or folder); mer only appends to "
+                      "regular files: remove it to resume");
+  }
   std::istringstream in(ReadFile(path));
   std::string kept;
   for (std::string line; std::getline(in, line);) {
@@ -436,7 +436,7 @@ class Trainer {
       const nlohmann::json labels = {
           {"task", task_.ToJson()}, {"normalizer", normalizer_.ToJson()}, {"label_names", corpus_.schema.names}};
       WriteFileAtomically(folder_.LabelsFile(), labels.dump(2) + "\n");
-      std::ofstream(folder_.LogFile(), std::ios::trunc);
+      WriteFileAtomically(folder_.LogFile(), "");  // a new empty file: a planted link is replaced, never followed
     }
     progress_.epoch = meta_["epoch"].get<int>();
     progress_.step_in_epoch = meta_["step_in_epoch"].get<int64_t>();

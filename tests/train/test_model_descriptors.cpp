@@ -60,7 +60,7 @@ TEST(ModelDescriptors, OptionsAndTasks) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, "
-                           "quan_cnn_deep, raw_cnn");
+                           "quan_cnn_deep, raw_cnn, stats_head");
   }
 }
 

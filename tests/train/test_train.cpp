@@ -1,5 +1,7 @@
 // mer train / eval / predict end to end on synthetic corpora: learning thresholds, interrupt + resume == one run,
 // run folder contents, and clear errors for wrong configs, missing files and corrupted checkpoints.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -103,6 +105,44 @@ TEST_F(TrainTest, InterruptAndResumeEqualsOneRun) {
   auto other = RunMer("train --config " + Q(config) + " --set train.lr=0.01 --out " + Q(*dir_ / "cut") + " --resume");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("config differs"), std::string::npos) << other.err;
+}
+
+// Issue 32, serious 2: train_log.jsonl replaced by a link to someone's file, or by a FIFO, while a run was stopped:
+// --resume refuses in one line (exit 1, no hang) and the link's target is untouched; removing it lets the run go on.
+TEST_F(TrainTest, RunFolderLogIsNeverWrittenThroughALinkOrAFifo) {
+  const fs::path config = Config("planted_log", {{"train", {{"epochs", 2}}}});
+  const fs::path run = *dir_ / "planted_log";
+  const std::string train = "train --config " + Q(config) + " --out " + Q(run) + " --device cpu";
+  ASSERT_EQ(RunMer(train, "MER_TEST_INTERRUPT_AFTER_STEPS=30").exit_code, 130);
+  const fs::path victim = *dir_ / "victim.txt";
+  test::WriteBytes(victim, "precious\n");
+  fs::remove(run / "train_log.jsonl");
+  fs::create_symlink(victim, run / "train_log.jsonl");
+  const auto linked = RunMer(train + " --resume");
+  EXPECT_EQ(linked.exit_code, 1) << linked.err;
+  EXPECT_NE(linked.err.find("train_log.jsonl: is not a regular file"), std::string::npos) << linked.err;
+  EXPECT_EQ(std::count(linked.err.begin(), linked.err.end(), '\n'), 1) << linked.err;
+  EXPECT_EQ(test::ReadBytes(victim), "precious\n");
+  fs::remove(run / "train_log.jsonl");
+  ASSERT_EQ(::mkfifo((run / "train_log.jsonl").c_str(), 0600), 0);
+  const auto fifo = RunMer(train + " --resume");
+  EXPECT_EQ(fifo.exit_code, 1) << fifo.err;
+  EXPECT_NE(fifo.err.find("train_log.jsonl: is not a regular file"), std::string::npos) << fifo.err;
+  fs::remove(run / "train_log.jsonl");
+  const auto resumed = RunMer(train + " --resume");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(run / "train_log.jsonl")));
+  // A new run into a folder whose log is a planted link replaces the link, never its target.
+  const fs::path fresh = *dir_ / "planted_fresh";
+  fs::create_directories(fresh);
+  fs::create_symlink(victim, fresh / "train_log.jsonl");
+  const auto first = RunMer("train --config " + Q(config) + " --out " + Q(fresh) + " --device cpu");
+  if (first.exit_code == 0) {
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(fresh / "train_log.jsonl")));
+  } else {
+    EXPECT_EQ(std::count(first.err.begin(), first.err.end(), '\n'), 1) << first.err;
+  }
+  EXPECT_EQ(test::ReadBytes(victim), "precious\n");
 }
 
 // Issue 17 case 1: a checkpoint that cannot be written (here the file size limit, as a full disk would) is one line
@@ -269,7 +309,7 @@ TEST_F(TrainTest, ConfigAndFileErrorsAreClear) {
   test::WriteBytes(*dir_ / "typo.json", R"({"data": {"dataset": "emomusic", "root": ")" + (*dir_ / "emo").string() +
                                             R"("}, "trian": {}})");
   const Case cases[] = {
-      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep, raw_cnn\n"},
+      {"train --config " + config + " --set model.name=resnet", 2, "unknown model 'resnet'; registered: adff, clip_stats, emb_cl, liu_cnn, quan_cnn, quan_cnn_deep, raw_cnn, stats_head\n"},
       {"train --config " + config + " --set train.epochs=\\\"ten\\\"", 2, "train.epochs = \"ten\" is invalid: expected an integer"},
       {"train --config " + config + " --set train.lr=-1", 2, "train.lr = -1"},
       {"train --config " + config + " --set model.colour=1", 2, "unknown key 'model.colour'"},

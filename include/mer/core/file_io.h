@@ -13,6 +13,12 @@ namespace mer {
 // replaced: a device node, FIFO, socket or folder at `path` is refused (as root, `--out /dev/null` must not
 // destroy /dev/null). Throws OutputError naming the path.
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes);
+// Opens `path` for appending (O_APPEND; created 0644 when absent) and returns the descriptor. Only a regular file is
+// ever appended to: a link (even to a regular file: as root, appending through a planted link would write into its
+// target), a FIFO (checked without blocking), device, socket or folder is refused. Throws OutputError naming the path.
+int OpenForAppending(const std::filesystem::path& path);
+// Appends `bytes` to `path` (as OpenForAppending) in one write(); OutputError naming the path when it fails or is cut.
+void AppendToFile(const std::filesystem::path& path, std::string_view bytes);
 // What a failed write's errno says to the user: "disk full" (ENOSPC), "disk quota exceeded" (EDQUOT), else strerror.
 std::string WriteErrorText(int error);
 
