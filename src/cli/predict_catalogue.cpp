@@ -69,6 +69,15 @@ std::set<std::string> ReadDone(const fs::path& out, const std::string& who) {
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
     if (end == std::string::npos) {  // torn last line
+      // Only the start of a line mer writes (a compact JSON object whose first key, sorted, is "error" or "file") is
+      // repaired: a user's file that ends without a newline (a JSON document, a .gz) is refused, never cut.
+      const std::string_view tail(text.data() + start, text.size() - start);
+      const auto starts = [&](std::string_view prefix) { return tail.substr(0, prefix.size()) == prefix.substr(0, tail.size()); };
+      if (!starts("{\"file\":\"") && !starts("{\"error\":\"")) {
+        throw InputError(out.string() + ":" + std::to_string(line_number + 1) + ": not a line of " +
+                         who.substr(0, who.size() - 2) +
+                         " --out and without a newline: not this command's output, left as it is (choose another --out)");
+      }
       fs::resize_file(out, start, ec);
       if (ec) throw OutputError(out.string() + ": cannot remove a torn last line: " + ec.message());
       std::cerr << who << out.string() << ": removed a torn last line; that song is scored again\n";

@@ -424,6 +424,16 @@ TEST_F(TrainTest, PredictsACatalogueInShardsAndResumes) {
   const auto bad = predict("bad.jsonl", "");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("bad.jsonl:1: not a line of mer predict --out"), std::string::npos) << bad.err;
+  // Issue 32, serious 3: a user's one-line file without a newline (a JSON document, a .gz) is not a torn line of
+  // ours: refused in one line, left as it was.
+  for (const std::string& user : {std::string("{\"name\": \"my notes\"}"), std::string("\x1f\x8b\x08\x00\x01gz", 9)}) {
+    test::WriteBytes(*dir_ / "user.out", user);
+    const auto mine = predict("user.out", "");
+    EXPECT_EQ(mine.exit_code, 1) << mine.err;
+    EXPECT_NE(mine.err.find("user.out:1: not a line of mer predict --out and without a newline"), std::string::npos) << mine.err;
+    EXPECT_EQ(std::count(mine.err.begin(), mine.err.end(), '\n'), 1) << mine.err;
+    EXPECT_EQ(test::ReadBytes(*dir_ / "user.out"), user);
+  }
 }
 
 TEST_F(TrainTest, AMissingLibTorchPluginIsAClearError) {
