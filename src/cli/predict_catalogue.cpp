@@ -103,6 +103,7 @@ class LineWriter {
   ~LineWriter() {
     if (fd_ >= 0) ::close(fd_);
   }
+  int fd() const { return fd_; }
   LineWriter(const LineWriter&) = delete;
   LineWriter& operator=(const LineWriter&) = delete;
   void Append(const std::string& line) {
@@ -144,6 +145,9 @@ int RunCatalogue(const CatalogueJob& a) {
   if (a.chunk < 1 || a.chunk > 4096) throw ConfigError("--chunk " + std::to_string(a.chunk) + ": expected 1 .. 4096");
   const auto [shard, shards] = ParseShard(a.shard);
   const std::vector<std::string> listed = ReadList(a.list);
+  // Opened (and locked: a second writer of the same --out is refused while this one runs) before it is read.
+  LineWriter writer(a.out);
+  const FileLock lock(writer.fd(), "--out " + a.out);
   const std::set<std::string> done = ReadDone(a.out, who);
   std::vector<fs::path> todo;
   std::size_t in_shard = 0;
@@ -152,7 +156,6 @@ int RunCatalogue(const CatalogueJob& a) {
     ++in_shard;
     if (!done.count(listed[i])) todo.push_back(listed[i]);
   }
-  LineWriter writer(a.out);
   const std::size_t skipped = in_shard - todo.size();
   std::cerr << who << in_shard << " songs in " << (a.shard.empty() ? "the list" : "shard " + a.shard)
             << ", " << skipped << " already in " << a.out << ", " << todo.size() << " to score\n";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,46 @@ void AppendToFile(const std::filesystem::path& path, std::string_view bytes) {
   if (n != static_cast<ssize_t>(bytes.size())) {
     throw OutputError(WriteErrorText(n < 0 ? error : ENOSPC) + " appending to " + path.string());
   }
+}
+
+FileLock::FileLock(const std::filesystem::path& path, const std::string& what) : own_fd_(true) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  struct stat st {};
+  if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const int error = errno;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    throw OutputError(path.string() + ": cannot be used as a lock file (" +
+                      (error == ELOOP ? std::string("a link") : std::string(std::strerror(error))) +
+                      "; mer locks only regular files)");
+  }
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    const ssize_t n = ::pread(fd_, pid, sizeof(pid) - 1, 0);
+    std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    if (holder.empty() || holder.find_first_not_of("0123456789") != std::string::npos) holder = "unknown";
+    ::close(fd_);
+    fd_ = -1;
+    throw ConfigError(what + " is in use by another mer (pid " + holder + "): wait for it to finish or choose another");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // The lock holds without the pid; a second process then names the holder "unknown".
+  }
+}
+
+FileLock::FileLock(int fd, const std::string& what) : fd_(fd) {
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    fd_ = -1;
+    throw ConfigError(what + " is in use by another mer: wait for it to finish or choose another");
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ < 0) return;
+  ::flock(fd_, LOCK_UN);
+  if (own_fd_) ::close(fd_);
 }
 
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes) {

@@ -8,7 +8,7 @@ namespace mer::train {
 const std::set<std::string>& RunFolder::OwnFileNames() {
   static const std::set<std::string> kNames = {"config.json", "split.json", "labels.json", "train_log.jsonl",
                                                "best.pt",     "last.pt",    "metrics.json", "sweep.json",
-                                               "train.out",   "eval.json",  "test_predictions.csv"};
+                                               "train.out",   "eval.json",  "test_predictions.csv", "mer.lock"};
   return kNames;
 }
 

@@ -210,6 +210,15 @@ void GatherScored(Communicator& comm, Scored* scored) {
   }
 }
 
+// The run folder's lock (created with the folder for a new run); none when the folder is not there to hold it
+// (CheckRunFolder then names the problem).
+std::unique_ptr<FileLock> LockRunFolder(const RunFolder& folder, bool resume) {
+  std::error_code ec;
+  if (!resume) fs::create_directories(folder.dir(), ec);
+  if (!fs::is_directory(folder.dir(), ec)) return nullptr;
+  return std::make_unique<FileLock>(folder.LockFile(), "--out " + folder.dir().string());
+}
+
 // Refuses an --out that is not new, empty, or a mer run (see the README's "Train, evaluate, predict").
 void CheckRunFolder(const RunFolder& folder, bool resume) {
   const fs::path& run = folder.dir();
@@ -267,6 +276,9 @@ class Trainer {
       : config_(config), options_(options), folder_(options.out_dir), augment_(config.augment) {}
 
   int Run() {
+    // Rank 0 locks the folder for the run's life before checking it, so two runs (or a --resume of a running one)
+    // cannot both pass the check and interleave their files: the second is refused in one line naming the first.
+    if (ReadDistEnv().rank == 0) lock_ = LockRunFolder(folder_, options_.resume);
     CheckRunFolder(folder_, options_.resume);
     SetUpProcess();
     PrepareData();
@@ -786,6 +798,7 @@ class Trainer {
   const RunConfig& config_;
   const TrainOptions& options_;
   const RunFolder folder_;
+  std::unique_ptr<FileLock> lock_;
   const data::AugmentConfig& augment_;
   // Process
   DistEnv dist_env_;

@@ -1,6 +1,9 @@
 // mer train / eval / predict end to end on synthetic corpora: learning thresholds, interrupt + resume == one run,
 // run folder contents, and clear errors for wrong configs, missing files and corrupted checkpoints.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -143,6 +146,42 @@ TEST_F(TrainTest, RunFolderLogIsNeverWrittenThroughALinkOrAFifo) {
     EXPECT_EQ(std::count(first.err.begin(), first.err.end(), '\n'), 1) << first.err;
   }
   EXPECT_EQ(test::ReadBytes(victim), "precious\n");
+}
+
+// Issue 32, serious 4: while a process holds a run folder (here the test, as a running `mer train` would), a second
+// `train --out` of it, or a --resume, is refused in one line naming the holder's pid, and nothing in the folder
+// changes; the same for a second writer of one `predict --list --out`.
+TEST_F(TrainTest, ARunFolderOrListOutputInUseIsRefused) {
+  const fs::path config = Config("locked", {{"train", {{"epochs", 1}}}});
+  const fs::path run = *dir_ / "locked";
+  ASSERT_EQ(RunMer("train --config " + Q(config) + " --out " + Q(run) + " --device cpu").exit_code, 0);
+  EXPECT_TRUE(fs::is_regular_file(run / "mer.lock"));  // released when the run ended: the next line can take it
+  const int fd = ::open((run / "mer.lock").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ASSERT_EQ(::ftruncate(fd, 0), 0);
+  ASSERT_EQ(::pwrite(fd, "4242\n", 5, 0), 5);
+  const std::string before = test::ReadBytes(run / "best.pt");
+  for (const std::string extra : {"", " --resume"}) {
+    const auto second = RunMer("train --config " + Q(config) + " --out " + Q(run) + " --device cpu" + extra);
+    EXPECT_EQ(second.exit_code, 2) << extra << second.err;
+    EXPECT_NE(second.err.find("--out " + run.string() + " is in use by another mer (pid 4242)"), std::string::npos)
+        << second.err;
+    EXPECT_EQ(std::count(second.err.begin(), second.err.end(), '\n'), 1) << second.err;
+  }
+  EXPECT_EQ(test::ReadBytes(run / "best.pt"), before);
+  ::close(fd);
+  const fs::path out = *dir_ / "locked_list.jsonl";
+  test::WriteBytes(*dir_ / "locked_list.txt", (*dir_ / "emo/clips_45seconds/2.mp3").string() + "\n");
+  test::WriteBytes(out, "");
+  const int out_fd = ::open(out.c_str(), O_RDWR);
+  ASSERT_EQ(::flock(out_fd, LOCK_EX | LOCK_NB), 0);
+  const auto list = RunMer("predict --run " + Q(run) + " --list " + Q(*dir_ / "locked_list.txt") + " --out " + Q(out));
+  EXPECT_EQ(list.exit_code, 2) << list.err;
+  EXPECT_NE(list.err.find("is in use by another mer"), std::string::npos) << list.err;
+  EXPECT_EQ(test::ReadBytes(out), "");
+  ::close(out_fd);
+  EXPECT_EQ(RunMer("predict --run " + Q(run) + " --list " + Q(*dir_ / "locked_list.txt") + " --out " + Q(out)).exit_code, 0);
 }
 
 // Issue 17 case 1: a checkpoint that cannot be written (here the file size limit, as a full disk would) is one line

@@ -19,6 +19,22 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view byt
 int OpenForAppending(const std::filesystem::path& path);
 // Appends `bytes` to `path` (as OpenForAppending) in one write(); OutputError naming the path when it fails or is cut.
 void AppendToFile(const std::filesystem::path& path, std::string_view bytes);
+// An advisory lock (flock) held while the object lives, on `path` (created; a regular file only). Another process
+// holding it makes the constructor throw ConfigError "<what> is in use by another mer (pid N): ..."; the lock file
+// holds the holder's pid. A process that dies releases its lock with it.
+class FileLock {
+ public:
+  FileLock(const std::filesystem::path& path, const std::string& what);
+  // Locks an open descriptor (e.g. an output being appended to) instead of a lock file; no pid is recorded.
+  FileLock(int fd, const std::string& what);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+  bool own_fd_ = false;
+};
 // What a failed write's errno says to the user: "disk full" (ENOSPC), "disk quota exceeded" (EDQUOT), else strerror.
 std::string WriteErrorText(int error);
 

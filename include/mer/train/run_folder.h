@@ -35,6 +35,7 @@ class RunFolder {
   std::filesystem::path LastCheckpoint() const { return dir_ / "last.pt"; }
   std::filesystem::path MetricsFile() const { return dir_ / "metrics.json"; }    // the final report
   std::filesystem::path SweepFile() const { return dir_ / "sweep.json"; }        // scripts/sweep.sh's group
+  std::filesystem::path LockFile() const { return dir_ / "mer.lock"; }           // held by the training process
 
   // Every name mer and scripts/sweep.sh write into a run folder: the only files a reused --out may hold.
   static const std::set<std::string>& OwnFileNames();
