@@ -12,6 +12,9 @@ namespace {
 
 struct StatsHeadImpl : EmotionModel {
   explicit StatsHeadImpl(const ModelSpec& spec) : hidden_units(spec.hidden) {
+    if (spec.frames < 1) {
+      throw ConfigError("stats_head needs model.input_frames >= 1 (it is " + std::to_string(spec.frames) + ")");
+    }
     const int64_t features = 2 * static_cast<int64_t>(spec.n_mels);
     dropout = register_module("dropout", torch::nn::Dropout(spec.dropout));
     if (hidden_units > 0) dense = register_module("dense", torch::nn::Linear(features, hidden_units));

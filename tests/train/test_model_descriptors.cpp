@@ -23,7 +23,7 @@ ModelSpec SpecFor(const ModelDescriptor& d, int64_t frames) {
 TEST(ModelDescriptors, EveryModuleHasOneAndEveryOneAModule) {
   RegisterBuiltinModels();
   EXPECT_EQ(RegisteredModels(), DescribedModels());
-  EXPECT_EQ(DescribedModels().size(), 7u);
+  EXPECT_EQ(DescribedModels().size(), 8u);
 }
 
 TEST(ModelDescriptors, TheSmallestInputIsTheModulesOwn) {
