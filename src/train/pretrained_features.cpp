@@ -1,5 +1,6 @@
 #include "pretrained_features.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -33,6 +34,19 @@ const models::LoadedPretrained& PretrainedNetwork(const models::PretrainedModel&
     it = loaded.emplace(key, std::move(network)).first;
   }
   return it->second;
+}
+
+std::vector<torch::Tensor> ForwardInChunks(models::PretrainedNetworkImpl& network, const torch::Tensor& patches,
+                                           const std::vector<std::string>& layers) {
+  std::vector<std::vector<torch::Tensor>> chunks(layers.size());
+  for (int64_t start = 0; start < patches.size(0); start += kPretrainedChunk) {
+    const std::vector<torch::Tensor> values =
+        network.ForwardLayers(patches.narrow(0, start, std::min(kPretrainedChunk, patches.size(0) - start)), layers);
+    for (std::size_t l = 0; l < layers.size(); ++l) chunks[l].push_back(values[l]);
+  }
+  std::vector<torch::Tensor> out;
+  for (const auto& c : chunks) out.push_back(c.size() == 1 ? c[0] : torch::cat(c, 0));
+  return out;
 }
 
 std::shared_ptr<const data::FeatureTransform> PretrainedTransform(const PretrainedFrontendConfig& config) {
@@ -71,7 +85,7 @@ std::shared_ptr<const data::FeatureTransform> PretrainedTransform(const Pretrain
     torch::NoGradGuard no_grad;
     const torch::Tensor patches = models::PretrainedPatches(logmel);
     std::vector<std::vector<torch::Tensor>> outputs;
-    for (const Part& part : parts) outputs.push_back(part.network->ForwardLayers(patches, part.layers));
+    for (const Part& part : parts) outputs.push_back(ForwardInChunks(*part.network, patches, part.layers));
     std::vector<torch::Tensor> values;
     for (const auto& [part, layer] : order) values.push_back(outputs[part][layer]);
     const torch::Tensor rows_by_patch = torch::cat(values, 1).t().contiguous();  // [rows, patches]

@@ -23,8 +23,10 @@ std::vector<PretrainedResult> RunPretrained(const PretrainedOptions& options, co
     if (!r.error.empty()) continue;
     // The extractor runs one patch at a time (BATCH_SIZE = 1); batch norm is in inference mode, so a song's patches
     // go through together and give the same values.
-    const torch::Tensor out = network.network->Forward(models::PretrainedPatches(inputs[i].spectrogram).to(device),
-                                                       layer.name).to(torch::kCPU).contiguous();
+    const torch::Tensor out =
+        ForwardInChunks(*network.network, models::PretrainedPatches(inputs[i].spectrogram).to(device), {layer.name})[0]
+            .to(torch::kCPU)
+            .contiguous();
     r.patches = out.size(0);
     r.dims = out.size(1);
     r.values.assign(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
