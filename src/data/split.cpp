@@ -132,6 +132,10 @@ Split MakeSplit(const Corpus& corpus, const SplitConfig& c) {
       }
       split.train = rest;
       split.val = official_val;
+      if (split.train.empty()) {  // every item validation or test: nothing to learn from (issue 32, item 9)
+        throw ConfigError((split.method == "file" ? "data.split_file: " + c.file.string() : "the official split of " + corpus.dataset) +
+                          " leaves no training items (every item is in val or test)");
+      }
       return split;
     }
   } else if (split.method == "ratio") {

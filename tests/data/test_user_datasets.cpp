@@ -250,6 +250,15 @@ TEST(SplitFile, OfficialOrPrivateSplitFromIdPartRows) {
             std::string::npos);
   EXPECT_NE(error("song,part\nMT0000004637,train\n").find("bad.csv:1: a split file needs the columns id and part"),
             std::string::npos);
+  // A file that puts every item in val or test leaves nothing to train on: refused, naming the file (issue 32).
+  mer::test::WriteBytes(dir / "no_train.csv", "id,part\nMT0000004637,val\nMT0000011357,test\nMT0000011975,val\n");
+  const Corpus no_train = Load("fourq", root, {{"split_file", (dir / "no_train.csv").string()}});
+  SplitConfig from_file;
+  from_file.method = "file";
+  from_file.file = dir / "no_train.csv";
+  EXPECT_NE(ConfigErrorOf([&] { MakeSplit(no_train, from_file); })
+                .find("data.split_file: " + (dir / "no_train.csv").string() + " leaves no training items"),
+            std::string::npos);
   // Config: a split file that is not there, or with another split method.
   EXPECT_NE(ConfigErrorOf([&] { Load("fourq", root, {{"split_file", "nope.csv"}}); }).find("data.split_file"),
             std::string::npos);
