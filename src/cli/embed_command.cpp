@@ -13,6 +13,7 @@
 #include "embed_command.h"
 #include "output_paths.h"
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/core/npy.h"
 #include "mer/core/parallel.h"
 #include "mer/models/pretrained.h"
@@ -117,9 +118,9 @@ int RunEmbed(const EmbedArgs& a) {
     std::vector<nlohmann::json> lines;
     for (const train::PretrainedResult& r : Run(plugin, options, inputs)) {
       if (!r.error.empty()) {
-        lines.push_back({{"file", r.file.string()}, {"error", r.error}});
+        lines.push_back({{"file", Utf8Escaped(r.file.string())}, {"error", Utf8Escaped(r.error)}});
       } else {
-        lines.push_back({{"file", r.file.string()}, {"model", options.model}, {"layer", options.layer},
+        lines.push_back({{"file", Utf8Escaped(r.file.string())}, {"model", options.model}, {"layer", options.layer},
                          {"patches", r.patches}, {"mean", r.Mean()}});
       }
     }
@@ -145,7 +146,7 @@ int RunTags(const std::string& model, const std::vector<std::string>& files, int
     if (!r.error.empty()) {
       std::cerr << "mer: error: " << r.error << "\n";
       ++failed;
-      if (json) all.push_back({{"file", r.file.string()}, {"error", r.error}});
+      if (json) all.push_back({{"file", Utf8Escaped(r.file.string())}, {"error", Utf8Escaped(r.error)}});
       continue;
     }
     // The authors' tagger: the taggram's mean over the patches, the topN tags by that likelihood.
@@ -157,7 +158,7 @@ int RunTags(const std::string& model, const std::vector<std::string>& files, int
       nlohmann::json likelihood = nlohmann::json::object(), best = nlohmann::json::array();
       for (std::size_t k = 0; k < mean.size(); ++k) likelihood[tags[k]] = mean[k];
       for (int k = 0; k < top; ++k) best.push_back(tags[order[static_cast<std::size_t>(k)]]);
-      all.push_back({{"file", r.file.string()}, {"model", options.model}, {"patches", r.patches}, {"top", best},
+      all.push_back({{"file", Utf8Escaped(r.file.string())}, {"model", options.model}, {"patches", r.patches}, {"top", best},
                      {"tags", likelihood}});
       continue;
     }

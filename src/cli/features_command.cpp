@@ -84,9 +84,14 @@ std::vector<fs::path> PlanOutputs(const FeaturesOptions& options) {
     if (options.inputs.size() != 1) {
       throw ConfigError("--out takes one input, got " + std::to_string(options.inputs.size()) + "; use --out-dir DIR");
     }
+    RefuseOutputOverInput(options.out, "--out", {{options.inputs.front(), "the audio input"}});
     return {fs::path(options.out)};
   }
-  return OutputsInDir(options.inputs, options.out_dir, ".npy");
+  std::vector<fs::path> outputs = OutputsInDir(options.inputs, options.out_dir, ".npy");
+  std::vector<std::pair<fs::path, std::string>> inputs;
+  for (const auto& input : options.inputs) inputs.emplace_back(input, "an audio input");
+  for (const fs::path& out : outputs) RefuseOutputOverInput(out, "--out-dir", inputs);
+  return outputs;
 }
 
 int RunFeatures(const FeaturesOptions& options) {

@@ -1,5 +1,6 @@
 // `mer`: a thin dispatcher. Every subcommand lives in its own file; errors are caught here once and mapped to
 // exit codes with a one-line message.
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -15,6 +16,9 @@
 
 int main(int argc, char** argv) {
   using namespace mer::cli;
+  // A file-size limit (ulimit -f) would kill mer with SIGXFSZ mid-write; ignored, the write fails with EFBIG and is
+  // reported as the failed write it is (one line, exit 1, no temporary file left).
+  std::signal(SIGXFSZ, SIG_IGN);
   const StderrFilter filter;
   CLI::App app{"mer: music emotion recognition (log-mel features, datasets, models)"};
   app.set_version_flag("--version", std::string("mer ") + mer::kVersion);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "mer/core/error.h"
+#include "mer/train/run_folder.h"
 
 namespace mer::cli {
 
@@ -24,6 +25,26 @@ std::vector<std::filesystem::path> OutputsInDir(const std::vector<std::string>& 
     outputs.push_back(output);
   }
   return outputs;
+}
+
+void RefuseOutputOverInput(const std::filesystem::path& out, const std::string& flag,
+                           const std::vector<std::pair<std::filesystem::path, std::string>>& inputs) {
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec)) return;
+  for (const auto& [input, what] : inputs) {
+    if (std::filesystem::equivalent(out, input, ec) && !ec) {
+      throw ConfigError(flag + " " + out.string() + " is " + what + " (an input of this command): writing it would "
+                        "destroy it; choose another path");
+    }
+  }
+}
+
+std::vector<std::pair<std::filesystem::path, std::string>> RunFolderInputs(const std::filesystem::path& run) {
+  std::vector<std::pair<std::filesystem::path, std::string>> files;
+  for (const std::string& name : train::RunFolder::OwnFileNames()) {
+    files.emplace_back(run / name, "a file of run " + run.string());
+  }
+  return files;
 }
 
 }  // namespace mer::cli

@@ -1,5 +1,7 @@
 #include "predict_catalogue.h"
 
+#include "output_paths.h"
+
 #include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -18,7 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "output_paths.h"
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/core/file_io.h"
 #include "mer/core/parallel.h"
 #include "mer/train/ensemble.h"
@@ -120,10 +124,10 @@ class LineWriter {
 };
 
 nlohmann::json PredictionLine(const train::TrackPrediction& p) {
-  if (!p.error.empty()) return {{"file", p.file.string()}, {"error", p.error}};
+  if (!p.error.empty()) return {{"file", Utf8Escaped(p.file.string())}, {"error", Utf8Escaped(p.error)}};
   nlohmann::json track = nlohmann::json::object();
   for (std::size_t k = 0; k < p.names.size(); ++k) track[p.names[k]] = p.track[k];
-  nlohmann::json line = {{"file", p.file.string()}, {"track", track}, {"windows", p.curve.size()}};
+  nlohmann::json line = {{"file", Utf8Escaped(p.file.string())}, {"track", track}, {"windows", p.curve.size()}};
   if (p.classification) {
     line["class"] = p.MostProbable(p.track);
   }
@@ -144,6 +148,7 @@ int RunCatalogue(const CatalogueJob& a) {
   if (a.out.empty()) throw ConfigError("--list needs --out FILE.jsonl (one JSON line per song)");
   if (a.chunk < 1 || a.chunk > 4096) throw ConfigError("--chunk " + std::to_string(a.chunk) + ": expected 1 .. 4096");
   const auto [shard, shards] = ParseShard(a.shard);
+  RefuseOutputOverInput(a.out, "--out", {{a.list, "the --list file"}});
   const std::vector<std::string> listed = ReadList(a.list);
   // Opened (and locked: a second writer of the same --out is refused while this one runs) before it is read.
   LineWriter writer(a.out);
@@ -154,7 +159,7 @@ int RunCatalogue(const CatalogueJob& a) {
   for (std::size_t i = 0; i < listed.size(); ++i) {
     if (i % shards != shard) continue;
     ++in_shard;
-    if (!done.count(listed[i])) todo.push_back(listed[i]);
+    if (!done.count(Utf8Escaped(listed[i]))) todo.push_back(listed[i]);  // the lines hold escaped names
   }
   const std::size_t skipped = in_shard - todo.size();
   std::cerr << who << in_shard << " songs in " << (a.shard.empty() ? "the list" : "shard " + a.shard)
@@ -211,6 +216,7 @@ int RunCatalogue(const CatalogueJob& a) {
 }
 
 int RunPredictCatalogue(const CatalogueArgs& a) {
+  for (const auto& run : a.runs) RefuseOutputOverInput(a.out, "--out", RunFolderInputs(run));
   auto plugin = train::LoadTorchPluginAsync();
   const std::vector<fs::path> runs(a.runs.begin(), a.runs.end());
   CatalogueJob job;

@@ -11,10 +11,12 @@
 #include <CLI/CLI.hpp>
 
 #include "command.h"
+#include "output_paths.h"
 #include "local_ranks.h"
 #include "embed_command.h"
 #include "predict_catalogue.h"
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/core/parallel.h"
 #include "mer/train/ensemble.h"
 #include "mer/train/plugin.h"
@@ -93,6 +95,12 @@ void PrintMetrics(const nlohmann::json& m, const std::string& indent) {
 }
 
 int RunEval(const EvalArgs& a) {
+  std::vector<std::pair<std::filesystem::path, std::string>> inputs;
+  for (const auto& run : a.runs) {
+    const auto files = RunFolderInputs(run);
+    inputs.insert(inputs.end(), files.begin(), files.end());
+  }
+  if (!a.predictions.empty()) RefuseOutputOverInput(a.predictions, "--predictions", inputs);
   train::EvalOptions o;
   o.run_dir = a.runs.front();
   o.members.assign(a.runs.begin() + 1, a.runs.end());
@@ -130,6 +138,7 @@ struct ExportArgs {
 };
 
 int RunExport(const ExportArgs& a) {
+  RefuseOutputOverInput(a.out, "--out", RunFolderInputs(a.run));
   train::ExportOptions o;
   o.run_dir = a.run;
   o.out = a.out;
@@ -153,6 +162,13 @@ struct PredictArgs {
   int top = 3;
 };
 
+// --plot for input `index` of `count`: one file: as given; several: FILE-1.svg, FILE-2.svg, ...
+std::filesystem::path PlotPath(const std::string& plot, std::size_t index, std::size_t count) {
+  std::filesystem::path path = plot;
+  if (count > 1) path.replace_filename(path.stem().string() + "-" + std::to_string(index + 1) + path.extension().string());
+  return path;
+}
+
 int RunPredict(const PredictArgs& a) {
   if (!a.tags.empty()) {
     if (!a.runs.empty() || !a.catalogue.list.empty() || !a.plot.empty() || a.hop != 0) {
@@ -173,6 +189,15 @@ int RunPredict(const PredictArgs& a) {
   }
   if (a.files.empty()) throw ConfigError("mer predict needs audio files, or --list FILES.txt --out RESULTS.jsonl");
   if (!a.catalogue.out.empty() || !a.catalogue.shard.empty()) throw ConfigError("--out and --shard go with --list");
+  if (!a.plot.empty()) {  // the plot files (FILE-1.svg, ... for several inputs) must not be an input
+    std::vector<std::pair<std::filesystem::path, std::string>> inputs;
+    for (const auto& run : a.runs) {
+      const auto files = RunFolderInputs(run);
+      inputs.insert(inputs.end(), files.begin(), files.end());
+    }
+    for (const auto& f : a.files) inputs.emplace_back(f, "an audio input");
+    for (std::size_t i = 0; i < a.files.size(); ++i) RefuseOutputOverInput(PlotPath(a.plot, i, a.files.size()), "--plot", inputs);
+  }
   train::PredictOptions o;
   o.files.assign(a.files.begin(), a.files.end());
   o.hop_seconds = a.hop;
@@ -188,16 +213,11 @@ int RunPredict(const PredictArgs& a) {
     if (!p.error.empty()) {
       std::cerr << "mer: error: " << p.error << "\n";
       ++failed;
-      if (a.json) all.push_back({{"file", p.file.string()}, {"error", p.error}});
+      if (a.json) all.push_back({{"file", Utf8Escaped(p.file.string())}, {"error", Utf8Escaped(p.error)}});
       continue;
     }
-    if (!a.plot.empty()) {  // one file: --plot as given; several: FILE-1.svg, FILE-2.svg, ...
-      std::filesystem::path path = a.plot;
-      if (a.files.size() > 1) {
-        const std::size_t index = static_cast<std::size_t>(&p - predictions.data()) + 1;
-        path.replace_filename(path.stem().string() + "-" + std::to_string(index) + path.extension().string());
-      }
-      WriteEmotionCurve(p, path);
+    if (!a.plot.empty()) {
+      WriteEmotionCurve(p, PlotPath(a.plot, static_cast<std::size_t>(&p - predictions.data()), a.files.size()));
     }
     // Classification: the most probable class, of the track (mean of the windows' probabilities) and per window.
     if (a.json) {
@@ -209,7 +229,7 @@ int RunPredict(const PredictArgs& a) {
         if (p.classification) point["class"] = p.MostProbable(p.curve[w]);
         curve.push_back(point);
       }
-      nlohmann::json song = {{"file", p.file.string()}, {"track", track}, {"curve", curve}};
+      nlohmann::json song = {{"file", Utf8Escaped(p.file.string())}, {"track", track}, {"curve", curve}};
       if (p.classification) song["class"] = p.MostProbable(p.track);
       all.push_back(song);
     } else {

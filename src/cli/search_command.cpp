@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/core/parallel.h"
 #include "mer/train/api.h"
 #include "mer/train/plugin.h"
@@ -92,7 +93,7 @@ void PrintHits(const SearchArgs& a, const std::vector<train::SearchHit>& hits, s
   if (a.json) {
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t r = 0; r < shown; ++r) {
-      results.push_back({{"rank", r + 1}, {"file", hits[r].file}, {"distance", hits[r].distance},
+      results.push_back({{"rank", r + 1}, {"file", Utf8Escaped(hits[r].file)}, {"distance", hits[r].distance},
                          {"valence", hits[r].valence}, {"arousal", hits[r].arousal}});
     }
     std::cout << nlohmann::json({{"query", {{"valence", a.valence}, {"arousal", a.arousal}}},

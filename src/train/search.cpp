@@ -7,6 +7,7 @@
 
 #include "mer/audio/decoder.h"
 #include "mer/core/error.h"
+#include "mer/core/strings.h"
 #include "mer/core/file_io.h"
 #include "mer/train/run_folder.h"
 
@@ -196,6 +197,9 @@ SearchCache LoadSearchCache(const fs::path& run_dir) {
 void SaveSearchCache(const fs::path& run_dir, const SearchCache& cache) {
   nlohmann::json songs = nlohmann::json::object();
   for (const auto& [file, e] : cache.songs) {
+    // A name that is not UTF-8 (a Latin-1 file name) cannot be a JSON key as it is: not cached, embedded again next
+    // time, never an error.
+    if (Utf8Escaped(file) != file) continue;
     songs[file] = {{"size", e.size},         {"mtime_ns", e.mtime_ns}, {"mu", e.mu},
                    {"log_sigma", e.log_sigma}, {"valence", e.valence}, {"arousal", e.arousal}};
   }
