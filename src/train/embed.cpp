@@ -99,11 +99,10 @@ std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const 
                        std::to_string(run.feature_norm.mean.size()));
       continue;
     }
-    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, nullptr, run.waveform);
     torch::Tensor embedding_sum, va_sum;
-    for (std::size_t b = 0; b < windows.size(); b += 16) {
-      const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
-                                             windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
+    std::size_t windows = 0;
+    ForEachWindowBatch(s, run.frames, hop, run.waveform, [&](const std::vector<data::Example>& batch,
+                                                             const std::vector<int64_t>&) {
       const torch::Tensor x = FeaturesTensor(batch, run.feature_norm, run.device);
       const torch::Tensor music = model->EmbedMusic(x);  // the encoder runs once for both
       const torch::Tensor embedding = music.to(torch::kCPU, torch::kDouble).sum(0);
@@ -111,8 +110,9 @@ std::vector<std::string> EmbedSongs(const std::filesystem::path& run_dir, const 
           ToOutputSpace(model->EstimateEmotion(music), run.task, run.normalizer).to(torch::kCPU, torch::kDouble).sum(0);
       embedding_sum = embedding_sum.defined() ? embedding_sum + embedding : embedding;
       va_sum = va_sum.defined() ? va_sum + va : va;
-    }
-    const double n = static_cast<double>(windows.size());
+      windows += batch.size();
+    });
+    const double n = static_cast<double>(windows);
     const torch::Tensor mean = (embedding_sum / n).contiguous();
     const int64_t dim = mean.size(0) / 2;
     SongEmbedding song = FileStamp(input.file);

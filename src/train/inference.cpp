@@ -279,10 +279,12 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   return run;
 }
 
-std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
-                                          std::vector<double>* start_frames, bool waveform) {
+void ForEachWindowBatch(const features::Spectrogram& s, int64_t frames, int64_t hop, bool waveform,
+                        const std::function<void(const std::vector<data::Example>& windows,
+                                                 const std::vector<int64_t>& start_frames)>& batch) {
   const std::optional<float> pad = waveform ? std::optional<float>(0.0f) : std::nullopt;
   std::vector<data::Example> windows;
+  std::vector<int64_t> starts;
   for (int64_t start = 0;; start += hop) {
     data::Example e;
     e.n_mels = s.n_mels;
@@ -290,10 +292,15 @@ std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_
     e.first_frame = start;
     e.features = data::CutFrames(s, start, frames, s.frames, pad);
     windows.push_back(std::move(e));
-    if (start_frames) start_frames->push_back(static_cast<double>(start));
-    if (start + frames >= s.frames) break;
+    starts.push_back(start);
+    const bool last = start + frames >= s.frames;
+    if (last || windows.size() == kWindowBatch) {
+      batch(windows, starts);
+      windows.clear();
+      starts.clear();
+    }
+    if (last) break;
   }
-  return windows;
 }
 
 namespace {
@@ -553,14 +560,11 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       throw InputError(input.file.string() + ": features have " + std::to_string(s.n_mels) + " mel bands, the model " +
                        std::to_string(run.feature_norm.mean.size()));
     }
-    std::vector<double> starts;
-    const std::vector<data::Example> windows = SlidingWindows(s, run.frames, hop, &starts, run.waveform);
-    for (double start : starts) {
-      p.times.push_back((start + std::min<double>(run.frames, s.frames - start) / 2.0) / frames_per_second);
-    }
-    for (std::size_t b = 0; b < windows.size(); b += 16) {
-      const std::vector<data::Example> batch(windows.begin() + static_cast<long>(b),
-                                             windows.begin() + static_cast<long>(std::min(windows.size(), b + 16)));
+    ForEachWindowBatch(s, run.frames, hop, run.waveform, [&](const std::vector<data::Example>& batch,
+                                                             const std::vector<int64_t>& starts) {
+      for (int64_t start : starts) {
+        p.times.push_back((start + std::min<double>(run.frames, s.frames - start) / 2.0) / frames_per_second);
+      }
       const torch::Tensor y = ToOutputSpace(run.checkpoint.model->forward(FeaturesTensor(batch, run.feature_norm, run.device)),
                                             run.task, run.normalizer)
                                   .to(torch::kCPU, torch::kDouble)
@@ -568,7 +572,7 @@ std::vector<TrackPrediction> Predict(const PredictOptions& options, const std::v
       for (int64_t r = 0; r < y.size(0); ++r) {
         p.curve.emplace_back(y[r].data_ptr<double>(), y[r].data_ptr<double>() + y.size(1));
       }
-    }
+    });
     p.track.assign(p.names.size(), 0.0);
     for (const auto& row : p.curve) {
       for (std::size_t k = 0; k < row.size(); ++k) p.track[k] += row[k] / p.curve.size();

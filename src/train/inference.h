@@ -1,6 +1,7 @@
 // Running a model over whole items (internal to the train library).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -92,9 +93,12 @@ struct LoadedRun {
 LoadedRun OpenRun(const std::filesystem::path& run_dir, const std::string& device_name);
 
 // Windows of `frames` frames every `hop` frames over a whole spectrogram (the last one reaches its end; short
-// spectrograms are padded as in training); their first frames go to *start_frames when given.
-std::vector<data::Example> SlidingWindows(const features::Spectrogram& s, int64_t frames, int64_t hop,
-                                          std::vector<double>* start_frames, bool waveform);
+// spectrograms are padded as in training), handed to `batch` kWindowBatch at a time with their first frames: only
+// one batch of windows is ever held, however small the hop (issue 32: --hop 0.0001 s on a 3 h file held 8 GB).
+inline constexpr std::size_t kWindowBatch = 16;
+void ForEachWindowBatch(const features::Spectrogram& s, int64_t frames, int64_t hop, bool waveform,
+                        const std::function<void(const std::vector<data::Example>& windows,
+                                                 const std::vector<int64_t>& start_frames)>& batch);
 
 // The items of a corpus that have their audio file (the rest are counted by the caller and left out).
 data::Corpus WithAudio(const data::Corpus& corpus, std::size_t* missing);

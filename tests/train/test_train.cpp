@@ -240,6 +240,27 @@ TEST_F(TrainTest, NonUtf8FileNamesAreWrittenEscapedAndNeverStopAList) {
   EXPECT_NE(again.err.find("2 already in"), std::string::npos) << again.err;
 }
 
+// Issue 32, item 8: predict --hop holds one batch of windows, not all of them. A 600 s song at a hop of one frame
+// is 12,705 windows (443 MB of features held at once before: 929 MB peak). Under a data limit of 800 MB (loading
+// the plugin takes ~600 MB of it; the old code ran out of memory) it is scored, with the same track mean and last
+// window as at a hop that rounds to one frame.
+TEST_F(TrainTest, PredictAtAnyHopHoldsOneBatchOfWindows) {
+  const fs::path run = *dir_ / "hop_memory";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("hop_memory", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);
+  ASSERT_EQ(RunMer("data synth --dataset emomusic --out " + Q(*dir_ / "long") + " --songs 4 --seconds 600 --seed 9").exit_code, 0);
+  const fs::path song = *dir_ / "long/clips_45seconds/2.mp3";
+  const auto tiny = RunMer("predict --run " + Q(run) + " --json --hop 0.0001 " + Q(song), "ulimit -d 800000;");
+  ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+  const nlohmann::json j = nlohmann::json::parse(tiny.out);
+  EXPECT_GT(j[0]["curve"].size(), 12000u);
+  const auto frame = RunMer("predict --run " + Q(run) + " --json --hop 0.04 " + Q(song));  // 1024 / 22050 s rounds to 1
+  ASSERT_EQ(frame.exit_code, 0) << frame.err;
+  const nlohmann::json f = nlohmann::json::parse(frame.out);
+  EXPECT_EQ(f[0]["curve"].size(), j[0]["curve"].size());
+  EXPECT_NEAR(f[0]["track"]["valence"].get<double>(), j[0]["track"]["valence"].get<double>(), 1e-9);
+  EXPECT_EQ(j[0]["curve"].back()["time"], f[0]["curve"].back()["time"]);
+}
+
 // Issue 17 case 1: a checkpoint that cannot be written (here the file size limit, as a full disk would) is one line
 // and exit 1, leaves no temporary file and the previous last.pt intact; the resumed run logs every epoch once.
 TEST_F(TrainTest, AFailedCheckpointWriteLosesNothing) {
