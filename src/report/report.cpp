@@ -38,8 +38,29 @@ std::string Fixed(double v, int digits = 3) {
   return buffer;
 }
 
-std::string CsvField(const std::string& s) {
-  return s.find_first_of(",\"\n") == std::string::npos ? s : "\"" + s + "\"";  // (no quotes in our own fields)
+// A text field by RFC 4180 (quoted when it holds a comma, quote or line break; quotes doubled), and one that a
+// spreadsheet would read as a formula (=, +, -, @, tab, CR first) prefixed with ' (OWASP's rule): group names come
+// from folder names, which anyone may choose.
+std::string CsvField(std::string s) {
+  if (!s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos) s.insert(s.begin(), '\'');
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// A Markdown table cell: | escaped, < and > as entities (no raw HTML), line breaks as spaces, empty as "–".
+std::string MarkdownCell(const std::string& s) {
+  if (s.empty()) return "–";
+  std::string cell;
+  for (char c : s) {
+    if (c == '|') cell += "\\|";
+    else if (c == '<') cell += "&lt;";
+    else if (c == '>') cell += "&gt;";
+    else if (c == '\n' || c == '\r') cell += ' ';
+    else cell += c;
+  }
+  return cell;
 }
 
 }  // namespace
@@ -75,7 +96,10 @@ std::vector<RunRecord> CollectRuns(const fs::path& runs_dir) {
       if (metrics.contains("test")) Flatten(metrics.at("test"), "", &r.metrics);
       runs.push_back(std::move(r));
     } catch (const std::exception& e) {
-      std::cerr << "mer report: skipping " << dir.string() << ": unreadable metrics.json or config.json\n";
+      // Skipped with the reason (the JSON parser's own says where a file is malformed), cut to one line of 200.
+      std::string why = OneLineMessage(e.what());
+      if (why.size() > 200) why = why.substr(0, 200) + "...";
+      std::cerr << "mer report: skipping " << dir.string() << ": unreadable metrics.json or config.json (" << why << ")\n";
     }
   }
   return runs;
@@ -154,7 +178,8 @@ std::vector<SummaryRow> Summarise(const std::vector<RunRecord>& runs, const std:
 std::string SummaryCsv(const std::vector<SummaryRow>& rows) {
   std::string csv = "group,model,dataset,task,metric,mean,std,runs,paper,paper_source\n";
   for (const auto& r : rows) {
-    csv += CsvField(r.group) + "," + r.model + "," + r.dataset + "," + r.task + "," + r.metric + "," + Fixed(r.mean, 6) +
+    csv += CsvField(r.group) + "," + CsvField(r.model) + "," + CsvField(r.dataset) + "," + CsvField(r.task) + "," +
+           CsvField(r.metric) + "," + Fixed(r.mean, 6) +
            "," + Fixed(r.std, 6) + "," + std::to_string(r.runs) + "," + (r.paper ? Fixed(*r.paper, 4) : "") + "," +
            CsvField(r.paper_source) + "\n";
   }
@@ -167,9 +192,9 @@ std::string SummaryMarkdown(const std::vector<SummaryRow>& rows) {
   for (const auto& r : rows) {
     const auto headline = HeadlineMetrics(r.task);
     if (std::find(headline.begin(), headline.end(), r.metric) == headline.end()) continue;
-    md += "| " + r.group + " | " + r.dataset + " | " + r.task + " | " + r.metric + " | " + Fixed(r.mean) + " ± " +
-          Fixed(r.std) + " | " + std::to_string(r.runs) + " | " + (r.paper ? Fixed(*r.paper) : "–") + " | " +
-          (r.paper_source.empty() ? "–" : r.paper_source) + " |\n";
+    md += "| " + MarkdownCell(r.group) + " | " + MarkdownCell(r.dataset) + " | " + MarkdownCell(r.task) + " | " +
+          MarkdownCell(r.metric) + " | " + Fixed(r.mean) + " ± " + Fixed(r.std) + " | " + std::to_string(r.runs) + " | " +
+          (r.paper ? Fixed(*r.paper) : "–") + " | " + MarkdownCell(r.paper_source) + " |\n";
   }
   return md;
 }
@@ -179,11 +204,7 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
   for (const auto& r : rows) {
     for (const auto& m : HeadlineMetrics(r.task)) metrics_of[r.dataset].insert(m);
   }
-  const auto cell = [](std::string s) {
-    std::replace(s.begin(), s.end(), '|', '/');
-    std::replace(s.begin(), s.end(), '\n', ' ');
-    return s.empty() ? std::string("–") : s;
-  };
+  const auto cell = MarkdownCell;
   std::string md;
   for (const auto& [dataset, metrics] : metrics_of) {
     for (const auto& p : papers) {
@@ -195,7 +216,7 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
         start = end + 1;
       }
       if (!on_dataset || !p.value || !metrics.count(p.metric)) continue;
-      md += "| " + dataset + " | " + p.metric + " | " + Fixed(*p.value) + " | " + cell(p.paper_model) + " | " +
+      md += "| " + MarkdownCell(dataset) + " | " + MarkdownCell(p.metric) + " | " + Fixed(*p.value) + " | " + cell(p.paper_model) + " | " +
             cell(p.paper.empty() ? p.source : p.paper) + (p.kind.empty() ? "" : " (" + p.kind + ")") + " | " +
             cell(p.protocol) + " | " + cell(p.source) + " |\n";
     }

@@ -235,11 +235,23 @@ void CheckRunFolder(const RunFolder& folder, bool resume) {
   // checked above); files the user added beside it are left alone.
   if (resume) return;
   if (fs::is_directory(run, ec)) {
+    // What may be there before a run starts: the lock (taken just now), what scripts/sweep.sh writes before it
+    // calls mer (sweep.json, train.out), and mer's temporary files (an own name + ".tmp-"). Anything else of mer's
+    // (metrics.json, best.pt, ...) counts only beside mer's marks, config.json and labels.json: a folder holding
+    // the user's own metrics.json is not a run (issue 32, item 11).
+    static const std::set<std::string> kBeforeARun = {"mer.lock", "sweep.json", "train.out"};
+    const bool marked = fs::exists(folder.ConfigFile(), ec) && fs::exists(folder.LabelsFile(), ec);
     for (const auto& entry : fs::directory_iterator(run, ec)) {
       const std::string name = entry.path().filename().string();
-      if (RunFolder::OwnFileNames().count(name) || name.find(".tmp-") != std::string::npos) continue;
-      throw ConfigError("--out " + run.string() + ": the folder holds files that are not a mer run's (" + name +
-                        "); nothing is written there: use a new or empty folder");
+      const auto tmp = name.find(".tmp-");
+      const std::string own = tmp == std::string::npos ? name : name.substr(0, tmp);
+      if (!RunFolder::OwnFileNames().count(own)) {
+        throw ConfigError("--out " + run.string() + ": the folder holds files that are not a mer run's (" + name +
+                          "); nothing is written there: use a new or empty folder");
+      }
+      if (marked || kBeforeARun.count(own) || tmp != std::string::npos || own == "config.json") continue;
+      throw ConfigError("--out " + run.string() + ": its " + name + " is not a mer run's (no config.json and " +
+                        "labels.json beside it); nothing is written there: use a new or empty folder");
     }
     if (fs::exists(folder.ConfigFile(), ec) && !fs::exists(folder.LabelsFile(), ec)) {  // e.g. the user's --config
       throw ConfigError("--out " + run.string() + ": its config.json is not a mer run's (no labels.json beside it); "

@@ -180,6 +180,28 @@ TEST(Report, PublishedNumbersOnTheRunsDatasets) {
   EXPECT_TRUE(report::PublishedMarkdown({run}, {}).empty());
 }
 
+// Issue 32, item 10: group names are folder names anyone may choose. summary.csv follows RFC 4180 (quotes doubled
+// inside a quoted field) and defuses formulas; summary.md escapes |, raw HTML and line breaks.
+TEST(Report, SummaryFilesEscapeWhatAFolderNameCanHold) {
+  report::SummaryRow row;
+  row.group = "say \"hi\", <b>bold</b> | x\nnext";
+  row.model = "quan_cnn";
+  row.dataset = "emomusic";
+  row.task = "regression";
+  row.metric = "r2";
+  row.runs = 1;
+  report::SummaryRow formula = row;
+  formula.group = "=HYPERLINK(\"http://x\")";
+  const std::string csv = report::SummaryCsv({row, formula});
+  EXPECT_NE(csv.find("\n\"say \"\"hi\"\", <b>bold</b> | x\nnext\",quan_cnn,emomusic,regression,r2,"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\n\"'=HYPERLINK(\"\"http://x\"\")\",quan_cnn,"), std::string::npos) << csv;
+  const std::string md = report::SummaryMarkdown({row});
+  EXPECT_NE(md.find("| say \"hi\", &lt;b&gt;bold&lt;/b&gt; \\| x next | emomusic | regression | r2 |"), std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("<b>"), std::string::npos) << md;
+}
+
 class ReportCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -324,6 +324,19 @@ TEST_F(TrainTest, OutOntoAFolderOfTheUsersFilesIsRefused) {
   r = RunMer("train --config " + Q(config) + " --out " + Q(swept));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(swept / "metrics.json"));
+  // Issue 32, item 11 and a minor one: a folder of the user's own metrics.json (a file name mer also writes) is not a
+  // run without mer's marks (config.json and labels.json); a user's file named like a temporary file is not mer's.
+  for (const std::string name : {"metrics.json", "my.tmp-1"}) {
+    const fs::path theirs = *dir_ / ("theirs_" + name);
+    fs::create_directories(theirs);
+    test::WriteBytes(theirs / name, "{\"their\": 1}");
+    r = RunMer("train --config " + Q(config) + " --out " + Q(theirs));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("not a mer run's"), std::string::npos) << r.err;
+    EXPECT_EQ(test::ReadBytes(theirs / name), "{\"their\": 1}");
+    EXPECT_FALSE(fs::exists(theirs / "config.json"));
+  }
 }
 
 TEST_F(TrainTest, TaggingLearnsTheEmotionTags) {
