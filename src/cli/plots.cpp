@@ -8,6 +8,7 @@
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
 #include "mer/data/csv.h"
+#include "mer/report/report.h"
 #include "mer/report/svg.h"
 #include "mer/train/run_folder.h"
 
@@ -20,25 +21,12 @@ namespace {
 // loss.svg and validation.svg from the run's train_log.jsonl (nothing when the run has no log).
 void WriteTrainingCurves(const fs::path& run_dir, const fs::path& out_dir, std::vector<fs::path>* written) {
   const fs::path log_path = train::RunFolder(run_dir).LogFile();
-  std::ifstream log(log_path);
-  if (!log) return;
-  report::Series loss{"train loss", {}, {}, {}}, monitor{"validation", {}, {}, {}};
-  std::string line, monitor_name = "validation metric";
-  while (std::getline(log, line)) {
-    try {
-      const auto j = nlohmann::json::parse(line);
-      const double epoch = j.at("epoch").get<double>();
-      loss.x.push_back(epoch);
-      loss.y.push_back(j.at("train_loss").get<double>());
-      if (j.contains("monitor_value") && j["monitor_value"].is_number()) {
-        monitor.x.push_back(epoch);
-        monitor.y.push_back(j["monitor_value"].get<double>());
-        monitor_name = "validation " + j.value("monitor", std::string("metric"));
-      }
-    } catch (const nlohmann::json::exception&) {
-      throw InputError(log_path.string() + ": a line is not valid JSON");
-    }
-  }
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(log_path, ec))) return;
+  // Read by the input policy (a regular file of bounded size; a FIFO cannot hang it), every line checked.
+  const report::TrainingCurves curves = report::ParseTrainLog(ReadFile(log_path), log_path.string());
+  report::Series loss = curves.loss, monitor = curves.monitor;
+  const std::string monitor_name = curves.monitor_name;
   report::ChartOptions o;
   o.title = "Training loss";
   o.x_label = "epoch";

@@ -45,10 +45,13 @@ std::pair<std::size_t, std::size_t> ParseShard(const std::string& text) {
   return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
 }
 
-// The list: one path per line; blank lines and lines starting with '#' are skipped; CR LF accepted.
-std::vector<std::string> ReadList(const fs::path& path) {
+// The list: one path per line; blank lines and lines starting with '#' are skipped; CR LF accepted; a path listed
+// again is counted in *repeated and scored once.
+std::vector<std::string> ReadList(const fs::path& path, std::size_t* repeated) {
   std::istringstream in(ReadFile(path));
   std::vector<std::string> files;
+  std::set<std::string> seen;
+  *repeated = 0;
   std::size_t line_number = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_number;
@@ -56,6 +59,10 @@ std::vector<std::string> ReadList(const fs::path& path) {
     if (line.empty() || line[0] == '#') continue;
     if (line.find('\0') != std::string::npos) {
       throw InputError(path.string() + ":" + std::to_string(line_number) + ": a path holds a NUL byte");
+    }
+    if (!seen.insert(line).second) {
+      ++*repeated;
+      continue;
     }
     files.push_back(line);
   }
@@ -149,7 +156,9 @@ int RunCatalogue(const CatalogueJob& a) {
   if (a.chunk < 1 || a.chunk > 4096) throw ConfigError("--chunk " + std::to_string(a.chunk) + ": expected 1 .. 4096");
   const auto [shard, shards] = ParseShard(a.shard);
   RefuseOutputOverInput(a.out, "--out", {{a.list, "the --list file"}});
-  const std::vector<std::string> listed = ReadList(a.list);
+  std::size_t repeated = 0;
+  const std::vector<std::string> listed = ReadList(a.list, &repeated);
+  if (repeated > 0) std::cerr << who << repeated << " paths listed more than once are scored once\n";
   // Opened (and locked: a second writer of the same --out is refused while this one runs) before it is read.
   LineWriter writer(a.out);
   const FileLock lock(writer.fd(), "--out " + a.out);

@@ -268,4 +268,34 @@ std::vector<fs::path> WriteReport(const std::vector<SummaryRow>& rows, const fs:
   return written;
 }
 
+TrainingCurves ParseTrainLog(const std::string& text, const std::string& source) {
+  TrainingCurves curves;
+  curves.loss.name = "train loss";
+  curves.monitor.name = "validation";
+  std::size_t number = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    const auto number_at = [&](const char* key) { return j.is_object() && j.contains(key) && j[key].is_number(); };
+    if (!number_at("epoch") || !number_at("train_loss")) {
+      throw InputError(source + ":" + std::to_string(number) + ": not a training log entry (JSON with a numeric epoch "
+                       "and train_loss)");
+    }
+    const double epoch = j["epoch"].get<double>();
+    curves.loss.x.push_back(epoch);
+    curves.loss.y.push_back(j["train_loss"].get<double>());
+    if (number_at("monitor_value")) {
+      curves.monitor.x.push_back(epoch);
+      curves.monitor.y.push_back(j["monitor_value"].get<double>());
+      if (j.contains("monitor") && j["monitor"].is_string()) {
+        curves.monitor_name = "validation " + j["monitor"].get<std::string>();
+      }
+    }
+  }
+  return curves;
+}
+
 }  // namespace mer::report

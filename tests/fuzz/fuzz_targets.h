@@ -21,6 +21,8 @@ int RunMeta(const uint8_t* data, std::size_t size);      // checkpoint meta as e
 int SearchCache(const uint8_t* data, std::size_t size);  // search cache content and the ranking it feeds
 int Audio(const uint8_t* data, std::size_t size);        // audio decoding front door (any extension)
 int SafeTensors(const uint8_t* data, std::size_t size);  // pretrained weight files (safetensors)
+int CacheEntry(const uint8_t* data, std::size_t size);   // a feature-cache entry on disk, as a run reads it
+int RunFolder(const uint8_t* data, std::size_t size);    // a run folder's files as report and eval --plots read them
 
 struct Target {
   std::string name;  // folder name under tests/fuzz/regressions and the executable's suffix (fuzz_<name>)

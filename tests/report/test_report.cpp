@@ -202,6 +202,22 @@ TEST(Report, SummaryFilesEscapeWhatAFolderNameCanHold) {
   EXPECT_EQ(md.find("<b>"), std::string::npos) << md;
 }
 
+// Issue 32, minor: a bad line of train_log.jsonl is named by its line number (eval --plots read it without one).
+TEST(Report, TrainLogLinesAreCheckedWithTheirNumbers) {
+  const report::TrainingCurves c = report::ParseTrainLog(
+      "{\"epoch\": 1, \"train_loss\": 0.5, \"monitor\": \"r2\", \"monitor_value\": 0.1}\n{\"epoch\": 2, \"train_loss\": 0.4}\n",
+      "log");
+  EXPECT_EQ(c.loss.y, (std::vector<double>{0.5, 0.4}));
+  EXPECT_EQ(c.monitor.x, (std::vector<double>{1}));
+  EXPECT_EQ(c.monitor_name, "validation r2");
+  try {
+    report::ParseTrainLog("{\"epoch\": 1, \"train_loss\": 0.5}\n{\"epoch\": \"two\"}\n", "RUN/train_log.jsonl");
+    ADD_FAILURE() << "accepted a bad line";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("RUN/train_log.jsonl:2: not a training log entry"), std::string::npos) << e.what();
+  }
+}
+
 class ReportCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -240,6 +240,32 @@ TEST_F(TrainTest, NonUtf8FileNamesAreWrittenEscapedAndNeverStopAList) {
   EXPECT_NE(again.err.find("2 already in"), std::string::npos) << again.err;
 }
 
+// Issue 32, minor: a path listed twice is scored once; OMP_NUM_THREADS far beyond the cores is brought down (it hung
+// a run); an error quoting a huge value is cut to one readable line, and bytes that are not UTF-8 are escaped.
+TEST_F(TrainTest, MinorHostileInputsOfTheSecondCampaign) {
+  const fs::path run = *dir_ / "minor";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("minor", {{"train", {{"epochs", 1}}}})) + " --out " + Q(run)).exit_code, 0);
+  const std::string song = (*dir_ / "emo/clips_45seconds/2.mp3").string();
+  test::WriteBytes(*dir_ / "twice.txt", song + "\n" + song + "\n");
+  const auto list = RunMer("predict --run " + Q(run) + " --list " + Q(*dir_ / "twice.txt") + " --out " +
+                           Q(*dir_ / "twice.jsonl"), "OMP_NUM_THREADS=100000");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.err.find("1 paths listed more than once are scored once"), std::string::npos) << list.err;
+  EXPECT_NE(list.err.find("OMP_NUM_THREADS=100000 is more than 4 threads per core"), std::string::npos) << list.err;
+  const std::string lines = test::ReadBytes(*dir_ / "twice.jsonl");
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1) << lines;
+  const auto huge = RunMer("train --config " + Q(Config("minor_huge")) + " --set model.name=" + std::string(5000, 'A') +
+                           " --out " + Q(*dir_ / "minor_huge"));
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_LT(huge.err.size(), 1200u) << huge.err.size();
+  EXPECT_NE(huge.err.find("more bytes)"), std::string::npos) << huge.err.substr(0, 300);
+  const auto latin1 = RunMer("train --config " + Q(Config("minor_latin1")) + " --set 'model.name=caf\xe9'" +
+                             " --out " + Q(*dir_ / "minor_latin1"));
+  EXPECT_EQ(latin1.exit_code, 2);
+  EXPECT_NE(latin1.err.find("caf\\xe9"), std::string::npos) << latin1.err;
+  EXPECT_EQ(latin1.err.find("caf\xe9"), std::string::npos) << latin1.err;
+}
+
 // Issue 32, item 8: predict --hop holds one batch of windows, not all of them. A 600 s song at a hop of one frame
 // is 12,705 windows (443 MB of features held at once before: 929 MB peak). Under a data limit of 800 MB (loading
 // the plugin takes ~600 MB of it; the old code ran out of memory) it is scored, with the same track mean and last

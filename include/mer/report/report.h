@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "mer/report/svg.h"
+
 namespace mer::report {
 
 struct RunRecord {
@@ -57,5 +59,14 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
 // With papers, summary.md also holds PublishedMarkdown.
 std::vector<std::filesystem::path> WriteReport(const std::vector<SummaryRow>& rows, const std::filesystem::path& out_dir,
                                                const std::vector<PaperResult>& papers = {});
+
+// A run's train_log.jsonl as the training curves of `mer eval --plots`: the train loss per epoch and, where logged,
+// the validation monitor's value (its name in *monitor_name). InputError naming the file and line when a line is not
+// a log entry (not JSON, or without a numeric epoch and train_loss).
+struct TrainingCurves {
+  Series loss, monitor;
+  std::string monitor_name = "validation metric";
+};
+TrainingCurves ParseTrainLog(const std::string& text, const std::string& source);
 
 }  // namespace mer::report
