@@ -197,6 +197,14 @@ int RunPredict(const PredictArgs& a) {
     }
     for (const auto& f : a.files) inputs.emplace_back(f, "an audio input");
     for (std::size_t i = 0; i < a.files.size(); ++i) RefuseOutputOverInput(PlotPath(a.plot, i, a.files.size()), "--plot", inputs);
+    // With several songs --plot names a pattern (NAME-1.svg, ...): a device or folder there (--plot /dev/null) would
+    // have made /dev/null-1, /dev/null-2.
+    std::error_code ec;
+    const auto status = std::filesystem::status(a.plot, ec);
+    if (a.files.size() > 1 && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+      throw ConfigError("--plot " + a.plot + " is not a regular file: with several songs it names the files " +
+                        PlotPath(a.plot, 0, a.files.size()).string() + ", ...; give a file name");
+    }
   }
   train::PredictOptions o;
   o.files.assign(a.files.begin(), a.files.end());
@@ -216,8 +224,13 @@ int RunPredict(const PredictArgs& a) {
       if (a.json) all.push_back({{"file", Utf8Escaped(p.file.string())}, {"error", Utf8Escaped(p.error)}});
       continue;
     }
-    if (!a.plot.empty()) {
-      WriteEmotionCurve(p, PlotPath(a.plot, static_cast<std::size_t>(&p - predictions.data()), a.files.size()));
+    if (!a.plot.empty()) {  // a plot that cannot be written is that song's error; its result is still printed
+      try {
+        WriteEmotionCurve(p, PlotPath(a.plot, static_cast<std::size_t>(&p - predictions.data()), a.files.size()));
+      } catch (const Error& e) {
+        std::cerr << "mer: error: " << e.what() << "\n";
+        ++failed;
+      }
     }
     // Classification: the most probable class, of the track (mean of the windows' probabilities) and per window.
     if (a.json) {

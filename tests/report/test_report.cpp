@@ -262,6 +262,16 @@ TEST_F(ReportCli, EvalPlotsAndPredictPlot) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(*dir_ / "many-1.svg"));
   EXPECT_TRUE(fs::exists(*dir_ / "many-2.svg"));
+  // Issue 32, minor: --plot on a device with several songs is refused (it made /dev/null-1, -2); a plot that cannot
+  // be written (its folder is a file) fails that song, whose result is still printed.
+  r = RunMer("predict --run " + Q(run) + " --plot /dev/null " + Q(song) + " " + Q(song));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--plot /dev/null is not a regular file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists("/dev/null-1"));
+  test::WriteBytes(*dir_ / "not_a_folder", "x");
+  r = RunMer("predict --run " + Q(run) + " --plot " + Q(*dir_ / "not_a_folder/curve.svg") + " " + Q(song));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("valence"), std::string::npos) << r.out;
 }
 
 TEST_F(ReportCli, SweepRunsTheGridResumesAndReports) {
