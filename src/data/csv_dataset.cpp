@@ -165,7 +165,8 @@ class CsvLoader : public DeclaredLoader<CsvLoader> {
     const std::string where = t.Where(row);
     Item item;
     item.id = t.Field(row, c.id);
-    if (item.id.empty() || item.id.find('\0') != std::string::npos) throw InputError(where + ": the id is empty");
+    if (item.id.empty()) throw InputError(where + ": the id is empty");
+    if (item.id.find('\0') != std::string::npos) throw InputError(where + ": the id holds a NUL byte");
     if (!seen->insert(item.id).second) throw InputError(where + ": id '" + item.id + "' appears twice");
     const std::string& audio_path = t.Field(row, c.audio);
     CheckRelativePath(audio_path, where);

@@ -205,6 +205,9 @@ TEST(CsvDataset, BadInputNamesFileAndLine) {
   EXPECT_NE(error("file,v\na.mp3,0.5\na.mp3,0.7\n").find("clips.csv:3: id 'a.mp3' appears twice"), std::string::npos);
   EXPECT_NE(error("file,v\na.mp3,1.5\n").find("clips.csv:2: column 'v': 1.5 is outside data.scale"), std::string::npos);
   EXPECT_NE(error("file,v\na.mp3\n").find("clips.csv:2: expected 2 fields"), std::string::npos);
+  // Issue 32, minor: a NUL inside a path is named as such (it was reported as "the id is empty").
+  EXPECT_NE(error(std::string("file,v\na\0b.mp3,0.5\n", 19)).find("clips.csv:2: the id holds a NUL byte"),
+            std::string::npos);
   // Declared columns the table lacks: a configuration error listing the columns it has.
   const fs::path root = UserTable(dir, "clips.csv", "path,valence\na.mp3,0.5\n");
   const std::string missing = ConfigErrorOf([&] { Load("csv", root, keys); });
