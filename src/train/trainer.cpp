@@ -681,6 +681,10 @@ class Trainer {
     loss_sum_ = comm_seconds_ = 0;
     samples_ = 0;
     const int64_t skip = progress_.step_in_epoch;
+    if (skip > 0 && lead_) {  // the interrupted epoch's loss so far (every rank's, summed when it was saved)
+      loss_sum_ = meta_.value("epoch_loss_sum", 0.0);
+      samples_ = meta_.value("epoch_samples", int64_t{0});
+    }
     int64_t step_in_epoch = 0;
     while (auto batch = loader_->Next()) {
       if (step_in_epoch < skip) {  // resuming inside an epoch: these steps were taken before the interruption
@@ -701,6 +705,12 @@ class Trainer {
       }
       if (const int signal = AgreedSignal(); signal != 0) {
         if (terminal_) std::fprintf(stderr, "\n");
+        // The epoch's loss so far goes into last.pt, so the resumed epoch logs the loss of all its steps (it logged
+        // only those after the interruption, 0 when there were none). Every rank stops here, so all of them sum.
+        std::vector<double> partial = {loss_sum_, static_cast<double>(samples_)};
+        if (world_ > 1) partial = comm_->Sum(partial);
+        meta_["epoch_loss_sum"] = partial[0];
+        meta_["epoch_samples"] = static_cast<int64_t>(partial[1]);
         Save(folder_.LastCheckpoint(), epoch, step_in_epoch);
         if (lead_) {
           std::cerr << "mer train: interrupted (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "); saved "

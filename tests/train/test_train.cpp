@@ -105,6 +105,17 @@ TEST_F(TrainTest, InterruptAndResumeEqualsOneRun) {
   auto resumed = RunMer("train --config " + Q(config) + " --out " + Q(*dir_ / "cut") + " --device cpu --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(ReadJson(*dir_ / "whole/metrics.json"), ReadJson(*dir_ / "cut/metrics.json"));
+  // Every epoch's train_loss too, the interrupted one included (issue 32, minor: it logged only the steps after the
+  // interruption).
+  const auto losses = [](const fs::path& log) {
+    std::vector<double> out;
+    std::istringstream lines(test::ReadBytes(log));
+    for (std::string line; std::getline(lines, line);) out.push_back(nlohmann::json::parse(line)["train_loss"].get<double>());
+    return out;
+  };
+  const std::vector<double> whole_loss = losses(*dir_ / "whole/train_log.jsonl"), cut_loss = losses(*dir_ / "cut/train_log.jsonl");
+  ASSERT_EQ(whole_loss.size(), cut_loss.size());
+  for (std::size_t e = 0; e < whole_loss.size(); ++e) EXPECT_NEAR(cut_loss[e], whole_loss[e], 1e-9) << "epoch " << e + 1;
   auto other = RunMer("train --config " + Q(config) + " --set train.lr=0.01 --out " + Q(*dir_ / "cut") + " --resume");
   EXPECT_EQ(other.exit_code, 2);
   // Compared with last.pt's copy of the config, and blamed on it, with the first key that differs (issue 32, minor).
