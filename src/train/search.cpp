@@ -176,6 +176,17 @@ SearchCache LoadSearchCache(const fs::path& run_dir) {
   cache.checkpoint_key = CheckpointKey(run_dir);
   const fs::path path = run_dir / "search_cache.json";
   std::error_code ec;
+  // A link, FIFO or device planted under the cache's name is not read (a FIFO made search embed everything and then
+  // fail to write): it is removed (the link, never its target) and the cache written anew; a folder is an error now,
+  // before anything is embedded.
+  const fs::file_status status = fs::symlink_status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    if (fs::is_directory(status) || !fs::remove(path, ec)) {
+      throw OutputError(path.string() + ": not a regular file and cannot be replaced; remove it");
+    }
+    std::cerr << "mer search: " << path.string() << " was not a regular file; writing the cache anew\n";
+    return cache;
+  }
   if (!fs::exists(path, ec)) return cache;
   try {
     const nlohmann::json j = nlohmann::json::parse(ReadFile(path));

@@ -1,6 +1,8 @@
 // The model families beyond the spectrogram CNNs, end to end from the CLI on a synthetic corpus: adff (multi-task VA
 // regression) and emb_cl (embedding with retrieval both ways, mer search with its cache), and every committed
 // config trains a step on a synthetic corpus of its dataset.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -147,6 +149,14 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   EXPECT_NE(rebuilt.err.find("search_cache.json is unreadable; embedding again"), std::string::npos) << rebuilt.err;
   EXPECT_EQ(nlohmann::json::parse(rebuilt.out)["results"], hits["results"]);
+  // Issue 32, minor: a FIFO planted as the cache is replaced, not read (it made search embed all, then fail).
+  fs::remove(run / "search_cache.json");
+  ASSERT_EQ(::mkfifo((run / "search_cache.json").c_str(), 0644), 0);
+  const auto fifo = RunMer(query);
+  EXPECT_EQ(fifo.exit_code, 0) << fifo.err;
+  EXPECT_NE(fifo.err.find("was not a regular file; writing the cache anew"), std::string::npos) << fifo.err;
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(run / "search_cache.json")));
+  EXPECT_EQ(nlohmann::json::parse(fifo.out)["results"], hits["results"]);
   // Issue 17 case 7: valid JSON with absurd values (a 1e308 embedding, a zero standard deviation) is not trusted.
   const nlohmann::json good = nlohmann::json::parse(test::ReadBytes(run / "search_cache.json"));
   nlohmann::json huge = good;
