@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 
 #include "mer/core/error.h"
 #include "mer/core/file_io.h"
+#include "mer/data/feature_cache.h"
 
 namespace mer::train {
 namespace {
@@ -156,6 +158,13 @@ void LoadOptimizerState(const LoadedCheckpoint& checkpoint, torch::optim::Optimi
   } catch (const std::exception&) {
     throw InputError(path.string() + ": has no usable optimiser state to resume from");
   }
+}
+
+std::string SplitChecksum(const std::string& split_json_text) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(data::Fnv1a(split_json_text.data(), split_json_text.size())));
+  return hex;
 }
 
 }  // namespace mer::train

@@ -455,6 +455,12 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
   std::size_t missing = 0;
   const data::Corpus corpus = WithAudio(config.data.LoadCorpus(), &missing);
+  const auto& meta = run.checkpoint.meta;
+  if (meta.contains("split_checksum") && meta["split_checksum"] != SplitChecksum(ReadFile(folder.SplitFile()))) {
+    throw InputError(folder.SplitFile().string() + ": changed since " + folder.BestCheckpoint().string() +
+                     " was trained (its checksum differs): the parts would not hold the items the model was trained "
+                     "and chosen on; restore it or train again");
+  }
   const SplitParts parts(folder.SplitFile(), corpus);
   std::size_t lost = 0;
   const std::vector<std::size_t> indices = parts.Indices(options.split, &lost);

@@ -459,7 +459,9 @@ class Trainer {
       if (lead_) TrimLogToEpoch(folder_.LogFile(), meta_.at("epoch").get<int>());
     } else if (lead_) {
       WriteFileAtomically(folder_.ConfigFile(), config_.resolved.dump(2) + "\n");
-      WriteFileAtomically(folder_.SplitFile(), split_.ToJson(corpus_, config_.data.split).dump(1) + "\n");
+      const std::string split_text = split_.ToJson(corpus_, config_.data.split).dump(1) + "\n";
+      WriteFileAtomically(folder_.SplitFile(), split_text);
+      meta_["split_checksum"] = SplitChecksum(split_text);
       const nlohmann::json labels = {
           {"task", task_.ToJson()}, {"normalizer", normalizer_.ToJson()}, {"label_names", corpus_.schema.names}};
       WriteFileAtomically(folder_.LabelsFile(), labels.dump(2) + "\n");

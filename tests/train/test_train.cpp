@@ -529,6 +529,14 @@ TEST_F(TrainTest, EvalReportsTestItemsWhoseAudioDisappeared) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("mer eval: warning: 1 of " + std::to_string(test_ids.size()) + " test items"), std::string::npos) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["items_missing"].get<int>(), 1);
+  // Issue 32, minor: split.json is bound to the checkpoint; moving training items into test is refused, not scored.
+  nlohmann::json split = ReadJson(run / "split.json");
+  split["test"].push_back(split["train"][0]);
+  split["train"].erase(0);
+  test::WriteBytes(run / "split.json", split.dump(1) + "\n");
+  const auto moved = RunMer("eval --run " + Q(run));
+  EXPECT_EQ(moved.exit_code, 1);
+  EXPECT_NE(moved.err.find("split.json: changed since"), std::string::npos) << moved.err;
 }
 
 // Issue 15 item 2: a catalogue in shards, one JSON line per song, resumable; its values equal predict's.
