@@ -59,7 +59,7 @@ int RunTrain(const TrainArgs& a) {
 
 struct EvalArgs {
   std::vector<std::string> runs;  // several: an ensemble
-  std::string split = "test", predictions, device = "auto", plots;
+  std::string split = "test", predictions, device = "auto", plots, data_root;
   bool json = false;
 };
 
@@ -105,6 +105,7 @@ int RunEval(const EvalArgs& a) {
   o.run_dir = a.runs.front();
   o.members.assign(a.runs.begin() + 1, a.runs.end());
   o.split = a.split;
+  o.data_root = a.data_root;
   o.predictions_csv = a.predictions;
   if (!a.plots.empty() && a.predictions.empty()) o.predictions_csv = std::filesystem::path(a.plots) / "predictions.csv";
   if (!a.plots.empty()) {
@@ -286,6 +287,7 @@ std::vector<Command> AddRunCommands(CLI::App& parent) {
   eval->add_flag("--json", e->json, "Print JSON");
   eval->add_option("--predictions", e->predictions, "Write id,true_*,pred_* rows to this CSV");
   eval->add_option("--device", e->device, "cpu, cuda or auto (default)");
+  eval->add_option("--data-root", e->data_root, "Where the run's dataset is now, if it moved since training");
   eval->add_option("--plots", e->plots,
                    "Write loss.svg, validation.svg and scatter.svg (predicted vs true; confusion.svg for classes) here");
 

@@ -452,7 +452,15 @@ nlohmann::json Evaluate(const EvalOptions& options) {
   LoadedRun run = OpenRun(options.run_dir, options.device);
   // The run's config as typed structs (eval reads the data again, so its root must exist; predict never asks).
   const RunFolder folder(options.run_dir);
-  const RunConfig config = RunFolder::ParseConfig(folder.ConfigJson(), folder.ConfigFile().string());
+  nlohmann::json config_json = folder.ConfigJson();
+  if (!options.data_root.empty()) {  // the dataset moved: the run (config.json, checkpoint) stays as trained
+    if (config_json["data"].contains("datasets")) {
+      throw ConfigError("--data-root: " + folder.dir().string() + " pools several datasets");
+    }
+    config_json["data"]["root"] = options.data_root.string();
+  }
+  const RunConfig config = RunFolder::ParseConfig(config_json, folder.ConfigFile().string() +
+                                                                   (options.data_root.empty() ? "" : " with --data-root"));
   std::size_t missing = 0;
   const data::Corpus corpus = WithAudio(config.data.LoadCorpus(), &missing);
   const auto& meta = run.checkpoint.meta;

@@ -529,12 +529,18 @@ TEST_F(TrainTest, EvalReportsTestItemsWhoseAudioDisappeared) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("mer eval: warning: 1 of " + std::to_string(test_ids.size()) + " test items"), std::string::npos) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["items_missing"].get<int>(), 1);
+  // Issue 32, minor: a dataset moved since training is found with --data-root (no way to evaluate the run before).
+  fs::rename(corpus, *dir_ / "emo_small_moved");
+  EXPECT_EQ(RunMer("eval --run " + Q(run)).exit_code, 2);
+  const auto moved_root = RunMer("eval --run " + Q(run) + " --json --data-root " + Q(*dir_ / "emo_small_moved"));
+  ASSERT_EQ(moved_root.exit_code, 0) << moved_root.err;
+  EXPECT_EQ(nlohmann::json::parse(moved_root.out)["metrics"], nlohmann::json::parse(r.out)["metrics"]);
   // Issue 32, minor: split.json is bound to the checkpoint; moving training items into test is refused, not scored.
   nlohmann::json split = ReadJson(run / "split.json");
   split["test"].push_back(split["train"][0]);
   split["train"].erase(0);
   test::WriteBytes(run / "split.json", split.dump(1) + "\n");
-  const auto moved = RunMer("eval --run " + Q(run));
+  const auto moved = RunMer("eval --run " + Q(run) + " --data-root " + Q(*dir_ / "emo_small_moved"));
   EXPECT_EQ(moved.exit_code, 1);
   EXPECT_NE(moved.err.find("split.json: changed since"), std::string::npos) << moved.err;
 }

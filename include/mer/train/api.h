@@ -33,6 +33,8 @@ struct EvalOptions {
   // Further runs: the ensemble's outputs (the mean of every run's) are scored. They must hold out the same items
   // and predict the same outputs; embedding runs are scored one at a time.
   std::vector<std::filesystem::path> members;
+  // Where the dataset is now, when it moved since training (empty: the run's data.root). Not for pooled runs.
+  std::filesystem::path data_root;
 };
 // Track-level metrics of the run's best checkpoint (with members: of the ensemble) on one part of its saved split.
 nlohmann::json Evaluate(const EvalOptions& options);
