@@ -1,5 +1,5 @@
-// ADFF (Huang, Lin, Wang, Wang & Zhang, "ADFF: Attention Based Deep Feature Fusion Approach for Music Emotion
-// Recognition", Interspeech 2022).
+// ADFF, attention-based deep feature fusion for music emotion recognition (../shared/papers/adff_vgg_se_fusion.txt,
+// an abstract naming neither authors nor venue; docs/papers.md says what is the paper's and what is ours).
 //  - Multi-channel data processing: the log-mel window [n_mels, frames] is cut along time into `channels` equal
 //    slices stacked as input channels [channels, n_mels, frames / channels].
 //  - Spatial feature learning: an adapted VGG of four blocks (two 3x3 conv + batch norm + ReLU, then 2x2 max-pool)

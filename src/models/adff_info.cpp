@@ -8,7 +8,7 @@ namespace adff {
 std::vector<ModelDescriptor> Descriptors() {
   ModelDescriptor d;
   d.name = "adff";
-  d.description = "Huang et al. 2022: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion";
+  d.description = "ADFF: multi-channel log-mel, adapted VGG, SE attention per level, feature fusion";
   using M = ModelConfig;
   d.option_fields.Add<int>("channels", &M::channels, config::Within(1, 64), "an integer in [1, 64]",
                            "adff: time slices of the window stacked as input channels");

@@ -40,7 +40,7 @@ struct QuanCnnImpl : EmotionModel {
 };
 TORCH_MODULE(QuanCnn);
 
-// After Liu, Chen, Wu, Wang & Li, "CNN based music emotion classification" (2017): a 2-D CNN over the
+// After Liu, Chen, Wu, Liu & Liu, "CNN based music emotion classification" (2017): a 2-D CNN over the
 // spectrogram. Three conv(3x3) + batch-norm + ReLU + max-pool(2x2) blocks with 32, 64 and 128 filters, then
 // global average pooling over frequency and time, dropout and a dense layer per tag. (The paper's exact layer sizes
 // were not available; this keeps its structure: spectrogram in, convolution + pooling, fully connected out.)

@@ -1,5 +1,6 @@
-// emb_cl (Takashima, Li, Aihara & Hasegawa, "Embedding-based Music Emotion Recognition Using Composite Loss",
-// arXiv 2112.07192): a music encoder and an emotion encoder place songs and valence/arousal pairs in one space.
+// emb_cl (Takashima et al., "Embedding-based Music Emotion Recognition Using Composite Loss", arXiv 2112.07192;
+// the authors' code: ccilab-doshisha/emer-cl): a music encoder and an emotion encoder place songs and
+// valence/arousal pairs in one space.
 // Each encoder ends in three heads: an embedding (for the CCA term), and the mean and log-variance of a diagonal
 // Gaussian (for the KL rank loss). Trained with lambda * (-CCA) + (1 - lambda) * KL rank loss (losses.h).
 //  - music encoder "cnn": three Conv1d(width 5) + batch norm + ReLU + max-pool(2) over the log-mel with the mel bands
