@@ -68,6 +68,11 @@ const config::Fields<DataConfig>& DataFields() {
     f.Nested<bool>("group_by_artist", [](auto& c) -> auto& { return c.split.group_by_artist; },
                    [](const bool&) { return true; }, "true or false",
                    "keep each artist (and repeated songs) within one part");
+    f.Nested<bool>("stratify", [](auto& c) -> auto& { return c.split.stratify; }, [](const bool&) { return true; },
+                   "true or false",
+                   "deal the parts by class (quadrant for valence/arousal); false: a plain seeded shuffle, as "
+                   "train_test_split(shuffle=True) (EMER-CL's authors)")
+        .OnlyWhenSet();  // runs made before the key existed resolve to the same config
     f.Path("cache_dir", [](auto& c) -> auto& { return c.cache_dir; }, "a folder (created when missing) or \"\"",
            "feature cache; \"\" = $MER_CACHE_DIR, else $XDG_CACHE_HOME/mer, else ~/.cache/mer");
     return f;
@@ -184,7 +189,7 @@ namespace {
 
 // The split keys a pooled config owns; a part naming one is refused.
 const char* const kSplitKeys[] = {"split", "split_file", "val_ratio", "val_fold", "test_ratio", "folds", "fold",
-                                  "seed", "group_by_artist", "cache_dir", "datasets"};
+                                  "seed", "group_by_artist", "stratify", "cache_dir", "datasets"};
 
 DataConfig ParsePooled(const nlohmann::json& data) {
   const nlohmann::json& list = data.at("datasets");

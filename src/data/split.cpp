@@ -43,7 +43,7 @@ struct Group {
 // Groups in a seeded random order, then sorted by stratum (stable), so dealing them out stratifies.
 std::vector<Group> OrderedGroups(const Corpus& corpus, const std::vector<std::size_t>& indices, const SplitConfig& c,
                                  uint64_t salt) {
-  const std::vector<int> strata = Strata(corpus);
+  const std::vector<int> strata = c.stratify ? Strata(corpus) : std::vector<int>(corpus.items.size(), 0);
   std::map<std::string, Group> by_key;
   for (std::size_t i : indices) {
     const Item& item = corpus.items[i];

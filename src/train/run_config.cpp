@@ -184,6 +184,10 @@ const config::Fields<TrainConfig>& TrainFields() {
                "LibTorch threads; 0 = $OMP_NUM_THREADS when set, else every core");
     f.Add<double>("eval_hop", &T::eval_hop, [](const double& v) { return v > 0 && v <= 1; }, "a number in (0, 1]",
                   "evaluation windows start every eval_hop x input_frames");
+    f.Choice("keep", &T::keep, {"best", "last"},
+             "the model in best.pt that eval and predict use: best = the best validation score; last = the last "
+             "epoch's (as EMER-CL's authors keep it)")
+        .OnlyWhenSet();  // runs made before the key existed resolve to the same config
     return f;
   }();
   return fields;

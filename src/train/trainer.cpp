@@ -745,13 +745,16 @@ class Trainer {
     const nlohmann::json val_metrics = ComputeMetrics(task_, scored.truth, scored.predicted);
     const double monitored = comm_->BroadcastValue(MonitorValue(task_, val_metrics));  // one decision for all ranks
     const bool improved = monitored > progress_.best;
+    // train.keep: last makes best.pt every epoch's model, so the last one stays (early stopping still counts the
+    // epochs without a better score).
+    const bool keep = improved || config_.train.keep == "last";
     if (improved) {
       progress_.best = monitored;
-      progress_.best_epoch = epoch;
       progress_.stale = 0;
     } else {
       ++progress_.stale;
     }
+    if (keep) progress_.best_epoch = epoch;
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
     const double loss = samples_ ? loss_sum_ / samples_ : 0.0;
     const double rate = samples_ / std::max(train_seconds, 1e-9);
@@ -773,7 +776,7 @@ class Trainer {
       std::fprintf(stderr, "epoch %d/%d  loss %.4f  val %s %.4f%s  %.1f samples/s  %.1f s\n", epoch + 1,
                    config_.train.epochs, loss, task_.monitor.c_str(), monitored, improved ? " (best)" : "", rate, seconds);
     }
-    if (improved) Save(folder_.BestCheckpoint(), epoch + 1, 0);
+    if (keep) Save(folder_.BestCheckpoint(), epoch + 1, 0);
     Save(folder_.LastCheckpoint(), epoch + 1, 0);
     if (config_.train.patience > 0 && progress_.stale >= config_.train.patience) {
       if (lead_) {

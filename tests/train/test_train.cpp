@@ -254,6 +254,31 @@ TEST_F(TrainTest, NonUtf8FileNamesAreWrittenEscapedAndNeverStopAList) {
   EXPECT_NE(again.err.find("2 already in"), std::string::npos) << again.err;
 }
 
+// Issue 30, item 3: EMER-CL as its authors ran it. train.keep: last makes best.pt the last epoch's model (the
+// authors save after the loop); data.stratify: false is a plain seeded shuffle (train_test_split(shuffle=True)).
+// Neither key appears in the resolved config at its default, so older runs resolve as before.
+TEST_F(TrainTest, KeepLastAndAnUnstratifiedSplitAsEmerClsAuthors) {
+  const nlohmann::json changes = {{"data", {{"split", "ratio"}, {"stratify", false}}},
+                                  {"train", {{"epochs", 4}, {"keep", "last"}, {"lr", 0.05}}}};
+  const fs::path run = *dir_ / "keep_last";
+  const auto r = RunMer("train --config " + Q(Config("keep_last", changes)) + " --out " + Q(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadJson(run / "metrics.json")["best_epoch"], 4);
+  EXPECT_EQ(ReadJson(run / "config.json")["train"]["keep"], "last");
+  const fs::path stratified = *dir_ / "keep_best";
+  ASSERT_EQ(RunMer("train --config " + Q(Config("keep_best", {{"data", {{"split", "ratio"}}}, {"train", {{"epochs", 1}}}})) +
+                   " --out " + Q(stratified)).exit_code, 0);
+  const nlohmann::json config = ReadJson(stratified / "config.json");
+  EXPECT_FALSE(config["train"].contains("keep"));
+  EXPECT_FALSE(config["data"].contains("stratify"));
+  // The same seed and ratios, another dealing: the parts differ, and together hold the same items.
+  const nlohmann::json a = ReadJson(run / "split.json"), b = ReadJson(stratified / "split.json");
+  EXPECT_NE(a["test"], b["test"]);
+  EXPECT_EQ(a["train"].size() + a["val"].size() + a["test"].size(), b["train"].size() + b["val"].size() + b["test"].size());
+  EXPECT_EQ(RunMer("train --config " + Q(Config("keep_bad", {{"train", {{"keep", "first"}}}})) + " --out " +
+                   Q(*dir_ / "keep_bad")).exit_code, 2);
+}
+
 // Issue 32, minor: a path listed twice is scored once; OMP_NUM_THREADS far beyond the cores is brought down (it hung
 // a run); an error quoting a huge value is cut to one readable line, and bytes that are not UTF-8 are escaped.
 TEST_F(TrainTest, MinorHostileInputsOfTheSecondCampaign) {

@@ -24,6 +24,7 @@ struct SplitConfig {
   double test_ratio = 0.2;      // share of all items held out for testing ("ratio" only)
   int folds = 5;                // "kfold": number of folds
   int fold = 0;                 // "kfold": which fold is the test set, 0 .. folds - 1
+  bool stratify = true;         // deal items by class / quadrant stratum; false: a plain seeded shuffle
   uint64_t seed = 1234;
   bool group_by_artist = true;  // keep each artist (and duplicate songs) within one split
 

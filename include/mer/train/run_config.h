@@ -39,6 +39,7 @@ struct TrainConfig {
   int threads = 0;                 // torch threads; 0 = $OMP_NUM_THREADS if set, else all cores
   uint64_t seed = 1;
   double eval_hop = 0.5;           // evaluation windows start every eval_hop * input_frames frames
+  std::string keep = "best";       // best.pt: "best" (the best validation score) or "last" (the last epoch's model)
   void Validate() const;
 };
 
