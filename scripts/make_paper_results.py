@@ -81,6 +81,10 @@ for r in rows:
              "evidence": r["evidence"]}
     if r["paper"].startswith("Takashima") and model == "*":
         entry["kind"] = "seed paper, ablation"
+    # A number the source itself flags (its evidence says implausible) carries that flag wherever it is shown.
+    if "implausible" in r["evidence"] and metric == "valence.r2":
+        entry["caution"] = ("implausible: the paper's own text says the valence predictions often show no "
+                            "correlation with the test labels; likely a typo or swap in its Table 1")
     out.append(entry)
 
 # 4Q (not in the shared reference file; the issue quotes them, with their sources).
@@ -108,6 +112,9 @@ json.dump({"description": "Published results shown beside mer's by `mer report -
                           "rows quoted in issue 12); every value keeps its source and the table row or sentence it "
                           "comes from. `model` is the mer model a seed paper's number belongs to, or \"*\" for a "
                           "number on the dataset by another method (a later baseline), listed beside every mer "
-                          "model trained on that dataset. Protocols differ from mer's runs: read `protocol`.",
+                          "model trained on that dataset. Protocols differ from mer's runs: read `protocol`. "
+                          "A number is paired with a mer run in `mer report` only when its `same_protocol_as` "
+                          "lists the run's group (the protocols are the same: split, task, input, label scale, "
+                          "model kept, what a row is); `caution` is shown beside it wherever it appears.",
            "results": out, "left_out": left_out}, sys.stdout, indent=1, ensure_ascii=False)
 sys.stdout.write("\n")

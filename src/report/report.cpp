@@ -120,6 +120,8 @@ std::vector<PaperResult> LoadPaperResults(const fs::path& path) {
       p.paper_model = e.value("paper_model", std::string());
       p.protocol = e.value("protocol", std::string());
       p.kind = e.value("kind", std::string());
+      p.caution = e.value("caution", std::string());
+      if (e.contains("same_protocol_as")) p.same_protocol_as = e.at("same_protocol_as").get<std::vector<std::string>>();
       out.push_back(std::move(p));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -163,8 +165,12 @@ std::vector<SummaryRow> Summarise(const std::vector<RunRecord>& runs, const std:
         for (double v : values) ss += (v - row.mean) * (v - row.mean);
         row.std = std::sqrt(ss / static_cast<double>(values.size() - 1));
       }
+      // Paired only under the same protocol, declared per number (issue 30): model, dataset and metric alone would
+      // set a 45 s-window retrieval beside a per-song one, or a validation-chosen model beside a last-epoch one.
       for (const auto& p : papers) {
-        if (p.model == row.model && p.dataset == row.dataset && p.metric == metric) {
+        const bool same_protocol =
+            std::find(p.same_protocol_as.begin(), p.same_protocol_as.end(), group) != p.same_protocol_as.end();
+        if (same_protocol && p.model == row.model && p.dataset == row.dataset && p.metric == metric) {
           row.paper = p.value;
           row.paper_source = p.source;
         }
@@ -218,13 +224,16 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
       if (!on_dataset || !p.value || !metrics.count(p.metric)) continue;
       md += "| " + MarkdownCell(dataset) + " | " + MarkdownCell(p.metric) + " | " + Fixed(*p.value) + " | " + cell(p.paper_model) + " | " +
             cell(p.paper.empty() ? p.source : p.paper) + (p.kind.empty() ? "" : " (" + p.kind + ")") + " | " +
-            cell(p.protocol) + " | " + cell(p.source) + " |\n";
+            cell(p.protocol) + " | " + cell(p.source) + " | " + cell(p.caution) + " |\n";
     }
   }
   if (md.empty()) return md;
-  return "\nPublished results on these datasets (other methods and protocols; see docs/paper_results.json):\n\n"
-         "| dataset | metric | published | method | paper | protocol | source |\n"
-         "| --- | --- | --- | --- | --- | --- | --- |\n" +
+  return "\nPublished results on these datasets, shown apart from mer's numbers: a published number is paired with a "
+         "run (the paper column above) only where docs/paper_results.json declares the run's protocol the same "
+         "(same_protocol_as); otherwise the protocols differ (split, label scale, the model kept, what a row is: "
+         "docs/papers.md) and the numbers are not comparable one for one.\n\n"
+         "| dataset | metric | published | method | paper | protocol | source | caution |\n"
+         "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
          md;
 }
 

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -103,7 +105,12 @@ TEST(Report, GroupsRunsIntoMeanAndSampleSd) {
   fs::remove_all(dir / "k");
   runs = report::CollectRuns(dir.path());
   ASSERT_EQ(runs.size(), 3u);
-  const std::vector<report::PaperResult> papers = {{"quan_cnn", "emomusic", "r2", 0.55, "Quan & Dong"}};
+  // A published number is paired with a group only when the file declares their protocols the same (issue 30):
+  // the same model, dataset and metric are not enough.
+  std::vector<report::PaperResult> papers = {{"quan_cnn", "emomusic", "r2", 0.55, "Quan & Dong"}};
+  const auto unpaired = report::Summarise(runs, papers);
+  EXPECT_TRUE(std::none_of(unpaired.begin(), unpaired.end(), [](const report::SummaryRow& r) { return r.paper.has_value(); }));
+  papers[0].same_protocol_as = {"quan_cnn emomusic"};
   const auto rows = report::Summarise(runs, papers);
   const auto r2 = std::find_if(rows.begin(), rows.end(), [](const report::SummaryRow& r) {
     return r.group == "quan_cnn emomusic" && r.metric == "r2";
@@ -170,10 +177,12 @@ TEST(Report, PublishedNumbersOnTheRunsDatasets) {
   papers[1] = {"*", "pmemo", "f1_macro", 0.6, "x", "", "", "", ""};        // another dataset
   papers[2] = {"*", "fourq", "valence.r2", 0.5, "x", "", "", "", ""};       // not a metric of the task
   papers[3] = {"quan_cnn", "deezer+fourq", "accuracy", 0.9, "y", "", "", "", ""};  // pooled: counts for fourq
+  papers[0].caution = "implausible";
   const std::string md = report::PublishedMarkdown({run}, papers);
-  EXPECT_NE(md.find("| fourq | f1_macro | 0.764 | SVM | Panda et al. 2018 (dataset paper) | 20 x 10-fold CV | doi |"),
+  EXPECT_NE(md.find("| fourq | f1_macro | 0.764 | SVM | Panda et al. 2018 (dataset paper) | 20 x 10-fold CV | doi | implausible |"),
             std::string::npos)
       << md;
+  EXPECT_NE(md.find("shown apart from mer's numbers"), std::string::npos) << md;
   EXPECT_NE(md.find("| fourq | accuracy | 0.900 |"), std::string::npos) << md;
   EXPECT_EQ(md.find("0.600"), std::string::npos) << md;
   EXPECT_EQ(md.find("0.500"), std::string::npos) << md;
@@ -215,6 +224,73 @@ TEST(Report, TrainLogLinesAreCheckedWithTheirNumbers) {
     ADD_FAILURE() << "accepted a bad line";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("RUN/train_log.jsonl:2: not a training log entry"), std::string::npos) << e.what();
+  }
+}
+
+// Issue 30: docs/papers.md names only configs that exist (brace lists such as `emb_cl_{deam,pmemo}.json` expanded)
+// and the config values it quotes are the configs' values: a config changed without its page fails here.
+TEST(PapersMd, NamesConfigsThatExistAndQuotesTheirValues) {
+  const std::string md = test::ReadBytes(test::TestData("../docs/papers.md"));
+  const fs::path configs = test::TestData("../configs");
+  // Every `...json` name in backticks, braces expanded ("a{,_b}_{x,y}.json" -> a_x, a_y, a_b_x, a_b_y).
+  const std::function<std::vector<std::string>(const std::string&)> expand = [&](const std::string& name) {
+    const auto open = name.find('{');
+    if (open == std::string::npos) return std::vector<std::string>{name};
+    const auto close = name.find('}', open);
+    std::vector<std::string> out;
+    std::stringstream options(name.substr(open + 1, close - open - 1));
+    for (std::string option; std::getline(options, option, ',');) {
+      for (const auto& rest : expand(name.substr(close + 1))) out.push_back(name.substr(0, open) + option + rest);
+    }
+    if (name[close - 1] == ',') {
+      for (const auto& rest : expand(name.substr(close + 1))) out.push_back(name.substr(0, open) + rest);
+    }
+    return out;
+  };
+  std::size_t named = 0;
+  const std::regex config_name("`(?:configs/)?([a-z0-9_{},]+\\.json)`");
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), config_name); it != std::sregex_iterator(); ++it) {
+    for (const auto& file : expand((*it)[1].str())) {
+      if (file.find("_cases.json") != std::string::npos) continue;  // the authors' reference cases, not configs
+      EXPECT_TRUE(fs::exists(configs / file)) << file << " (from " << (*it)[0].str() << ")";
+      ++named;
+    }
+  }
+  EXPECT_GE(named, 20u);
+  // Values the page quotes, with the text that quotes them.
+  struct Quote {
+    const char* config;
+    const char* pointer;
+    nlohmann::json value;
+    const char* text;
+  };
+  const std::vector<Quote> quotes = {
+      {"emb_cl_deam_authors.json", "/train/keep", "last", "`train.keep: last`"},
+      {"emb_cl_pmemo_authors.json", "/train/keep", "last", "`train.keep: last`"},
+      {"emb_cl_deam_authors.json", "/data/stratify", false, "`data.stratify: false`"},
+      {"emb_cl_pmemo_authors.json", "/data/stratify", false, "`data.stratify: false`"},
+      {"emb_cl_deam_authors.json", "/model/dropout", 0, "`model.dropout: 0`"},
+      {"emb_cl_deam_authors.json", "/model/embedding_dim", 1024, "`_authors`: 1024"},
+      {"emb_cl_deam_authors.json", "/train/lr", 1e-5, "Adam, lr 1e-5, batch 512, 10,001 epochs"},
+      {"emb_cl_deam_authors.json", "/train/batch_size", 512, "Adam, lr 1e-5, batch 512, 10,001 epochs"},
+      {"liu_cnn_cal500.json", "/model/input_frames", 431, "windows of 431 frames"},
+      {"liu_cnn_cal500exp.json", "/model/input_frames", 129, "CAL500exp: 129 frames"},
+      {"liu_cnn_cal500exp.json", "/train/batch_size", 32, "batch 16 (CAL500) / 32 (CAL500exp)"},
+      {"liu_cnn_cal500.json", "/train/batch_size", 16, "batch 16 (CAL500) / 32 (CAL500exp)"},
+      {"quan_cnn_pooled.json", "/model/input_frames", 1292, "1292 frames at 44.1 kHz"},
+      {"quan_cnn_pooled.json", "/frontend/sample_rate", 44100, "1292 frames at 44.1 kHz"},
+      {"quan_cnn_pooled.json", "/train/epochs", 100, "100 epochs, `patience: 0`"},
+      {"adff_deam_paper.json", "/data/va_columns", "as_named", "(`va_columns: \"as_named\"`)"},
+      {"adff_pmemo_paper.json", "/model/filters", 64, "(`model.filters: 64`)"},
+      {"raw_cnn_quadrants_pmemo.json", "/train/patience", 15, "early stopping (patience 15)"},
+  };
+  for (const Quote& q : quotes) {
+    SCOPED_TRACE(std::string(q.config) + q.pointer);
+    EXPECT_NE(md.find(q.text), std::string::npos) << q.text;
+    const nlohmann::json config = test::ReadJson(configs / q.config);
+    const nlohmann::json::json_pointer pointer(q.pointer);
+    ASSERT_TRUE(config.contains(pointer));
+    EXPECT_EQ(config.at(pointer), q.value);
   }
 }
 

@@ -31,6 +31,11 @@ struct PaperResult {
   std::optional<double> value;
   std::string source;  // the paper, e.g. "Huang et al., Interspeech 2022, Table 2"
   std::string paper, paper_model, protocol, kind;  // optional: who, which method, how, "seed paper"/"later baseline"
+  // The report groups (sweep groups or "model dataset") whose protocol the file declares the same as this number's
+  // (split, task, input, label scale, model kept, what a row is): only those are paired with it. None is declared
+  // today: every mer run differs from the papers' protocols in at least one of these (docs/papers.md).
+  std::vector<std::string> same_protocol_as;
+  std::string caution;  // shown beside the number wherever it is shown (e.g. an implausible value)
 };
 // {"results": [{"model", "dataset", "metric", "value", "source"[, "paper", "paper_model", "protocol", "kind"]}]};
 // InputError naming the file when malformed.
