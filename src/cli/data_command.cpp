@@ -12,8 +12,10 @@
 #include "mer/core/config.h"
 #include "mer/core/error.h"
 #include "mer/core/parallel.h"
+#include "mer/core/strings.h"
 #include "mer/data/check.h"
 #include "mer/data/data_config.h"
+#include "mer/data/registry.h"
 #include "mer/data/synth.h"
 
 namespace mer::cli {
@@ -133,8 +135,8 @@ std::vector<Command> AddDataCommands(CLI::App& parent) {
 
   auto check = std::make_shared<CheckOptions>();
   CLI::App* c = data->add_subcommand("check", "Parse a dataset and report counts, audio, label statistics, warnings");
-  c->add_option("--dataset", check->dataset, "Dataset name (cal500, cal500exp, pmemo, pmemo2018, deam, emomusic, deezer)")
-      ->required();
+  data::RegisterBuiltinDatasets();  // the help lists what is registered (a hand-kept list had gone stale)
+  c->add_option("--dataset", check->dataset, "Dataset name (" + Joined(data::RegisteredDatasets()) + ")")->required();
   c->add_option("--root", check->root, "The dataset's folder")->required();
   c->add_flag("--json", check->json, "Print the report as JSON");
   c->add_option("--cross-check", check->cross_check,

@@ -59,6 +59,13 @@ TEST(CliData, ValFoldsCoverTheTrainingPartOnce) {
   EXPECT_EQ(validated, rest);
 }
 
+// Issue 31: the help names every registered dataset (a hand-kept list named 7 of 9).
+TEST(CliData, HelpNamesEveryRegisteredDataset) {
+  const auto r = RunMer("data check --help");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cal500, cal500exp, csv, deam, deezer, emomusic, fourq, pmemo, pmemo2018"), std::string::npos) << r.out;
+}
+
 TEST(CliData, ErrorsHaveExitCodesAndOneLine) {
   test::TempDir dir;
   struct Case {

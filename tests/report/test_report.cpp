@@ -165,13 +165,21 @@ TEST(Report, PaperResultsEqualTheSharedReferenceRows) {
   }
 }
 
+// A summary row of one group's metric.
+report::SummaryRow Row(const std::string& group, const std::string& model, const std::string& dataset,
+                       const std::string& task, const std::string& metric) {
+  report::SummaryRow row;
+  row.group = group;
+  row.model = model;
+  row.dataset = dataset;
+  row.task = task;
+  row.metric = metric;
+  row.runs = 1;
+  return row;
+}
+
 TEST(Report, PublishedNumbersOnTheRunsDatasets) {
-  report::SummaryRow run;
-  run.group = "quan_cnn_4q";
-  run.model = "quan_cnn";
-  run.dataset = "fourq";
-  run.task = "classes";
-  run.metric = "f1_macro";
+  const report::SummaryRow run = Row("quan_cnn_4q", "quan_cnn", "fourq", "classes", "f1_macro");
   std::vector<report::PaperResult> papers(4);
   papers[0] = {"*", "fourq", "f1_macro", 0.764, "doi", "Panda et al. 2018", "SVM", "20 x 10-fold CV", "dataset paper"};
   papers[1] = {"*", "pmemo", "f1_macro", 0.6, "x", "", "", "", ""};        // another dataset
@@ -192,13 +200,7 @@ TEST(Report, PublishedNumbersOnTheRunsDatasets) {
 // Issue 32, item 10: group names are folder names anyone may choose. summary.csv follows RFC 4180 (quotes doubled
 // inside a quoted field) and defuses formulas; summary.md escapes |, raw HTML and line breaks.
 TEST(Report, SummaryFilesEscapeWhatAFolderNameCanHold) {
-  report::SummaryRow row;
-  row.group = "say \"hi\", <b>bold</b> | x\nnext";
-  row.model = "quan_cnn";
-  row.dataset = "emomusic";
-  row.task = "regression";
-  row.metric = "r2";
-  row.runs = 1;
+  const report::SummaryRow row = Row("say \"hi\", <b>bold</b> | x\nnext", "quan_cnn", "emomusic", "regression", "r2");
   report::SummaryRow formula = row;
   formula.group = "=HYPERLINK(\"http://x\")";
   const std::string csv = report::SummaryCsv({row, formula});
