@@ -117,7 +117,40 @@ EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const s
   std::vector<std::vector<double>> music;
   std::vector<float> emotion_input;  // [n, 2] valence/arousal, or [n, steps, 2] curves
   const int steps = model.CurveSteps();
-  const bool windows = s.task.IsDynamic();
+  const bool windows = s.task.IsDynamic() && !s.song_rows;
+  if (s.task.IsDynamic() && s.song_rows) {
+    // Song level for the dynamic task (EMER-CL's authors score one row per song): the music side averaged over the
+    // song's windows, the emotion side from its whole curve (a recurrent encoder reads every annotated value, one
+    // song at a time since curves differ in length; a static one their mean).
+    std::vector<std::size_t> with_curve;
+    for (std::size_t i : indices) {
+      const auto& curve = s.corpus.items[i].dynamic;
+      if (curve && !curve->valence.empty()) with_curve.push_back(i);
+    }
+    if (with_curve.empty()) return {};
+    music = MeanOverWindows(s, model, forward, with_curve);
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> rows;
+    for (std::size_t i : with_curve) {
+      const data::Item& item = s.corpus.items[i];
+      const data::Curve& c = *item.dynamic;
+      const double from = c.start_seconds, to = c.start_seconds + c.hop_seconds * static_cast<double>(c.valence.size());
+      torch::Tensor in;
+      if (steps > 0) {
+        const int points = static_cast<int>(c.valence.size());
+        in = torch::tensor(CurveSamples(item, from, to, points, s.normalizer)).reshape({1, points, 2});
+      } else {
+        in = torch::tensor(s.normalizer.Normalize(*CurveMean(item, from, to, true))).reshape({1, 2});
+      }
+      in = in.to(s.device);
+      rows.push_back(with_cca ? model.EmbedEmotionWithCca(in)
+                              : (in.dim() == 3 ? model.EmbedEmotionCurve(in) : model.EmbedEmotion(in)));
+    }
+    std::vector<double> flat;
+    for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
+    const int64_t n = static_cast<int64_t>(music.size());
+    return {torch::tensor(flat, torch::kDouble).reshape({n, -1}), torch::cat(rows).to(torch::kCPU, torch::kDouble)};
+  }
   if (windows) {
     // Window level, as the dynamic task is scored: each annotated window's music Gaussian against the emotion of
     // its own stretch of the curve (the curve itself for a recurrent emotion encoder, else its mean).
@@ -190,7 +223,7 @@ nlohmann::json Scorer::Retrieval(models::EmbeddingModel& model, const std::vecto
   const models::CompositeDistances d = models::CompositeRetrievalDistances(
       cca, lambda > 0 ? part(test.music, 2) : none, lambda > 0 ? part(test.emotion, 2) : none, part(test.music, 0),
       part(test.music, 1), part(test.emotion, 0), part(test.emotion, 1), lambda, kRetrievalCorrP);
-  nlohmann::json report = {{"level", task.IsDynamic() ? "window" : "track"},
+  nlohmann::json report = {{"level", task.IsDynamic() && !song_rows ? "window" : "track"},
                            {"rows", test.rows()},
                            {"lambda", lambda},
                            {"music_to_emotion", metrics::Retrieval(Rows(d.m2e)).ToJson()},
@@ -392,7 +425,8 @@ struct RunScoring {
                            : data::FeatureCache(config.data.EffectiveCacheDir(), run.frontend, std::size_t{512} << 20,
                                                 run.transform)),
         scorer{corpus, cache, run.frames, std::max<int64_t>(1, std::llround(config.train.eval_hop * run.frames)),
-               run.task, run.feature_norm, run.normalizer, run.device, config.train.workers, 16} {}
+               run.task, run.feature_norm, run.normalizer, run.device, config.train.workers, 16,
+               config.train.retrieval_rows == "song"} {}
   const data::FeatureCache cache;
   const Scorer scorer;
 };

@@ -51,6 +51,7 @@ struct Scorer {
   torch::Device device;
   int workers;
   int batch_size;
+  bool song_rows = false;  // dynamic task retrieval: one row per song (train.retrieval_rows: song)
 
   // Track-level outputs per item (output space): the mean over its windows, in the order of `indices`.
   std::vector<std::vector<double>> PredictItems(models::EmotionModel& model, const std::vector<std::size_t>& indices) const;

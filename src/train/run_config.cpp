@@ -188,6 +188,11 @@ const config::Fields<TrainConfig>& TrainFields() {
              "the model in best.pt that eval and predict use: best = the best validation score; last = the last "
              "epoch's (as EMER-CL's authors keep it)")
         .OnlyWhenSet();  // runs made before the key existed resolve to the same config
+    f.Choice("retrieval_rows", &T::retrieval_rows, {"window", "song"},
+             "emb_cl with the dynamic task: what a retrieval row is: window = each annotated window against its "
+             "stretch of the curve; song = each song, its windows' music embeddings averaged, against its whole "
+             "curve (as EMER-CL's authors score); the static task's rows are songs already")
+        .OnlyWhenSet();
     return f;
   }();
   return fields;

@@ -517,7 +517,7 @@ class Trainer {
     my_val_ = RankSlice(val, rank_, world_);  // validation sharded, then gathered
     const int64_t eval_hop = std::max<int64_t>(1, std::llround(config_.train.eval_hop * static_cast<double>(crop_)));
     scorer_.emplace(Scorer{corpus_, *cache_, crop_, eval_hop, task_, feature_norm_, normalizer_, device_,
-                           config_.train.workers, config_.train.batch_size});
+                           config_.train.workers, config_.train.batch_size, config_.train.retrieval_rows == "song"});
     terminal_ = lead_ && options_.progress && ::isatty(STDERR_FILENO);
     const char* interrupt_env = std::getenv("MER_TEST_INTERRUPT_AFTER_STEPS");
     interrupt_after_ = interrupt_env ? std::atoll(interrupt_env) : 0;

@@ -269,6 +269,8 @@ TEST(PapersMd, NamesConfigsThatExistAndQuotesTheirValues) {
   const std::vector<Quote> quotes = {
       {"emb_cl_deam_authors.json", "/train/keep", "last", "`train.keep: last`"},
       {"emb_cl_pmemo_authors.json", "/train/keep", "last", "`train.keep: last`"},
+      {"emb_cl_deam_authors.json", "/train/retrieval_rows", "song", "`train.retrieval_rows: song`"},
+      {"emb_cl_pmemo_authors.json", "/train/retrieval_rows", "song", "`train.retrieval_rows: song`"},
       {"emb_cl_deam_authors.json", "/data/stratify", false, "`data.stratify: false`"},
       {"emb_cl_pmemo_authors.json", "/data/stratify", false, "`data.stratify: false`"},
       {"emb_cl_deam_authors.json", "/model/dropout", 0, "`model.dropout: 0`"},

@@ -217,6 +217,20 @@ TEST_F(ModelFamilies, EmbClWithARecurrentEmotionEncoderRetrievesWindows) {
                           Q(*dir_ / "emb_cl_gru_static"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("model.emotion_encoder = \"gru\" reads valence/arousal curves"), std::string::npos) << bad.err;
+  // Issue 30, item 3: train.retrieval_rows: song scores one row per song (its windows' music embeddings averaged,
+  // its whole curve through the recurrent encoder), as EMER-CL's authors do; eval gives the same numbers.
+  const fs::path songs = *dir_ / "emb_cl_gru_songs";
+  const auto per_song = RunMer("train --config " + Q(Config("emb_cl_gru_songs", changes)) +
+                               " --set train.epochs=3 --set train.retrieval_rows=song --out " + Q(songs));
+  ASSERT_EQ(per_song.exit_code, 0) << per_song.err;
+  const nlohmann::json song_level = ReadJson(songs / "metrics.json")["test"]["retrieval"];
+  EXPECT_EQ(song_level["level"], "track") << song_level.dump();
+  EXPECT_EQ(song_level["rows"].get<std::size_t>(), ReadJson(songs / "split.json")["test"].size()) << song_level.dump();
+  EXPECT_EQ(song_level["music_to_emotion"]["candidates"], song_level["rows"]);
+  const auto song_eval = RunMer("eval --run " + Q(songs) + " --json");
+  ASSERT_EQ(song_eval.exit_code, 0) << song_eval.err;
+  EXPECT_NEAR(nlohmann::json::parse(song_eval.out)["metrics"]["retrieval"]["music_to_emotion"]["mrr"].get<double>(),
+              song_level["music_to_emotion"]["mrr"].get<double>(), 1e-9);
 }
 
 TEST_F(ModelFamilies, RawCnnLearnsFromTheWaveform) {

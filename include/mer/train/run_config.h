@@ -40,6 +40,7 @@ struct TrainConfig {
   uint64_t seed = 1;
   double eval_hop = 0.5;           // evaluation windows start every eval_hop * input_frames frames
   std::string keep = "best";       // best.pt: "best" (the best validation score) or "last" (the last epoch's model)
+  std::string retrieval_rows = "window";  // emb_cl, dynamic task: retrieval rows per "window" or per "song"
   void Validate() const;
 };
 
