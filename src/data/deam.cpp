@@ -38,6 +38,10 @@ class DeamLoader : public DeclaredLoader<DeamLoader> {
                 "also the 58 full songs of 2015 (ids 2001-2058)");
     f.Text("cross_check_root", &L::cross_check_root_, "a 1000 Songs folder or \"\"",
            "warn where 1000 Songs there disagrees on the shared songs");
+    f.Add<bool>("emer_cl_valence_from_arousal", &L::emer_cl_bug_, [](const bool&) { return true; }, "true or false",
+                "reproduce a bug of EMER-CL's src/data/DEAM/create_va.py (line 68): every curve not 60 values long is "
+                "cut to 60 and its valence replaced by its arousal; only to compare with the authors' numbers")
+        .OnlyWhenSet();
   }
 
   Corpus Load(const fs::path& root) const override {
@@ -92,6 +96,19 @@ class DeamLoader : public DeclaredLoader<DeamLoader> {
     }
     const fs::path dynamic = annotations / kDynamic;
     AttachCurvesAndCheck(&corpus, dynamic / "arousal.csv", dynamic / "valence.csv");
+    if (emer_cl_bug_) {
+      // `if len(a_data) != 60: a_data = a_data[:60]; v_data = a_data[:60]` (the authors meant v_data[:60]).
+      std::size_t replaced = 0;
+      for (Item& item : corpus.items) {
+        if (!item.dynamic || item.dynamic->arousal.size() == 60) continue;
+        Curve& c = *item.dynamic;
+        if (c.arousal.size() > 60) c.arousal.resize(60);
+        c.valence = c.arousal;
+        ++replaced;
+      }
+      corpus.warnings.push_back("data.emer_cl_valence_from_arousal: the valence curves of " + std::to_string(replaced) +
+                                " songs replaced by their arousal curves, as EMER-CL's create_va.py does");
+    }
     if (!cross_check_root_.empty()) {
       RecordCrossCheck(&corpus, MakeEmoMusicLoader()->Load(cross_check_root_), "1000 Songs", cross_check_root_);
     }
@@ -120,6 +137,7 @@ class DeamLoader : public DeclaredLoader<DeamLoader> {
   std::string va_columns_ = "fix_2013";
   bool full_songs_ = true;
   std::string cross_check_root_;
+  bool emer_cl_bug_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // mer data synth: every layout round-trips through its loader, the same seed writes the same bytes, and the audio
 // carries the labels (louder, denser, brighter with arousal; higher register and fewer dissonances with valence).
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -25,6 +26,27 @@ SynthConfig Small(const std::string& dataset) {
   c.seed = 7;
   c.threads = 2;
   return c;
+}
+
+// Issue 30, item 3: EMER-CL's DEAM curve bug only behind its option: the synthetic curves (17 s: 4 values, not 60)
+// get their valence replaced by their arousal, with a warning; without the option they are read as annotated.
+TEST(Synth, DeamCurvesReproduceEmerClsValenceBugOnlyWhenAsked) {
+  mer::test::TempDir dir;
+  SynthesizeCorpus(Small("deam"), dir / "deam");
+  const Corpus plain = test::Load("deam", dir / "deam");
+  const Corpus bug = test::Load("deam", dir / "deam", {{"emer_cl_valence_from_arousal", true}});
+  ASSERT_EQ(plain.items.size(), bug.items.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < bug.items.size(); ++i) {
+    ASSERT_TRUE(bug.items[i].dynamic.has_value());
+    EXPECT_EQ(bug.items[i].dynamic->valence, plain.items[i].dynamic->arousal);
+    EXPECT_EQ(bug.items[i].dynamic->arousal, plain.items[i].dynamic->arousal);
+    differ += plain.items[i].dynamic->valence != plain.items[i].dynamic->arousal;
+  }
+  EXPECT_GT(differ, 0u);
+  EXPECT_TRUE(std::any_of(bug.warnings.begin(), bug.warnings.end(), [](const std::string& w) {
+    return w.find("emer_cl_valence_from_arousal") != std::string::npos;
+  }));
 }
 
 class SynthRoundTrip : public ::testing::TestWithParam<std::string> {};
