@@ -39,10 +39,12 @@ void RefuseOutputOverInput(const std::filesystem::path& out, const std::string& 
   }
 }
 
-std::vector<std::pair<std::filesystem::path, std::string>> RunFolderInputs(const std::filesystem::path& run) {
+std::vector<std::pair<std::filesystem::path, std::string>> RunFolderInputs(const std::vector<std::string>& runs) {
   std::vector<std::pair<std::filesystem::path, std::string>> files;
-  for (const std::string& name : train::RunFolder::OwnFileNames()) {
-    files.emplace_back(run / name, "a file of run " + run.string());
+  for (const std::string& run : runs) {
+    for (const std::string& name : train::RunFolder::OwnFileNames()) {
+      files.emplace_back(std::filesystem::path(run) / name, "a file of run " + run);
+    }
   }
   return files;
 }

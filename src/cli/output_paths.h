@@ -18,7 +18,7 @@ std::vector<std::filesystem::path> OutputsInDir(const std::vector<std::string>& 
 // path is caught). `inputs` pairs each file with what it is ("the run's best.pt", "an audio input").
 void RefuseOutputOverInput(const std::filesystem::path& out, const std::string& flag,
                            const std::vector<std::pair<std::filesystem::path, std::string>>& inputs);
-// The files a run folder holds (RunFolder::OwnFileNames that exist), each named "a file of run DIR".
-std::vector<std::pair<std::filesystem::path, std::string>> RunFolderInputs(const std::filesystem::path& run);
+// The files the run folders hold (RunFolder::OwnFileNames), each named "a file of run DIR".
+std::vector<std::pair<std::filesystem::path, std::string>> RunFolderInputs(const std::vector<std::string>& runs);
 
 }  // namespace mer::cli

@@ -1,7 +1,5 @@
 #include "predict_catalogue.h"
 
-#include "output_paths.h"
-
 #include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -22,9 +20,9 @@
 #include "command.h"
 #include "output_paths.h"
 #include "mer/core/error.h"
-#include "mer/core/strings.h"
 #include "mer/core/file_io.h"
 #include "mer/core/parallel.h"
+#include "mer/core/strings.h"
 #include "mer/train/ensemble.h"
 #include "mer/train/plugin.h"
 
@@ -225,7 +223,7 @@ int RunCatalogue(const CatalogueJob& a) {
 }
 
 int RunPredictCatalogue(const CatalogueArgs& a) {
-  for (const auto& run : a.runs) RefuseOutputOverInput(a.out, "--out", RunFolderInputs(run));
+  RefuseOutputOverInput(a.out, "--out", RunFolderInputs(a.runs));
   auto plugin = train::LoadTorchPluginAsync();
   const std::vector<fs::path> runs(a.runs.begin(), a.runs.end());
   CatalogueJob job;

@@ -95,12 +95,7 @@ void PrintMetrics(const nlohmann::json& m, const std::string& indent) {
 }
 
 int RunEval(const EvalArgs& a) {
-  std::vector<std::pair<std::filesystem::path, std::string>> inputs;
-  for (const auto& run : a.runs) {
-    const auto files = RunFolderInputs(run);
-    inputs.insert(inputs.end(), files.begin(), files.end());
-  }
-  if (!a.predictions.empty()) RefuseOutputOverInput(a.predictions, "--predictions", inputs);
+  if (!a.predictions.empty()) RefuseOutputOverInput(a.predictions, "--predictions", RunFolderInputs(a.runs));
   train::EvalOptions o;
   o.run_dir = a.runs.front();
   o.members.assign(a.runs.begin() + 1, a.runs.end());
@@ -139,7 +134,7 @@ struct ExportArgs {
 };
 
 int RunExport(const ExportArgs& a) {
-  RefuseOutputOverInput(a.out, "--out", RunFolderInputs(a.run));
+  RefuseOutputOverInput(a.out, "--out", RunFolderInputs({a.run}));
   train::ExportOptions o;
   o.run_dir = a.run;
   o.out = a.out;
@@ -191,11 +186,7 @@ int RunPredict(const PredictArgs& a) {
   if (a.files.empty()) throw ConfigError("mer predict needs audio files, or --list FILES.txt --out RESULTS.jsonl");
   if (!a.catalogue.out.empty() || !a.catalogue.shard.empty()) throw ConfigError("--out and --shard go with --list");
   if (!a.plot.empty()) {  // the plot files (FILE-1.svg, ... for several inputs) must not be an input
-    std::vector<std::pair<std::filesystem::path, std::string>> inputs;
-    for (const auto& run : a.runs) {
-      const auto files = RunFolderInputs(run);
-      inputs.insert(inputs.end(), files.begin(), files.end());
-    }
+    auto inputs = RunFolderInputs(a.runs);
     for (const auto& f : a.files) inputs.emplace_back(f, "an audio input");
     for (std::size_t i = 0; i < a.files.size(); ++i) RefuseOutputOverInput(PlotPath(a.plot, i, a.files.size()), "--plot", inputs);
     // With several songs --plot names a pattern (NAME-1.svg, ...): a device or folder there (--plot /dev/null) would

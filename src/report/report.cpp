@@ -210,7 +210,6 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
   for (const auto& r : rows) {
     for (const auto& m : HeadlineMetrics(r.task)) metrics_of[r.dataset].insert(m);
   }
-  const auto cell = MarkdownCell;
   std::string md;
   for (const auto& [dataset, metrics] : metrics_of) {
     for (const auto& p : papers) {
@@ -222,9 +221,9 @@ std::string PublishedMarkdown(const std::vector<SummaryRow>& rows, const std::ve
         start = end + 1;
       }
       if (!on_dataset || !p.value || !metrics.count(p.metric)) continue;
-      md += "| " + MarkdownCell(dataset) + " | " + MarkdownCell(p.metric) + " | " + Fixed(*p.value) + " | " + cell(p.paper_model) + " | " +
-            cell(p.paper.empty() ? p.source : p.paper) + (p.kind.empty() ? "" : " (" + p.kind + ")") + " | " +
-            cell(p.protocol) + " | " + cell(p.source) + " | " + cell(p.caution) + " |\n";
+      md += "| " + MarkdownCell(dataset) + " | " + MarkdownCell(p.metric) + " | " + Fixed(*p.value) + " | " + MarkdownCell(p.paper_model) + " | " +
+            MarkdownCell(p.paper.empty() ? p.source : p.paper) + (p.kind.empty() ? "" : " (" + p.kind + ")") + " | " +
+            MarkdownCell(p.protocol) + " | " + MarkdownCell(p.source) + " | " + MarkdownCell(p.caution) + " |\n";
     }
   }
   if (md.empty()) return md;

@@ -111,6 +111,19 @@ struct EmbeddedPairs {
   int64_t rows() const { return music.defined() ? music.size(0) : 0; }
 };
 
+// Per-row music outputs as one [n, k] float64 tensor.
+torch::Tensor MusicTensor(const std::vector<std::vector<double>>& music) {
+  std::vector<double> flat;
+  for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
+  return torch::tensor(flat, torch::kDouble).reshape({static_cast<int64_t>(music.size()), -1});
+}
+
+// The emotion side of pairs: valence/arousal [n, 2] or curves [n, steps, 2], with the CCA embedding when asked.
+torch::Tensor EmbedEmotionSide(models::EmbeddingModel& model, const torch::Tensor& input, bool with_cca) {
+  if (with_cca) return model.EmbedEmotionWithCca(input);
+  return input.dim() == 3 ? model.EmbedEmotionCurve(input) : model.EmbedEmotion(input);
+}
+
 EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const std::vector<std::size_t>& indices,
                          bool with_cca) {
   const auto forward = [&](const torch::Tensor& x) { return with_cca ? model.EmbedMusicWithCca(x) : model.EmbedMusic(x); };
@@ -142,14 +155,9 @@ EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const s
       } else {
         in = torch::tensor(s.normalizer.Normalize(*CurveMean(item, from, to, true))).reshape({1, 2});
       }
-      in = in.to(s.device);
-      rows.push_back(with_cca ? model.EmbedEmotionWithCca(in)
-                              : (in.dim() == 3 ? model.EmbedEmotionCurve(in) : model.EmbedEmotion(in)));
+      rows.push_back(EmbedEmotionSide(model, in.to(s.device), with_cca));
     }
-    std::vector<double> flat;
-    for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
-    const int64_t n = static_cast<int64_t>(music.size());
-    return {torch::tensor(flat, torch::kDouble).reshape({n, -1}), torch::cat(rows).to(torch::kCPU, torch::kDouble)};
+    return {MusicTensor(music), torch::cat(rows).to(torch::kCPU, torch::kDouble)};
   }
   if (windows) {
     // Window level, as the dynamic task is scored: each annotated window's music Gaussian against the emotion of
@@ -182,11 +190,7 @@ EmbeddedPairs EmbedPairs(const Scorer& s, models::EmbeddingModel& model, const s
   const int64_t n = static_cast<int64_t>(music.size());
   const torch::Tensor input = torch::tensor(emotion_input).to(s.device);
   const torch::Tensor shaped = windows && steps > 0 ? input.reshape({n, steps, 2}) : input.reshape({n, 2});
-  const torch::Tensor emotion = with_cca ? model.EmbedEmotionWithCca(shaped)
-                                         : (shaped.dim() == 3 ? model.EmbedEmotionCurve(shaped) : model.EmbedEmotion(shaped));
-  std::vector<double> flat;
-  for (const auto& row : music) flat.insert(flat.end(), row.begin(), row.end());
-  return {torch::tensor(flat, torch::kDouble).reshape({n, -1}), emotion.to(torch::kCPU, torch::kDouble)};
+  return {MusicTensor(music), EmbedEmotionSide(model, shaped, with_cca).to(torch::kCPU, torch::kDouble)};
 }
 
 metrics::Matrix Rows(const torch::Tensor& t) {
@@ -293,10 +297,8 @@ LoadedRun OpenRun(const fs::path& run_dir, const std::string& device_name) {
   run.checkpoint = LoadCheckpoint(folder.BestCheckpoint(), run.device);
   const auto& meta = run.checkpoint.meta;
   if (meta.contains("config") && meta.at("config") != on_disk) {
-    const nlohmann::json patch = nlohmann::json::diff(meta.at("config"), on_disk);
-    const std::string where = patch.empty() ? "" : patch[0].value("path", "");
     throw InputError(folder.BestCheckpoint().string() + ": not trained with " + config_path.string() +
-                     " (they differ at " + (where.empty() ? std::string("the top") : where) +
+                     " (they differ at " + FirstDifference(meta.at("config"), on_disk) +
                      "); restore the run's config.json or train again");
   }
   RunMeta interpreted = InterpretRunMeta(meta, folder.BestCheckpoint().string());

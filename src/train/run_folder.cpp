@@ -5,6 +5,12 @@
 
 namespace mer::train {
 
+std::string FirstDifference(const nlohmann::json& trained, const nlohmann::json& now) {
+  const nlohmann::json patch = nlohmann::json::diff(trained, now);
+  const std::string where = patch.empty() ? "" : patch[0].value("path", "");
+  return where.empty() ? "the top" : where;
+}
+
 const std::set<std::string>& RunFolder::OwnFileNames() {
   static const std::set<std::string> kNames = {"config.json", "split.json", "labels.json", "train_log.jsonl",
                                                "best.pt",     "last.pt",    "metrics.json", "sweep.json",

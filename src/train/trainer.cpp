@@ -445,10 +445,8 @@ class Trainer {
     if (options_.resume) {
       LoadedCheckpoint last = LoadCheckpoint(folder_.LastCheckpoint(), device_);
       if (last.meta.at("config") != config_.resolved) {  // compared with last.pt's own copy, and blamed on it
-        const nlohmann::json patch = nlohmann::json::diff(last.meta.at("config"), config_.resolved);
-        const std::string where = patch.empty() ? "" : patch[0].value("path", "");
         throw ConfigError("--resume: the config differs from the one " + folder_.LastCheckpoint().string() +
-                          " was trained with (at " + (where.empty() ? std::string("the top") : where) +
+                          " was trained with (at " + FirstDifference(last.meta.at("config"), config_.resolved) +
                           "); resume with that config or start another --out");
       }
       model_ = last.model;

@@ -157,6 +157,15 @@ TEST_F(ModelFamilies, EmbClRetrievesBothWaysAndSearchesALibrary) {
   EXPECT_NE(fifo.err.find("was not a regular file; writing the cache anew"), std::string::npos) << fifo.err;
   EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(run / "search_cache.json")));
   EXPECT_EQ(nlohmann::json::parse(fifo.out)["results"], hits["results"]);
+  // A folder there cannot be replaced: one line before anything is embedded, the folder left as it was.
+  fs::remove(run / "search_cache.json");
+  fs::create_directories(run / "search_cache.json" / "theirs");
+  const auto folder = RunMer(query);
+  EXPECT_EQ(folder.exit_code, 1) << folder.err;
+  EXPECT_NE(folder.err.find("search_cache.json: not a regular file and cannot be replaced"), std::string::npos) << folder.err;
+  EXPECT_TRUE(fs::is_directory(run / "search_cache.json" / "theirs"));
+  fs::remove_all(run / "search_cache.json");
+  ASSERT_EQ(RunMer(query).exit_code, 0);  // the cache written anew for what follows
   // Issue 17 case 7: valid JSON with absurd values (a 1e308 embedding, a zero standard deviation) is not trusted.
   const nlohmann::json good = nlohmann::json::parse(test::ReadBytes(run / "search_cache.json"));
   nlohmann::json huge = good;

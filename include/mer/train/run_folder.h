@@ -22,6 +22,10 @@ struct RunIdentity {
   std::optional<int> fold;  // k-fold runs only
 };
 
+// The JSON pointer of the first place where two configs differ ("/train/lr"), or "the top" when they differ as a
+// whole (errors that refuse a checkpoint trained with another config name it).
+std::string FirstDifference(const nlohmann::json& trained, const nlohmann::json& now);
+
 class RunFolder {
  public:
   explicit RunFolder(std::filesystem::path dir) : dir_(std::move(dir)) {}
